@@ -1,0 +1,64 @@
+// Lint enforces who may import whom (as VS Code does): shared/ imports nothing, main/core/ never
+// imports electron, renderer/ imports only shared/ and browser code.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const electron = { name: 'electron', message: 'Only main/electron/ may import electron.' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tsbuild/', 'dist/', 'out/', 'renderer/dist/', 'test-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { paths: [electron] }],
+    },
+  },
+  {
+    files: ['shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'shared/ is the contract: it imports nothing but its own files.' }] },
+      ],
+    },
+  },
+  {
+    files: ['main/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            { group: ['**/renderer/**', '**/electron/**', '**/cli/**'], message: 'main/core/ is plain Node: it depends on shared/ only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/electron/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'The shell talks to the renderer over IPC only.' }] }] },
+  },
+  {
+    files: ['renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            { regex: '^node:', message: 'The renderer runs in a browser: no Node modules.' },
+            { group: ['**/main/**'], message: 'The renderer talks to the core through the typed client in shared/ only.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,122 @@
+// Active health checks for one worker: HTTP GET (2xx passes) or a TCP connect.
+// Workers bind 127.0.0.1, ::1 or both; a probe tries one, falls back to the other on a refused
+// connection, and remembers which answered.
+
+import http from 'node:http';
+import net from 'node:net';
+import type { HealthSpec } from '../../../shared/stack.ts';
+
+/** The loopback addresses a worker may listen on, in the order they are tried first. */
+export const LOOPBACK_HOSTS = ['127.0.0.1', '::1'] as const;
+
+/** The outcome of one check. */
+export interface ProbeResult {
+  ok: boolean;
+  /** Why it failed (or what passed), for logs and the UI. */
+  detail: string;
+  /** Which loopback address answered, when one did. */
+  host: string | null;
+}
+
+/** While a worker has never passed, checks come this often so that it enters rotation promptly. */
+export const BOOT_PROBE_INTERVAL_MS = 50;
+
+function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const fail = (detail: string) => resolve({ ok: false, detail, host: null });
+    if (spec.path === null) {
+      const socket = net.connect({ host, port });
+      socket.setTimeout(spec.timeout, () => {
+        socket.destroy();
+        fail(`TCP connect to port ${port} timed out after ${spec.timeout}ms`);
+      });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve({ ok: true, detail: `port ${port} accepts connections`, host });
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => fail(`TCP connect to port ${port}: ${error.code ?? error.message}`));
+      return;
+    }
+    const request = http.get(
+      { host, port, path: spec.path, agent: false, headers: { 'user-agent': 'switchyard-health', connection: 'close' } },
+      (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        response.once('end', () => request.destroy());
+        if (status >= 200 && status < 300) resolve({ ok: true, detail: `GET ${spec.path} → ${status}`, host });
+        else fail(`GET ${spec.path} → ${status}`);
+      },
+    );
+    // One deadline for connect, headers and all: a worker that accepts but never answers is hung.
+    const timer = setTimeout(() => {
+      request.destroy();
+      fail(`GET ${spec.path} timed out after ${spec.timeout}ms`);
+    }, spec.timeout);
+    request.once('close', () => clearTimeout(timer));
+    request.once('error', (error: NodeJS.ErrnoException) => fail(`GET ${spec.path}: ${error.code ?? error.message}`));
+  });
+}
+
+/** Checks once, trying the preferred loopback address first and the other when refused. */
+export async function probeWorker(port: number, spec: HealthSpec, preferredHost: string | null = null): Promise<ProbeResult> {
+  const order = preferredHost === '::1' ? ['::1', '127.0.0.1'] : ['127.0.0.1', '::1'];
+  let first: ProbeResult | null = null;
+  for (const host of order) {
+    const result = await checkOnce(host, port, spec);
+    if (result.ok) return result;
+    first ??= result;
+    // Only a refused or unreachable address means "try the other one"; a timeout or a 500 is the answer.
+    if (!/ECONNREFUSED|EADDRNOTAVAIL|ENETUNREACH|EAFNOSUPPORT/.test(result.detail)) return result;
+  }
+  return first as ProbeResult;
+}
+
+/** Probes a worker on a schedule and reports every result; fast while it has never passed. */
+export class HealthProbe {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private passedOnce = false;
+  private host: string | null = null;
+  private readonly port: number;
+  private readonly spec: HealthSpec;
+  private readonly onResult: (result: ProbeResult) => void;
+
+  constructor(port: number, spec: HealthSpec, onResult: (result: ProbeResult) => void) {
+    this.port = port;
+    this.spec = spec;
+    this.onResult = onResult;
+  }
+
+  /** The loopback address the worker last answered on. */
+  get answeringHost(): string | null {
+    return this.host;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(Math.min(BOOT_PROBE_INTERVAL_MS, this.spec.interval));
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private async tick(): Promise<void> {
+    const result = await probeWorker(this.port, this.spec, this.host);
+    if (!this.running) return;
+    if (result.ok) {
+      this.passedOnce = true;
+      this.host = result.host;
+    }
+    this.onResult(result);
+    if (!this.running) return;
+    this.schedule(this.passedOnce ? this.spec.interval : Math.min(BOOT_PROBE_INTERVAL_MS, this.spec.interval));
+  }
+}

@@ -1,0 +1,84 @@
+// Every process's output, kept in one bounded ring per process and fanned out to subscribers.
+// JavaScript runs one callback at a time, so taking a snapshot and registering a listener in the
+// same synchronous call means no line can fall between the two (process-compose does this under a lock).
+
+import type { LogLine, LogStream } from '../../../shared/process.ts';
+import { Emitter, type Disposable } from '../events.ts';
+import { RingBuffer } from './ring-buffer.ts';
+
+/** Lines kept per process unless configured otherwise. */
+export const DEFAULT_RETAINED_LINES = 10_000;
+
+/** Picks the lines a reader wants: by process names (null for all) and by sequence number. */
+export interface LogSelector {
+  /** Process names to include, or null for every process. */
+  sources: ReadonlySet<string> | null;
+  /** Only lines with a larger seq. */
+  after?: number;
+  /** At most this many of the newest lines. */
+  tail?: number;
+}
+
+/** A live subscription: the lines already there, and the listener's handle. */
+export interface SnapshotSubscription extends Disposable {
+  snapshot: LogLine[];
+}
+
+/** Bounded per-process log retention with subscribe-with-snapshot. */
+export class LogStore {
+  private readonly buffers = new Map<string, RingBuffer<LogLine>>();
+  private readonly _onLine = new Emitter<LogLine>();
+  /** Fires for every line as it is appended. */
+  readonly onLine = this._onLine.event;
+  private nextSeq = 1;
+  private readonly retainedLines: number;
+
+  constructor(retainedLines = DEFAULT_RETAINED_LINES) {
+    this.retainedLines = retainedLines;
+  }
+
+  append(source: string, stream: LogStream, text: string, time = Date.now()): LogLine {
+    const line: LogLine = { seq: this.nextSeq++, time, source, stream, text };
+    let buffer = this.buffers.get(source);
+    if (!buffer) {
+      buffer = new RingBuffer<LogLine>(this.retainedLines);
+      this.buffers.set(source, buffer);
+    }
+    buffer.push(line);
+    this._onLine.fire(line);
+    return line;
+  }
+
+  /** Retained lines matching the selector, oldest first. */
+  query(selector: LogSelector): LogLine[] {
+    const after = selector.after ?? 0;
+    const tail = selector.tail ?? Number.POSITIVE_INFINITY;
+    const picked: LogLine[][] = [];
+    for (const [source, buffer] of this.buffers) {
+      if (selector.sources && !selector.sources.has(source)) continue;
+      const lines = buffer.last(Math.min(buffer.size, tail));
+      picked.push(after > 0 ? lines.filter((line) => line.seq > after) : lines);
+    }
+    const merged = picked.length === 1 ? (picked[0] as LogLine[]) : picked.flat().sort((a, b) => a.seq - b.seq);
+    return merged.length > tail ? merged.slice(merged.length - tail) : merged;
+  }
+
+  /** The matching retained lines plus every later matching line, with nothing lost in between. */
+  subscribe(selector: LogSelector, listener: (line: LogLine) => void): SnapshotSubscription {
+    const snapshot = this.query(selector);
+    const { sources } = selector;
+    const subscription = this.onLine((line) => {
+      if (!sources || sources.has(line.source)) listener(line);
+    });
+    return { snapshot, dispose: () => subscription.dispose() };
+  }
+
+  /** Every process name that has written a line. */
+  sources(): string[] {
+    return [...this.buffers.keys()];
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+}

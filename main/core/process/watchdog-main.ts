@@ -1,0 +1,65 @@
+// The watchdog: a separate process that outlives the orchestrator. It learns every pid the
+// orchestrator starts; when its IPC channel closes without a goodbye (the orchestrator died, even
+// by SIGKILL) it kills every tree it still knows, then removes the stale run file.
+// On Windows the same code runs, and tree-kill uses `taskkill /T /F` (not exercised here).
+
+import { readFileSync, rmSync } from 'node:fs';
+import { descendantsOf, isAlive, killTree, signalGroup, signalProcess } from './process-tree.ts';
+import type { WatchdogMessage } from './watchdog.ts';
+
+/** How long survivors get after SIGTERM before SIGKILL. */
+const GRACE_MS = 1500;
+
+const tracked = new Set<number>();
+let runFile: string | null = null;
+let orchestratorPid: number | null = null;
+let goodbye = false;
+
+process.on('message', (message: WatchdogMessage) => {
+  switch (message.type) {
+    case 'hello':
+      orchestratorPid = message.pid;
+      runFile = message.runFile;
+      break;
+    case 'track':
+      tracked.add(message.pid);
+      break;
+    case 'untrack':
+      tracked.delete(message.pid);
+      break;
+    case 'goodbye':
+      goodbye = true;
+      break;
+  }
+});
+
+process.on('disconnect', () => {
+  void reap().finally(() => process.exit(0));
+});
+
+// A terminal's hang-up or Ctrl-C must not take the watchdog down before it has done its job.
+for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) process.on(signal, () => {});
+
+async function reap(): Promise<void> {
+  if (goodbye && tracked.size === 0) return;
+  const pids = [...tracked];
+  const trees = await Promise.all(pids.map(async (pid) => [pid, ...(await descendantsOf(pid))]));
+  const everyone = trees.flat();
+  for (const pid of pids) signalGroup(pid, 'SIGTERM');
+  for (const pid of everyone) signalProcess(pid, 'SIGTERM');
+  const deadline = Date.now() + GRACE_MS;
+  while (Date.now() < deadline && everyone.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all(pids.map((pid) => killTree(pid, everyone.filter(isAlive))));
+  removeRunFile();
+}
+
+function removeRunFile(): void {
+  if (runFile === null) return;
+  try {
+    const written = JSON.parse(readFileSync(runFile, 'utf8')) as { pid?: number };
+    // Only our orchestrator's file: a new `up` may already have written its own.
+    if (written.pid === orchestratorPid) rmSync(runFile, { force: true });
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,81 @@
+// What the core says about each supervised process: its state, its numbers and its log lines.
+
+/** Every state a supervised process can be in; the core's transition table says how they connect. */
+export const PROCESS_STATES = [
+  'stopped',
+  'starting',
+  'ready',
+  'unhealthy',
+  'draining',
+  'stopping',
+  'exited',
+  'crashed',
+  'backoff',
+  'failed',
+] as const;
+
+/** The state of one supervised process. */
+export type ProcessState = (typeof PROCESS_STATES)[number];
+
+/** States in which the process is alive (it has a pid). */
+export const LIVE_STATES: readonly ProcessState[] = ['starting', 'ready', 'unhealthy', 'draining', 'stopping'];
+
+/** What a process is in the stack. */
+export type ProcessKind = 'worker' | 'proxy' | 'static';
+
+/** Result of the last health check. */
+export type HealthStatus = 'unknown' | 'passing' | 'failing';
+
+/** How a process last ended. */
+export interface ExitInfo {
+  /** Exit code, or null when a signal ended it. */
+  code: number | null;
+  signal: string | null;
+  /** Epoch milliseconds. */
+  at: number;
+  /** How long it had run, in milliseconds. */
+  uptime: number;
+}
+
+/** A snapshot of one supervised process. */
+export interface ProcessInfo {
+  /** `api-2`, `proxy`, `web`. */
+  name: string;
+  /** The app or site it belongs to. */
+  app: string;
+  kind: ProcessKind;
+  /** 1-based worker number within its app. */
+  worker: number;
+  state: ProcessState;
+  health: HealthStatus;
+  pid: number | null;
+  port: number | null;
+  /** Restarts since the stack started (crash, hung or requested). */
+  restarts: number;
+  /** Epoch milliseconds the current run started, or null when not running. */
+  startedAt: number | null;
+  /** CPU percent of the whole process tree (100 = one core). */
+  cpu: number | null;
+  /** Resident memory of the whole process tree, in bytes. */
+  memory: number | null;
+  lastExit: ExitInfo | null;
+  /** Why the process is failed or crashed: the last lines it wrote to stderr. */
+  lastStderr: string[];
+  /** A one-line reason for the current state, when there is one. */
+  reason: string | null;
+}
+
+/** Which stream a log line came from; `system` lines are Switchyard's own. */
+export type LogStream = 'stdout' | 'stderr' | 'system';
+
+/** One line of output. */
+export interface LogLine {
+  /** Increases by one per line across the whole stack, so a client can ask for what it missed. */
+  seq: number;
+  /** Epoch milliseconds when the line was read. */
+  time: number;
+  /** Process name, e.g. `api-2`. */
+  source: string;
+  stream: LogStream;
+  text: string;
+}

@@ -1,0 +1,124 @@
+// The stack model: a validated `switchyard.yaml` with every default applied and every path absolute.
+// `main/core/config` produces it; the CLI, the core and the UI read it.
+
+/** Milliseconds; the stack file writes durations as `250ms`, `2s`, `1m`. */
+export type Millis = number;
+
+/** How an app spreads requests over its ready workers. */
+export type BalanceStrategy = 'round-robin' | 'least-conn' | 'ip-hash';
+
+/** When a worker that ended on its own is started again. */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** Signals a worker may be asked to stop with. */
+export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL';
+
+/** Where a position in the stack file is, for messages that point at it. */
+export interface SourcePosition {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  col: number;
+}
+
+/** Where the proxy listens. */
+export interface ListenAddress {
+  /** Defaults to 127.0.0.1. */
+  host: string;
+  port: number;
+}
+
+/** One route of the proxy; the longest matching prefix wins. */
+export interface RouteSpec {
+  /** Exact host to match (without port), or null for any host. */
+  host: string | null;
+  /** Path prefix, always starting with `/`. */
+  path: string;
+  /** The app, static site or http(s):// URL that serves it. */
+  to: string;
+  /** Which kind of target `to` names. */
+  target: 'app' | 'static' | 'url';
+  /** Remove the matched prefix before forwarding. */
+  stripPrefix: boolean;
+  /** Upstream read timeout between two reads. */
+  timeout: Millis;
+  /** Where the route is written, for messages. */
+  at: SourcePosition;
+}
+
+/** The reverse proxy in front of the stack. */
+export interface ProxySpec {
+  listen: ListenAddress;
+  routes: RouteSpec[];
+}
+
+/** A static front-end server. */
+export interface StaticSiteSpec {
+  name: string;
+  /** Absolute folder served. */
+  root: string;
+  /** Unknown navigation paths get index.html. */
+  spa: boolean;
+}
+
+/** Active health checking of each worker. */
+export interface HealthSpec {
+  /** HTTP GET path whose 2xx is a pass; null means a TCP connect check. */
+  path: string | null;
+  interval: Millis;
+  timeout: Millis;
+  /** Consecutive passes to enter rotation. */
+  healthyAfter: number;
+  /** Consecutive fails to leave rotation. */
+  unhealthyAfter: number;
+  /** Consecutive fails to restart a worker that was ready once (a hung worker). */
+  restartAfter: number;
+}
+
+/** A backend program; each replica is one worker process. */
+export interface AppSpec {
+  name: string;
+  /** Program and arguments, never run through a shell. */
+  argv: string[];
+  /** Absolute working directory. */
+  cwd: string;
+  replicas: number;
+  /** Variable that carries the worker's port, or null for an app that serves no port. */
+  portEnv: string | null;
+  /** `env_file` values overlaid by `env` values. */
+  env: Record<string, string>;
+  health: HealthSpec;
+  balance: BalanceStrategy;
+  restart: RestartPolicy;
+  backoff: { initial: Millis; max: Millis };
+  /** Quick exits in a row before the app's worker is marked failed. */
+  maxRestarts: number;
+  /** A run shorter than this counts as a quick exit (pm2 `min_uptime`). */
+  minUptime: Millis;
+  stop: { signal: StopSignal; timeout: Millis };
+  /** Globs, relative to cwd, whose changes trigger a rolling reload. */
+  watch: string[];
+}
+
+/** A whole validated stack. */
+export interface StackSpec {
+  name: string;
+  /** Absolute path of the stack file. */
+  file: string;
+  /** Absolute folder of the stack file; relative paths start here. */
+  dir: string;
+  proxy: ProxySpec | null;
+  statics: StaticSiteSpec[];
+  apps: AppSpec[];
+}
+
+/** One problem found in a stack file. */
+export interface StackIssue {
+  file: string;
+  line: number;
+  col: number;
+  /** What is wrong and what would be valid. */
+  message: string;
+  /** Errors make the file invalid; warnings are printed and the stack still runs. */
+  severity: 'error' | 'warning';
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests spawn real processes and bind real sockets; two cores means two test files at a time.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
