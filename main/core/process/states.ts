@@ -17,7 +17,7 @@ export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>
   // Stop signal sent; the tree is killed when the timeout passes.
   stopping: ['stopped'],
   // Ended on its own with code 0.
-  exited: ['backoff', 'starting', 'stopped'],
+  exited: ['backoff', 'failed', 'starting', 'stopped'],
   // Ended on its own with an error code or a signal.
   crashed: ['backoff', 'failed', 'starting', 'stopped'],
   // Waiting out the restart delay.

@@ -210,7 +210,8 @@ export class Supervisor {
       this.transition('draining', 'leaving rotation');
       await drain();
     }
-    if (!this.stopping || !['starting', 'ready', 'unhealthy', 'draining'].includes(this._state)) return;
+    // It may have ended on its own while draining; onExit then finished the stop.
+    if (!['starting', 'ready', 'unhealthy', 'draining'].includes(this._state)) return;
     this.probe?.stop();
     const pid = this.pid;
     this.transition('stopping', `stopping with ${this.spec.stop.signal}`);

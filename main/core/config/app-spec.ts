@@ -1,0 +1,107 @@
+// `apps.NAME`: a supervised program, after its paths, env files and program are checked.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import type { AppSpec } from '../../../shared/stack.ts';
+import { pathKind, report } from './build-context.ts';
+import type { BuildContext } from './build-context.ts';
+import { resolveProgram } from './command.ts';
+import { formatDuration } from './duration.ts';
+import { appSchema } from './schema.ts';
+import type { AppInput } from './schema.ts';
+import { reportSchemaIssues } from './schema-issues.ts';
+import type { YamlPath } from './source.ts';
+
+/** The app `name`, or null after reporting why it is invalid. */
+export async function buildApp(ctx: BuildContext, name: string, raw: unknown): Promise<AppSpec | null> {
+  const at = ['apps', name];
+  const parsed = appSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    ctx.issues.push(...reportSchemaIssues(ctx.source, at, raw, parsed.error.issues));
+    return null;
+  }
+  const app = parsed.data;
+  const before = ctx.issues.length;
+  const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
+  const cwdKind = await pathKind(cwd);
+  if (cwdKind !== 'directory') {
+    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
+    report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
+  }
+  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inlineEnv(ctx, at, app.env) };
+
+  if (app.health.path !== null && app.port_env === null) {
+    report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
+  }
+  if (app.backoff.max < app.backoff.initial) {
+    const { initial, max } = app.backoff;
+    report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
+  }
+  if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
+
+  if (ctx.issues.length > before) return null;
+  return {
+    name,
+    argv: app.command,
+    cwd,
+    replicas: app.replicas,
+    portEnv: app.port_env,
+    env,
+    health: {
+      path: app.health.path,
+      interval: app.health.interval,
+      timeout: app.health.timeout,
+      healthyAfter: app.health.healthy_after,
+      unhealthyAfter: app.health.unhealthy_after,
+      restartAfter: app.health.restart_after,
+    },
+    balance: app.balance,
+    restart: app.restart,
+    backoff: app.backoff,
+    maxRestarts: app.max_restarts,
+    minUptime: app.min_uptime,
+    stop: app.stop,
+    watch: app.watch,
+  };
+}
+
+// Later files override earlier ones, as `docker compose` does with several env_file entries.
+async function readEnvFiles(ctx: BuildContext, name: string, files: string[]): Promise<Record<string, string>> {
+  const written = ctx.source.scalarText(['apps', name, 'env_file']) !== undefined;
+  const env: Record<string, string> = {};
+  for (const [i, file] of files.entries()) {
+    const at: YamlPath = written ? ['apps', name, 'env_file'] : ['apps', name, 'env_file', i];
+    const absolute = path.resolve(ctx.dir, file);
+    let text: string;
+    try {
+      text = await readFile(absolute, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const problem = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
+      report(ctx, at, `env_file '${file}' of app '${name}' ${problem} (looked for ${absolute}); create it or remove it from env_file`);
+      continue;
+    }
+    Object.assign(env, parseEnv(text));
+  }
+  return env;
+}
+
+// A number keeps the text it was written as: `VERSION: 1.10` must not become "1.1".
+function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    env[key] = typeof value === 'number' ? (ctx.source.scalarText([...at, 'env', key]) ?? String(value)) : String(value);
+  }
+  return env;
+}
+
+async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
+  const program = argv[0] ?? '';
+  const pathKey = process.platform === 'win32' ? Object.keys(env).find((key) => key.toUpperCase() === 'PATH') : 'PATH';
+  const searchPath = (pathKey === undefined ? undefined : env[pathKey]) ?? process.env.PATH;
+  if ((await resolveProgram(program, cwd, searchPath)) !== null) return;
+  const message = /[\\/]/.test(program)
+    ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`
+    : `command '${program}' not found on PATH (app '${name}'); install it or fix the name`;
+  report(ctx, ['apps', name, 'command'], message);
+}

@@ -1,0 +1,56 @@
+// Commands run without a shell: a string is split like argv and anything only a shell would do is refused.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'shell-quote';
+import which from 'which';
+
+// shell-quote expands `$VAR` (to '' when unknown); hiding every `$` behind a private-use character
+// keeps variables literal, as a program started without a shell receives them.
+const DOLLAR_STAND_IN = '\uE000';
+
+/** Splits a command string into argv with shell quoting rules, refusing shell operators. */
+export function splitCommand(text: string): string[] {
+  const entries = parse(text.replaceAll('$', DOLLAR_STAND_IN));
+  const argv: string[] = [];
+  for (const entry of entries) {
+    if (typeof entry === 'string') {
+      argv.push(entry.replaceAll(DOLLAR_STAND_IN, '$'));
+      continue;
+    }
+    const found = 'comment' in entry ? '#' : entry.op === 'glob' ? entry.pattern : entry.op;
+    throw new Error(
+      `command '${text}' uses the shell syntax '${found.replaceAll(DOLLAR_STAND_IN, '$')}', but commands run without a shell; ` +
+        `quote it if it is a plain argument, write the command as a list, or use command: [sh, -c, ${JSON.stringify(text)}]`,
+    );
+  }
+  if (argv.length === 0) throw new Error('command is empty; write the program and its arguments, like node server.js');
+  return argv;
+}
+
+/**
+ * The absolute path of the program argv[0] names, or null when it cannot be run: a path with a slash
+ * is taken relative to cwd, a bare name is looked up on PATH (with PATHEXT on Windows).
+ */
+export async function resolveProgram(argv0: string, cwd: string, PATH: string | undefined): Promise<string | null> {
+  const separator = process.platform === 'win32' ? /[\\/]/ : /\//;
+  if (separator.test(argv0)) {
+    const file = path.resolve(cwd, argv0);
+    if (process.platform === 'win32') return which(file, { nothrow: true });
+    try {
+      if (!(await stat(file)).isFile()) return null;
+      await access(file, constants.X_OK);
+      return file;
+    } catch {
+      return null;
+    }
+  }
+  // The worker is spawned in cwd, so a relative PATH entry (`node_modules/.bin`) is relative to it.
+  const searched = (PATH ?? '')
+    .split(path.delimiter)
+    .filter((entry) => entry !== '')
+    .map((entry) => path.resolve(cwd, entry))
+    .join(path.delimiter);
+  if (searched === '') return null;
+  return which(argv0, { nothrow: true, path: searched });
+}

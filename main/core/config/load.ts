@@ -1,0 +1,112 @@
+// Loading a stack file: find it, parse it, check every section, and either return the StackSpec or
+// every issue found, each pointing at its line and column.
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import { buildApp } from './app-spec.ts';
+import { report } from './build-context.ts';
+import type { BuildContext } from './build-context.ts';
+import { nameProblem } from './names.ts';
+import { buildProxy } from './proxy-spec.ts';
+import { describeValue, topSchema } from './schema.ts';
+import { reportSchemaIssues } from './schema-issues.ts';
+import { StackSource } from './source.ts';
+import { buildStaticSite } from './static-spec.ts';
+
+const FILE_NAMES = ['switchyard.yaml', 'switchyard.yml'];
+
+/** The stack file to use: `explicit` (a file, or a folder holding one) or the one in `cwd`. */
+export function findStackFile(cwd: string, explicit?: string): string {
+  const start = path.resolve(cwd, explicit ?? '.');
+  if (explicit !== undefined && !existsSync(start)) throw new Error(`stack file ${start} does not exist; check the path given to -f`);
+  if (explicit !== undefined && !statSync(start).isDirectory()) return start;
+  const found = FILE_NAMES.map((name) => path.join(start, name)).find((file) => existsSync(file));
+  if (found === undefined) throw new Error(`no ${FILE_NAMES.join(' or ')} in ${start}; create one, or name another file with -f FILE`);
+  return found;
+}
+
+/** Options of `loadStack`; both checks touch the machine, and both default to on. */
+export interface LoadOptions {
+  /** Check that the proxy's `listen` port is free. */
+  checkPorts?: boolean;
+  /** Check that each app's program exists on PATH (or at its path). */
+  checkCommands?: boolean;
+}
+
+/** Reads and checks a stack file; `spec` is null when any issue is an error. Issues are sorted by position. */
+export async function loadStack(file: string, options: LoadOptions = {}): Promise<{ spec: StackSpec | null; issues: StackIssue[] }> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message;
+    return { spec: null, issues: [{ file: absolute, line: 1, col: 1, message: `cannot read the stack file: ${reason}`, severity: 'error' }] };
+  }
+  const source = new StackSource(absolute, text);
+  const ctx: BuildContext = {
+    source,
+    dir: path.dirname(absolute),
+    checkPorts: options.checkPorts ?? true,
+    checkCommands: options.checkCommands ?? true,
+    issues: [...source.issues],
+  };
+  const spec = source.fatal ? null : await buildStack(ctx, source.doc.toJS() as unknown);
+  const issues = ctx.issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { spec: issues.some((issue) => issue.severity === 'error') ? null : spec, issues };
+}
+
+async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | null> {
+  if (raw === null || raw === undefined) {
+    report(ctx, [], 'the stack file is empty; define at least one app under apps: or one site under static:');
+    return null;
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    report(ctx, [], `the stack file must be a map of settings (name, proxy, static, apps); got ${describeValue(raw)}`);
+    return null;
+  }
+  const parsed = topSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) ctx.issues.push(...reportSchemaIssues(ctx.source, [], raw, parsed.error.issues));
+  const sections = raw as Record<string, unknown>;
+  const staticEntries = entriesOf(sections.static);
+  const appEntries = entriesOf(sections.apps);
+  if (staticEntries.length === 0 && appEntries.length === 0) {
+    report(ctx, 'apps' in sections ? ['apps'] : [], 'the stack file defines no app and no static site; add one under apps: or static:');
+  }
+  checkNames(ctx, staticEntries, appEntries);
+
+  const [statics, apps] = await Promise.all([
+    Promise.all(staticEntries.map(([name, value]) => buildStaticSite(ctx, name, value))),
+    Promise.all(appEntries.map(([name, value]) => buildApp(ctx, name, value))),
+  ]);
+  const targets = { apps: new Map(appEntries.map(([name], i) => [name, apps[i] ?? null])), statics: new Set(staticEntries.map(([name]) => name)) };
+  const proxy = sections.proxy === undefined ? null : await buildProxy(ctx, sections.proxy, targets);
+  if (!parsed.success) return null;
+  return {
+    name: parsed.data.name ?? path.basename(ctx.dir),
+    file: ctx.source.file,
+    dir: ctx.dir,
+    proxy,
+    statics: statics.filter((site): site is StaticSiteSpec => site !== null),
+    apps: apps.filter((app): app is AppSpec => app !== null),
+  };
+}
+
+function entriesOf(section: unknown): [string, unknown][] {
+  return section !== null && typeof section === 'object' && !Array.isArray(section) ? Object.entries(section) : [];
+}
+
+function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [string, unknown][]): void {
+  const staticNames = new Set(statics.map(([name]) => name));
+  for (const [name] of statics) {
+    const problem = nameProblem('static site', name);
+    if (problem) ctx.issues.push(ctx.source.issue(['static', name], problem, 'error', 'key'));
+  }
+  for (const [name] of apps) {
+    const problem = staticNames.has(name)
+      ? `'${name}' names both an app and a static site; routes and commands refer to them by name, so rename one`
+      : nameProblem('app', name);
+    if (problem) ctx.issues.push(ctx.source.issue(['apps', name], problem, 'error', 'key'));
+  }
+}

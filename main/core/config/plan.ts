@@ -1,0 +1,83 @@
+// What `switchyard check` prints: the plan a valid stack would run, or the issues of an invalid one.
+import path from 'node:path';
+import { quote } from 'shell-quote';
+import type { AppSpec, ListenAddress, StackIssue, StackSpec } from '../../../shared/stack.ts';
+import { formatDuration } from './duration.ts';
+
+const DEFAULT_ROUTE_TIMEOUT = 60_000;
+
+/** A readable, column-aligned plan of a valid stack. */
+export function formatPlan(spec: StackSpec): string {
+  const lines = [`Stack ${spec.name} (${spec.file})`];
+  if (spec.proxy) {
+    lines.push('', `Proxy ${proxyUrl(spec.proxy.listen)}`);
+    const rows = spec.proxy.routes.map((route) => {
+      const notes = [route.stripPrefix ? 'strip prefix' : '', route.timeout === DEFAULT_ROUTE_TIMEOUT ? '' : `timeout ${formatDuration(route.timeout)}`];
+      return [`${route.host ?? ''}${route.path}`, '->', `${route.target} ${route.to}`, notes.filter(Boolean).join(', ')];
+    });
+    lines.push(...table(rows));
+  }
+  if (spec.statics.length > 0) {
+    lines.push('', 'Static sites');
+    lines.push(...table(spec.statics.map((site) => [site.name, relativeTo(spec.dir, site.root), site.spa ? 'spa' : ''])));
+  }
+  if (spec.apps.length > 0) {
+    lines.push('', 'Apps');
+    lines.push(...table(spec.apps.map((app) => appRow(spec, app))));
+  }
+  return lines.join('\n');
+}
+
+/** Issues in the compiler style `file:line:col: error: message`, then a count. Empty when there are none. */
+export function formatIssues(issues: readonly StackIssue[], relativeToDir?: string): string {
+  if (issues.length === 0) return '';
+  const lines = issues.map((issue) => {
+    const file = relativeToDir === undefined ? issue.file : path.relative(relativeToDir, issue.file) || issue.file;
+    return `${file}:${issue.line}:${issue.col}: ${issue.severity}: ${issue.message}`;
+  });
+  const errors = issues.filter((issue) => issue.severity === 'error').length;
+  const warnings = issues.length - errors;
+  const counts = [errors > 0 ? plural(errors, 'error') : '', warnings > 0 ? plural(warnings, 'warning') : ''];
+  return [...lines, counts.filter(Boolean).join(', ')].join('\n');
+}
+
+function appRow(spec: StackSpec, app: AppSpec): string[] {
+  const cwd = app.cwd === spec.dir ? '' : `in ${relativeTo(spec.dir, app.cwd)}`;
+  return [
+    app.name,
+    quote(app.argv),
+    cwd,
+    plural(app.replicas, 'worker'),
+    app.portEnv === null ? 'no port' : `port in $${app.portEnv}`,
+    healthSummary(app),
+    `restart ${app.restart}`,
+  ];
+}
+
+function healthSummary(app: AppSpec): string {
+  if (app.portEnv === null) return 'no health check';
+  const every = `every ${formatDuration(app.health.interval)}`;
+  return app.health.path === null ? `TCP check ${every}` : `GET ${app.health.path} ${every}`;
+}
+
+function proxyUrl(listen: ListenAddress): string {
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return `http://${host}:${listen.port}`;
+}
+
+function relativeTo(dir: string, target: string): string {
+  const relative = path.relative(dir, target);
+  return relative === '' ? '.' : relative;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// Columns are padded to their widest cell; a column empty in every row is left out, and no line ends in spaces.
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  const shown = (i: number) => (widths[i] ?? 0) > 0;
+  return rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).filter((_, i) => shown(i)).join('  ')}`.trimEnd());
+}

@@ -1,0 +1,189 @@
+// The shape of a stack file, section by section. Each section is checked on its own so that one broken
+// app does not hide the mistakes of the others; cross-checks (names, routes, files) live in the loaders.
+import { z } from 'zod';
+import type { ListenAddress } from '../../../shared/stack.ts';
+import { splitCommand } from './command.ts';
+import { parseDuration } from './duration.ts';
+import { parseListen } from './listen.ts';
+
+// Messages are written as what the value must be; `schema-issues.ts` adds the field, where and the value found.
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const error = max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}` : `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const flag = z.boolean({ error: 'must be true or false' });
+
+function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` });
+}
+
+function failWith<T>(convert: (value: unknown) => T) {
+  return (value: unknown, ctx: z.RefinementCtx): T => {
+    try {
+      return convert(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: value });
+      return z.NEVER;
+    }
+  };
+}
+
+const duration = z
+  .union([z.string(), z.number()], { error: 'must be a duration, like 250ms, 2s or 1m' })
+  .transform(failWith((value) => parseDuration(value as string | number)));
+
+const positiveDuration = duration.refine((ms) => ms > 0, { error: 'must be longer than 0ms' });
+
+const urlPath = z.string({ error: 'must be a path starting with /, like /api/' }).startsWith('/', { error: 'must be a path starting with /, like /api/' });
+
+const pathText = z.string({ error: 'must be a path, like ./backend' }).min(1, { error: 'must be a path, like ./backend' });
+
+const HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
+const hostName = z
+  .string({ error: 'must be a host name without scheme or port, like admin.localhost' })
+  .regex(HOST, { error: 'must be a host name without scheme or port, like admin.localhost' })
+  .transform((host) => host.toLowerCase());
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Balance strategies, in the order messages list them. */
+export const BALANCE = ['round-robin', 'least-conn', 'ip-hash'] as const;
+/** Restart policies, in the order messages list them. */
+export const RESTART = ['always', 'on-failure', 'never'] as const;
+/** Stop signals, in the order messages list them. */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+
+function commandArgv(value: unknown): string[] {
+  if (typeof value === 'string') return splitCommand(value);
+  const isArgument = (item: unknown) => typeof item === 'string' || typeof item === 'number';
+  if (Array.isArray(value) && value.length > 0 && value.every(isArgument) && String(value[0]) !== '') {
+    return value.map(String);
+  }
+  throw new Error(`must be a string like "node server.js" or a non-empty list like [node, server.js]; got ${describeValue(value)}`);
+}
+
+/** The top level; its sections are checked by their own schemas. */
+export const topSchema = z.strictObject({
+  version: z.literal(1, { error: 'must be 1: this Switchyard reads stack file version 1' }).optional(),
+  name: z.string({ error: 'must be a text, like shop' }).min(1, { error: 'must be a text, like shop' }).optional(),
+  proxy: z.unknown().optional(),
+  static: z.record(z.string(), z.unknown(), { error: 'must be a map from site names to their settings' }).nullish(),
+  apps: z.record(z.string(), z.unknown(), { error: 'must be a map from app names to their settings' }).nullish(),
+});
+
+/** `proxy:`, with each route checked by `routeSchema`. */
+export const proxySchema = z.strictObject(
+  {
+    listen: z.unknown().transform(failWith((value): ListenAddress => parseListen(value))),
+    routes: z.array(z.unknown(), { error: 'must be a list of routes' }).min(1, { error: 'must list at least one route' }),
+  },
+  { error: 'must be a map with listen and routes' },
+);
+
+/** One item of `proxy.routes`. */
+export const routeSchema = z.strictObject(
+  {
+    path: urlPath.default('/'),
+    host: hostName.optional(),
+    to: z.string({ error: 'must name an app, a static site or an http(s):// URL' }).min(1, { error: 'must name an app, a static site or an http(s):// URL' }),
+    strip_prefix: flag.default(false),
+    timeout: positiveDuration.default(60_000),
+  },
+  { error: 'must be a map with path and to' },
+);
+
+/** `static.NAME`. */
+export const staticSchema = z.strictObject(
+  {
+    root: pathText,
+    spa: flag.default(false),
+  },
+  { error: 'must be a map of settings, like { root: ./dist }' },
+);
+
+const healthSchema = z.strictObject(
+  {
+    path: urlPath.nullable().default(null),
+    interval: positiveDuration.default(1000),
+    timeout: positiveDuration.default(1000),
+    healthy_after: integer(1).default(1),
+    unhealthy_after: integer(1).default(3),
+    restart_after: integer(1).default(10),
+  },
+  { error: 'must be a map, like { path: /healthz }' },
+);
+
+/** `apps.NAME`. */
+export const appSchema = z.strictObject(
+  {
+    command: z.unknown().transform(failWith(commandArgv)),
+    cwd: pathText.optional(),
+    replicas: integer(0, 256).default(1),
+    port_env: z
+      .string({ error: 'must be an environment variable name like PORT, or none for an app that serves no port' })
+      .regex(ENV_NAME, { error: 'must be an environment variable name like PORT, or none for an app that serves no port' })
+      .transform((name) => (name === 'none' ? null : name))
+      .default('PORT'),
+    env: z
+      .record(
+        z.string().regex(/^[^=\0]+$/, { error: 'must be a variable name without = in it' }),
+        z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, a number or true/false (write "" for an empty value)' }),
+        { error: 'must be a map of variables, like { NODE_ENV: development }' },
+      )
+      .default({}),
+    env_file: z
+      .union([pathText, z.array(pathText)], { error: 'must be a path or a list of paths, like .env' })
+      .transform((files) => (typeof files === 'string' ? [files] : files))
+      .default([]),
+    health: healthSchema.prefault({}),
+    balance: choice(BALANCE).default('round-robin'),
+    restart: choice(RESTART).default('on-failure'),
+    backoff: z
+      .strictObject({ initial: duration.default(500), max: duration.default(30_000) }, { error: 'must be a map, like { initial: 500ms, max: 30s }' })
+      .prefault({}),
+    max_restarts: integer(0).default(10),
+    min_uptime: duration.default(5000),
+    stop: z
+      .strictObject({ signal: choice(STOP_SIGNALS).default('SIGTERM'), timeout: duration.default(10_000) }, { error: 'must be a map, like { signal: SIGTERM, timeout: 10s }' })
+      .prefault({}),
+    watch: z.array(z.string({ error: 'must be a glob, like "**/*.js"' }), { error: 'must be a list of globs, like ["**/*.js"]' }).default([]),
+  },
+  { error: 'must be a map of settings, like { command: node server.js }' },
+);
+
+/** A route as the schema returns it. */
+export type RouteInput = z.output<typeof routeSchema>;
+/** An app as the schema returns it. */
+export type AppInput = z.output<typeof appSchema>;
+
+const KEYS = {
+  top: Object.keys(topSchema.shape),
+  proxy: Object.keys(proxySchema.shape),
+  route: Object.keys(routeSchema.shape),
+  static: Object.keys(staticSchema.shape),
+  app: Object.keys(appSchema.shape),
+  health: Object.keys(healthSchema.shape),
+  backoff: ['initial', 'max'],
+  stop: ['signal', 'timeout'],
+};
+
+/** The keys a map at this path may hold, for unknown-key messages. */
+export function validKeysAt(path: readonly (string | number)[]): string[] {
+  const [section, name, field] = path;
+  if (path.length === 0) return KEYS.top;
+  if (section === 'proxy') return path.length === 1 ? KEYS.proxy : KEYS.route;
+  if (section === 'static') return KEYS.static;
+  if (section !== 'apps' || name === undefined) return [];
+  if (field === 'health' || field === 'backoff' || field === 'stop') return KEYS[field];
+  return KEYS.app;
+}
+
+/** A value as a message shows what was found: `'text'`, `42`, `a list`, `nothing`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}

@@ -1,0 +1,228 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProcessState } from '../../shared/process.ts';
+import { LogStore } from '../../main/core/logs/log-store.ts';
+import { PortAllocator } from '../../main/core/process/port-allocator.ts';
+import { execaSpawner } from '../../main/core/process/spawner.ts';
+import { TRANSITIONS, canTransition } from '../../main/core/process/states.ts';
+import { Supervisor } from '../../main/core/process/supervisor.ts';
+import type { AppSpec } from '../../shared/stack.ts';
+import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { fixtureProcess } from '../helpers/specs.ts';
+import { waitFor, waitForState } from '../helpers/wait.ts';
+
+const running: Supervisor[] = [];
+
+function supervise(fixture: string, overrides: Partial<AppSpec> = {}, env: Record<string, string> = {}) {
+  const logs = new LogStore(1000);
+  const supervisor = new Supervisor(fixtureProcess(fixture, overrides, env), { spawner: execaSpawner, logs, ports: new PortAllocator() });
+  const states: ProcessState[] = [];
+  supervisor.onStateChange(({ from, to }) => {
+    if (from !== to) states.push(to);
+  });
+  running.push(supervisor);
+  return { supervisor, logs, states };
+}
+
+function lines(logs: LogStore, stream?: string): string[] {
+  return logs.query({ sources: null }).filter((l) => !stream || l.stream === stream).map((l) => l.text);
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.kill()));
+});
+
+describe('transition table', () => {
+  it('lets every state be left and refuses what it does not list', () => {
+    for (const [from, targets] of Object.entries(TRANSITIONS)) expect(targets.length, from).toBeGreaterThan(0);
+    expect(canTransition('stopped', 'ready')).toBe(false);
+    expect(canTransition('stopping', 'crashed')).toBe(false);
+    expect(canTransition('failed', 'backoff')).toBe(false);
+    expect(canTransition('backoff', 'starting')).toBe(true);
+  });
+});
+
+describe('Supervisor', () => {
+  it('starts, becomes ready once the health check passes, and passes its identity in the environment', async () => {
+    const { supervisor, logs, states } = supervise('env-dump.js', {}, { DUMP: 'EXTRA' });
+    await supervisor.start();
+    await waitForState(supervisor, 'env-dump-1', 'ready');
+    expect(states).toEqual(['starting', 'ready']);
+    const info = supervisor.info();
+    expect(info.pid).toBeGreaterThan(0);
+    expect(info.health).toBe('passing');
+    expect(lines(logs)).toEqual(
+      expect.arrayContaining([`ENV PORT=${info.port}`, 'ENV SWITCHYARD_APP=env-dump', 'ENV SWITCHYARD_WORKER=1', 'ENV EXTRA (unset)']),
+    );
+  });
+
+  it('stays starting while a slow worker boots and is ready only once it answers', async () => {
+    const { supervisor } = supervise('slow-start.js', {}, { BOOT_MS: '800' });
+    const started = Date.now();
+    await supervisor.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(supervisor.state).toBe('starting');
+    await waitForState(supervisor, 'slow-start-1', 'ready');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+  });
+
+  it('stops gracefully with the configured signal and records a clean exit', async () => {
+    const { supervisor, logs, states } = supervise('graceful.js');
+    await supervisor.start();
+    await waitForState(supervisor, 'graceful-1', 'ready');
+    await supervisor.stop();
+    expect(states).toEqual(['starting', 'ready', 'stopping', 'stopped']);
+    expect(lines(logs, 'stdout')).toEqual(expect.arrayContaining(['draining', 'bye']));
+    expect(supervisor.info().lastExit?.code).toBe(0);
+    expect(supervisor.info().pid).toBeNull();
+  });
+
+  it('kills a worker that ignores SIGTERM once the stop timeout passes', async () => {
+    const { supervisor, logs } = supervise('ignore-sigterm.js', { stop: { signal: 'SIGTERM', timeout: 600 } });
+    await supervisor.start();
+    await waitForState(supervisor, 'ignore-sigterm-1', 'ready');
+    const pid = supervisor.info().pid as number;
+    const began = Date.now();
+    await supervisor.stop();
+    const took = Date.now() - began;
+    expect(took).toBeGreaterThanOrEqual(550);
+    expect(took).toBeLessThan(3000);
+    expect(alive(pid)).toBe(false);
+    expect(supervisor.info().lastExit?.signal).toBe('SIGKILL');
+    expect(lines(logs)).toEqual(expect.arrayContaining(['ignoring SIGTERM', 'did not stop within 600ms; killing its process tree']));
+  });
+
+  it.each([
+    ['in its process group', '0'],
+    ['in a session of its own', '1'],
+  ])('leaves no grandchild behind when stopped (grandchild %s)', async (_label, detached) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sy-gc-'));
+    const pidFile = path.join(dir, 'pids');
+    appendFileSync(pidFile, '');
+    const marker = newMarker();
+    const { supervisor } = supervise('grandchild.js', { stop: { signal: 'SIGTERM', timeout: 800 } }, {
+      PID_FILE: pidFile,
+      GRANDCHILD_DETACHED: detached,
+      [marker.key]: marker.value,
+    });
+    await supervisor.start();
+    await waitForState(supervisor, 'grandchild-1', 'ready');
+    const grandchild = Number(await waitFor(() => readFileSync(pidFile, 'utf8').trim(), 'grandchild pid'));
+    expect(alive(grandchild)).toBe(true);
+    // The supervisor learns descendants from metrics samples; take one as the sampler would.
+    const { sampleTree } = await import('../../main/core/metrics/metrics-sampler.ts');
+    const sample = await sampleTree(supervisor.info().pid as number);
+    expect(sample.descendants).toContain(grandchild);
+    supervisor.recordUsage(sample.usage, sample.descendants);
+    await supervisor.stop();
+    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone', { timeout: 3000 });
+    expect(alive(grandchild)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('restarts a crashed worker with exponential backoff, then gives up on a crash loop with its stderr', async () => {
+    const { supervisor, states } = supervise('crash-now.js', {
+      restart: 'on-failure',
+      maxRestarts: 3,
+      backoff: { initial: 40, max: 1000 },
+    });
+    const backoffStarts: number[] = [];
+    supervisor.onStateChange(({ to }) => {
+      if (to === 'backoff') backoffStarts.push(Date.now());
+    });
+    await supervisor.start();
+    await waitForState(supervisor, 'crash-now-1', 'failed', 8000);
+    expect(states.filter((s) => s === 'crashed')).toHaveLength(4);
+    expect(states.filter((s) => s === 'backoff')).toHaveLength(3);
+    expect(states.at(-1)).toBe('failed');
+    const info = supervisor.info();
+    expect(info.restarts).toBe(3);
+    expect(info.lastExit?.code).toBe(3);
+    expect(info.lastStderr).toEqual(['fatal: cannot open config (fixture)']);
+    expect(info.reason).toMatch(/crash loop: exited 4 times in a row/);
+    // Delays grow 40 → 80 → 160 ms: each gap is at least the previous delay doubled, less spawn jitter.
+    const gaps = backoffStarts.slice(1).map((t, i) => t - (backoffStarts[i] as number));
+    expect(gaps[0]).toBeGreaterThanOrEqual(40);
+    expect(gaps[1]).toBeGreaterThanOrEqual(80);
+  });
+
+  it('restarts a worker that crashes after running past min_uptime without counting it as a loop', async () => {
+    const { supervisor, states } = supervise('crash-later.js', { minUptime: 300, maxRestarts: 0 }, { CRASH_AFTER_MS: '500' });
+    await supervisor.start();
+    await waitFor(() => states.filter((s) => s === 'ready').length >= 2, 'a second ready after the crash', { timeout: 8000 });
+    expect(states.slice(0, 5)).toEqual(['starting', 'ready', 'crashed', 'backoff', 'starting']);
+    expect(supervisor.info().restarts).toBeGreaterThanOrEqual(1);
+    expect(states).not.toContain('failed');
+  });
+
+  it('leaves a cleanly exited worker alone under on-failure, and restarts it under always', async () => {
+    const onFailure = supervise('exit-zero.js', { portEnv: null, restart: 'on-failure' });
+    await onFailure.supervisor.start();
+    await waitForState(onFailure.supervisor, 'exit-zero-1', 'exited');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(onFailure.supervisor.state).toBe('exited');
+    expect(onFailure.states).toEqual(['starting', 'ready', 'exited']);
+
+    const always = supervise('exit-zero.js', { portEnv: null, restart: 'always', maxRestarts: 1, backoff: { initial: 20, max: 20 } });
+    await always.supervisor.start();
+    await waitForState(always.supervisor, 'exit-zero-1', 'failed');
+    expect(always.states).toEqual(['starting', 'ready', 'exited', 'backoff', 'starting', 'ready', 'exited', 'failed']);
+  });
+
+  it('never restarts under restart: never', async () => {
+    const { supervisor, states } = supervise('crash-now.js', { restart: 'never' });
+    await supervisor.start();
+    await waitForState(supervisor, 'crash-now-1', 'crashed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(states).toEqual(['starting', 'crashed']);
+  });
+
+  it('fails at once, with the reason, when the program does not exist', async () => {
+    const { supervisor, states } = supervise('exit-zero.js', { argv: ['switchyard-no-such-program-xyz'] });
+    await supervisor.start();
+    await waitForState(supervisor, 'exit-zero-1', 'failed');
+    expect(states).toEqual(['starting', 'crashed', 'failed']);
+    expect(supervisor.info().reason).toMatch(/could not start switchyard-no-such-program-xyz: .*ENOENT/);
+  });
+
+  it('takes a hung worker out of rotation, then restarts it after restart_after failed checks', async () => {
+    const { supervisor, states } = supervise('hang.js', {}, { HEALTHY_MS: '600' });
+    await supervisor.start();
+    await waitForState(supervisor, 'hang-1', 'ready');
+    const firstPid = supervisor.info().pid;
+    await waitForState(supervisor, 'hang-1', 'unhealthy', 5000);
+    expect(supervisor.info().health).toBe('failing');
+    await waitFor(() => supervisor.info().pid !== firstPid && supervisor.state === 'ready', 'a restarted, ready worker', { timeout: 10_000 });
+    expect(states.slice(0, 6)).toEqual(['starting', 'ready', 'unhealthy', 'stopping', 'stopped', 'starting']);
+    expect(supervisor.info().restarts).toBe(1);
+    expect(alive(firstPid as number)).toBe(false);
+  });
+
+  it('a person restarting a failed worker clears the crash loop', async () => {
+    const { supervisor } = supervise('crash-now.js', { restart: 'never' });
+    await supervisor.start();
+    await waitForState(supervisor, 'crash-now-1', 'crashed');
+    const restarted = waitFor(() => supervisor.state === 'starting' || undefined, 'starting again');
+    await supervisor.restart();
+    await restarted;
+    await waitForState(supervisor, 'crash-now-1', 'crashed');
+    expect(supervisor.info().restarts).toBe(1);
+  });
+
+  it('drains all output of a child that writes 100k lines and keeps only the newest', async () => {
+    const { supervisor, logs } = supervise('spam.js', { portEnv: null }, { LINES: '100000' });
+    await supervisor.start();
+    await waitForState(supervisor, 'spam-1', 'exited', 20_000);
+    const retained = logs.query({ sources: new Set(['spam-1']) });
+    expect(retained).toHaveLength(1000);
+    // The newest retained line is Switchyard's own note of the exit; the rest is the child's newest output.
+    expect(retained.at(-1)?.stream).toBe('system');
+    const kept = retained.filter((l) => l.stream === 'stdout');
+    expect(kept).toHaveLength(999);
+    expect(kept.at(-1)?.text).toBe('line 100000 the quick brown fox jumps over the lazy dog');
+    expect(kept[0]?.text).toMatch(/^line 99\d{3} /);
+    expect(logs.lastSeq).toBeGreaterThanOrEqual(100_000);
+  });
+});
