@@ -131,7 +131,8 @@ const server = http.createServer((req, res) => {
   res.on('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const status = res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`;
-    console.log(`${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
+    // Health checks arrive every second from every checker; logging them would drown the real traffic.
+    if (req.url !== '/healthz') console.log(`${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
     if (shuttingDown) server.closeIdleConnections();
   });
   req.on('error', (err) => {

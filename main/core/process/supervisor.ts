@@ -316,7 +316,10 @@ export class Supervisor {
     this.health = health;
     switch (this._state) {
       case 'starting':
-        if (this.passes >= healthyAfter) this.transition('ready', result.detail);
+        if (this.passes >= healthyAfter) {
+          this.system(`ready: ${result.detail}`);
+          this.transition('ready', result.detail);
+        }
         return;
       case 'ready':
         if (this.fails >= unhealthyAfter) {

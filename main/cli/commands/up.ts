@@ -1,0 +1,141 @@
+// `switchyard up`: run the stack in the foreground with merged logs; Ctrl-C stops it gracefully,
+// a second Ctrl-C kills everything at once.
+
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { StackSpec } from '../../../shared/stack.ts';
+import { ControlClient } from '../../core/control/control-client.ts';
+import { createControlApi } from '../../core/control/control-api.ts';
+import { ControlServer } from '../../core/control/control-server.ts';
+import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../core/control/run-file.ts';
+import { setUnexpectedErrorHandler } from '../../core/events.ts';
+import { isAlive } from '../../core/process/process-tree.ts';
+import { Watchdog } from '../../core/process/watchdog.ts';
+import { Stack } from '../../core/stack.ts';
+import { CliError, EXIT } from '../cli-error.ts';
+import { LogPrinter } from '../log-printer.ts';
+import { colorEnabled, paint } from '../output.ts';
+import { loadOrExit } from './check.ts';
+
+/** Options of `up`. */
+export interface UpOptions {
+  cwd: string;
+  file: string | undefined;
+  /** Log lines kept per process. */
+  retainedLines?: number;
+}
+
+export async function up(options: UpOptions): Promise<number> {
+  const { spec, file } = await loadOrExit(options.cwd, options.file, process.stderr);
+  const runFile = runFilePath(file);
+  await refuseSecondInstance(runFile, file);
+
+  const color = colorEnabled(process.stdout);
+  const printer = new LogPrinter(
+    process.stdout,
+    color,
+    spec.apps.flatMap((app) => Array.from({ length: app.replicas }, (_, i) => `${app.name}-${i + 1}`)),
+  );
+  const watchdog = Watchdog.start({ runFile });
+  const stack = new Stack(spec, { tracker: watchdog, ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}) });
+  stack.logs.onLine((line) => printer.print(line));
+  const startedAt = Date.now();
+
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let stopRequests = 0;
+  const requestStop = (why: string, code: number = EXIT.ok) => {
+    stopRequests++;
+    if (stopRequests === 1) {
+      printer.note(`${why}: stopping gracefully (press Ctrl-C again to kill everything now)`);
+      void stack.stop().then(() => finish(code));
+    } else if (stopRequests === 2) {
+      printer.note('killing every process now');
+      void stack.kill().then(() => finish(130));
+    }
+  };
+
+  const token = randomBytes(32).toString('base64url');
+  const api = createControlApi(stack, { startedAt, onShutdown: () => requestStop('`switchyard down`') });
+  let server: ControlServer;
+  try {
+    server = await ControlServer.listen({ api, logs: stack.logs, logSources: (name) => stack.logSources(name), token });
+  } catch (error) {
+    watchdog.dispose();
+    throw new CliError(`could not open the control API on 127.0.0.1: ${(error as Error).message}`);
+  }
+  writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
+
+  const onSignal = (signal: NodeJS.Signals) => requestStop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const onCrash = (error: unknown) => {
+    printer.note(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    requestStop('internal error', EXIT.failure);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  setUnexpectedErrorHandler((error) => printer.note(`a listener failed: ${String(error)}`));
+
+  printBanner(printer, spec, file, server.url, color);
+  announceReadiness(stack, printer, startedAt);
+  await stack.start();
+
+  const code = await finished;
+  printer.flush();
+  await server.close();
+  removeRunFile(runFile);
+  watchdog.dispose();
+  for (const [event, handler] of [
+    ['SIGINT', onSignal],
+    ['SIGTERM', onSignal],
+    ['SIGHUP', onSignal],
+    ['uncaughtException', onCrash],
+    ['unhandledRejection', onCrash],
+  ] as const) {
+    process.off(event, handler);
+  }
+  printer.note(code === EXIT.ok ? 'stopped' : `stopped (exit ${code})`);
+  printer.flush();
+  return code;
+}
+
+/** A second `up` for the same stack file would fight the first over ports and the run file. */
+async function refuseSecondInstance(runFile: string, stackFile: string): Promise<void> {
+  const existing = readRunFile(runFile);
+  if (!existing || !isAlive(existing.pid)) return;
+  try {
+    await Promise.race([
+      new ControlClient(existing).status(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 1000)),
+    ]);
+  } catch {
+    // The pid lives but nothing answers: a recycled pid, not our instance.
+    return;
+  }
+  throw new CliError(`${stackFile} is already running (pid ${existing.pid}); stop it with \`switchyard down\` or use \`switchyard logs -f\``);
+}
+
+function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean): void {
+  const workers = spec.apps.reduce((sum, app) => sum + app.replicas, 0);
+  printer.note(`stack ${paint(color, 'bold', spec.name)} from ${path.relative(process.cwd(), file) || file}`);
+  if (spec.proxy) {
+    const { host, port } = spec.proxy.listen;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    printer.note(`proxy    http://${shown}:${port}  (routes planned; serving them comes with the proxy engine)`);
+  }
+  printer.note(`control  ${controlUrl}  (token in .switchyard/run.json)`);
+  printer.note(`starting ${workers} worker${workers === 1 ? '' : 's'} in ${spec.apps.length} app${spec.apps.length === 1 ? '' : 's'}`);
+}
+
+/** Says once when every worker has become ready, with how long it took. */
+function announceReadiness(stack: Stack, printer: LogPrinter, startedAt: number): void {
+  const subscription = stack.onProcessChange(() => {
+    const processes = stack.processes();
+    if (processes.length === 0 || !processes.every((p) => p.state === 'ready')) return;
+    subscription.dispose();
+    const ports = processes.filter((p) => p.port !== null).map((p) => `${p.name}:${p.port}`);
+    printer.note(`all ${processes.length} ready in ${Date.now() - startedAt} ms${ports.length ? ` (${ports.join(' ')})` : ''}`);
+  });
+}

@@ -1,0 +1,119 @@
+// The command line: parse, dispatch, and turn failures into one clear message and an exit code.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SwitchyardError } from '../core/errors.ts';
+import { CliError, EXIT } from './cli-error.ts';
+import { down, restart, scale } from './commands/actions.ts';
+import { check } from './commands/check.ts';
+import { logs } from './commands/logs.ts';
+import { ps } from './commands/ps.ts';
+import { up } from './commands/up.ts';
+
+const USAGE = `Usage: switchyard <command> [options]
+
+  up [-f FILE]              run the stack in the foreground; Ctrl-C stops it gracefully
+  check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
+  ps [--json]               the processes of the running stack
+  logs [NAME] [-f] [-n N]   recent log lines (all, one app or one worker); -f follows
+  restart NAME              restart a worker (api-2), an app (api) or everything (all)
+  scale APP N               change the number of an app's workers while running
+  down                      stop the running stack gracefully
+
+Commands other than up and check find the running stack through .switchyard/run.json beside the
+stack file (switchyard.yaml in the current folder, or --file FILE).`;
+
+const fileOption = { file: { type: 'string', short: 'f' } } as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'up': {
+        const { values } = parse(rest, { ...fileOption, 'log-lines': { type: 'string' } }, 0);
+        const retained = values['log-lines'] === undefined ? undefined : positiveInt(String(values['log-lines']), '--log-lines');
+        return await up({ cwd, file: str(values.file), ...(retained ? { retainedLines: retained } : {}) });
+      }
+      case 'check':
+        return await check({ cwd, file: str(parse(rest, fileOption, 0).values.file) });
+      case 'ps': {
+        const { values } = parse(rest, { ...fileOption, json: { type: 'boolean' } }, 0);
+        return await ps({ cwd, file: str(values.file), json: values.json === true });
+      }
+      case 'logs': {
+        // Here -f is --follow, as in `docker logs -f` and `tail -f`; the stack file is --file.
+        const { values, positionals } = parse(
+          rest,
+          { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string', short: 'n' }, file: { type: 'string' } },
+          1,
+        );
+        const tail = values.tail === undefined ? 200 : positiveInt(String(values.tail), '--tail');
+        return await logs({ cwd, file: str(values.file), name: positionals[0], follow: values.follow === true, tail });
+      }
+      case 'restart': {
+        const { values, positionals } = parse(rest, fileOption, 1, 1, 'restart NAME');
+        return await restart({ cwd, file: str(values.file), target: positionals[0] as string });
+      }
+      case 'scale': {
+        const { values, positionals } = parse(rest, fileOption, 2, 2, 'scale APP N');
+        return await scale({ cwd, file: str(values.file), app: positionals[0] as string, replicas: positionals[1] as string });
+      }
+      case 'down': {
+        const { values } = parse(rest, { ...fileOption, timeout: { type: 'string' } }, 0);
+        const seconds = values.timeout === undefined ? 60 : positiveInt(String(values.timeout), '--timeout');
+        return await down({ cwd, file: str(values.file), timeout: seconds * 1000 });
+      }
+      case 'reload':
+        throw new CliError('`switchyard reload` comes with the proxy engine; until then use `switchyard restart APP`', EXIT.usage);
+      case undefined:
+      case 'help':
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new CliError(`unknown command '${command}'\n\n${USAGE}`, EXIT.usage);
+    }
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CliError || error instanceof SwitchyardError) {
+    process.stderr.write(`switchyard: ${error.message}\n`);
+    return error instanceof CliError ? error.exitCode : EXIT.failure;
+  }
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') {
+    process.stderr.write('switchyard: the running stack does not answer on its control port; it may be stopping\n');
+    return EXIT.failure;
+  }
+  process.stderr.write(`switchyard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failure;
+}
+
+function parse<O extends Options>(args: string[], options: O, minPositionals: number, maxPositionals = minPositionals, usage?: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, EXIT.usage);
+  }
+  const count = parsed.positionals.length;
+  if (count < minPositionals || count > Math.max(minPositionals, maxPositionals)) {
+    throw new CliError(usage ? `usage: switchyard ${usage}` : `unexpected argument '${parsed.positionals[maxPositionals]}'`, EXIT.usage);
+  }
+  return parsed;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function positiveInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new CliError(`${flag} takes a whole number of 1 or more, got '${text}'`, EXIT.usage);
+  return Number(text);
+}

@@ -1,0 +1,191 @@
+// The control API on loopback: JSON calls on POST /v1/call and a followed log stream (NDJSON) on
+// GET /v1/logs. Every request must carry the bearer token, a Host naming this very address (so a
+// DNS-rebound name gets nothing) and, when a browser sends one, an Origin of this address.
+
+import { timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ControlApi, ControlErrorCode, ControlReply, LogStreamItem } from '../../../shared/api.ts';
+import type { LogLine } from '../../../shared/process.ts';
+import { SwitchyardError } from '../errors.ts';
+import type { LogStore } from '../logs/log-store.ts';
+import { parseControlCall } from './wire.ts';
+
+/** Largest request body accepted. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** A follower whose socket holds more than this unsent is skipped until it catches up. */
+const MAX_PENDING_BYTES = 1024 * 1024;
+/** Followed lines are sent in batches at most this often. */
+const BATCH_MS = 16;
+
+/** What the server needs: the API, the log store for following, and which names a log query covers. */
+export interface ControlServerOptions {
+  api: ControlApi;
+  logs: LogStore;
+  logSources: (name: string | undefined) => Set<string> | null;
+  token: string;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+}
+
+/** A listening control server. */
+export class ControlServer {
+  private readonly server: http.Server;
+  private readonly options: ControlServerOptions;
+  private readonly followers = new Set<http.ServerResponse>();
+
+  private constructor(server: http.Server, options: ControlServerOptions) {
+    this.server = server;
+    this.options = options;
+  }
+
+  static async listen(options: ControlServerOptions): Promise<ControlServer> {
+    const server = http.createServer();
+    const control = new ControlServer(server, options);
+    server.on('request', (request, response) => void control.handle(request, response));
+    // A broken client connection is its own problem, never the orchestrator's.
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    return control;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const follower of this.followers) follower.end();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const refusal = this.refuse(request);
+    if (refusal) return sendJson(response, refusal.status, failure(refusal.code, refusal.message));
+    const url = new URL(request.url ?? '/', this.url);
+    try {
+      if (request.method === 'POST' && url.pathname === '/v1/call') return await this.call(request, response);
+      if (request.method === 'GET' && url.pathname === '/v1/logs') return this.follow(url, request, response);
+      sendJson(response, 404, failure('not-found', `no such endpoint: ${request.method} ${url.pathname}`));
+    } catch (error) {
+      const known = error instanceof SwitchyardError;
+      const status = known ? statusFor(error.code) : 500;
+      sendJson(response, status, failure(known ? error.code : 'internal', error instanceof Error ? error.message : String(error)));
+    }
+  }
+
+  /** Host, Origin and token checks; null when the request may proceed. */
+  private refuse(request: http.IncomingMessage): { status: number; code: ControlErrorCode; message: string } | null {
+    const own = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
+    if (!own.includes(request.headers.host ?? '')) {
+      return { status: 403, code: 'forbidden', message: `foreign Host header '${request.headers.host ?? ''}'; the control API answers only to ${own[0]}` };
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !own.some((host) => origin === `http://${host}`)) {
+      return { status: 403, code: 'forbidden', message: `foreign Origin '${origin}'` };
+    }
+    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const expected = Buffer.from(this.options.token);
+    const actual = Buffer.from(given);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      return { status: 401, code: 'unauthorized', message: 'missing or wrong token; the token is in .switchyard/run.json beside the stack file' };
+    }
+    return null;
+  }
+
+  private async call(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    if (body === null) return sendJson(response, 413, failure('bad-request', `request body over ${MAX_BODY_BYTES} bytes`));
+    let input: unknown;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      return sendJson(response, 400, failure('bad-request', 'request body is not JSON'));
+    }
+    const parsed = parseControlCall(input);
+    if (!parsed.ok) return sendJson(response, 400, failure('bad-request', parsed.message));
+    const { method, args } = parsed.call;
+    const fn = this.options.api[method] as (...a: unknown[]) => Promise<unknown>;
+    const result = await fn.apply(this.options.api, args);
+    sendJson(response, 200, { ok: true, result } as ControlReply);
+  }
+
+  /** Streams the retained lines then every new one; a reader that falls behind is skipped, never waited on. */
+  private follow(url: URL, request: http.IncomingMessage, response: http.ServerResponse): void {
+    const name = url.searchParams.get('name') ?? undefined;
+    const tail = Number(url.searchParams.get('tail') ?? 200);
+    const sources = this.options.logSources(name);
+    response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    let batch: LogStreamItem[] = [];
+    let dropped = 0;
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      if (batch.length === 0) return;
+      response.write(batch.map((item) => JSON.stringify(item)).join('\n') + '\n');
+      batch = [];
+    };
+    const push = (line: LogLine) => {
+      if (response.writableLength > MAX_PENDING_BYTES) {
+        dropped++;
+        return;
+      }
+      if (dropped > 0) {
+        batch.push({ dropped });
+        dropped = 0;
+      }
+      batch.push({ line });
+      timer ??= setTimeout(flush, BATCH_MS);
+    };
+    const subscription = this.options.logs.subscribe({ sources, tail: Number.isFinite(tail) ? Math.max(0, tail) : 200 }, push);
+    for (const line of subscription.snapshot) push(line);
+    flush();
+    this.followers.add(response);
+    const done = () => {
+      subscription.dispose();
+      if (timer) clearTimeout(timer);
+      this.followers.delete(response);
+    };
+    request.once('close', done);
+    response.once('close', done);
+  }
+}
+
+function failure(code: ControlErrorCode, message: string): ControlReply {
+  return { ok: false, error: { code, message } };
+}
+
+function statusFor(code: ControlErrorCode): number {
+  return { 'bad-request': 400, 'not-found': 404, unauthorized: 401, forbidden: 403, internal: 500 }[code];
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function readBody(request: http.IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(null);
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,268 @@
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findStackFile, loadStack } from '../../main/core/config/load.ts';
+import { makeStackDir, yaml } from './stack-dir.ts';
+import type { StackDir } from './stack-dir.ts';
+
+const offline = { checkPorts: false, checkCommands: false };
+
+let stack: StackDir;
+beforeEach(async () => {
+  stack = await makeStackDir();
+});
+afterEach(async () => {
+  await stack.remove();
+});
+
+describe('loadStack defaults', () => {
+  it('fills every default and resolves paths to the stack folder', async () => {
+    const file = await stack.write('shop/switchyard.yaml', yaml('apps:', '  api:', '    command: node server.js'));
+    const { spec, issues } = await loadStack(file, offline);
+    expect(issues).toEqual([]);
+    expect(spec).toEqual({
+      name: 'shop',
+      file,
+      dir: path.join(stack.dir, 'shop'),
+      proxy: null,
+      statics: [],
+      apps: [
+        {
+          name: 'api',
+          argv: ['node', 'server.js'],
+          cwd: path.join(stack.dir, 'shop'),
+          replicas: 1,
+          portEnv: 'PORT',
+          env: {},
+          health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+          balance: 'round-robin',
+          restart: 'on-failure',
+          backoff: { initial: 500, max: 30_000 },
+          maxRestarts: 10,
+          minUptime: 5000,
+          stop: { signal: 'SIGTERM', timeout: 10_000 },
+          watch: [],
+        },
+      ],
+    });
+  });
+
+  it('fills route defaults, the loopback host and each route position', async () => {
+    await stack.folder('dist');
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml(
+        'name: shop', //                            1
+        'proxy:', //                                2
+        '  listen: 8080', //                        3
+        '  routes:', //                             4
+        '    - to: web', //                         5
+        '    - path: /api/', //                     6
+        '      host: Admin.Localhost', //           7
+        '      to: http://127.0.0.1:9000', //       8
+        '      strip_prefix: true', //              9
+        '      timeout: 1m30s', //                  10
+        'static:', //                               11
+        '  web: { root: dist, spa: true }', //      12
+      ),
+    );
+    const { spec, issues } = await loadStack(file, offline);
+    expect(issues).toEqual([]);
+    expect(spec?.proxy).toEqual({
+      listen: { host: '127.0.0.1', port: 8080 },
+      routes: [
+        { host: null, path: '/', to: 'web', target: 'static', stripPrefix: false, timeout: 60_000, at: { line: 5, col: 7 } },
+        { host: 'admin.localhost', path: '/api/', to: 'http://127.0.0.1:9000', target: 'url', stripPrefix: true, timeout: 90_000, at: { line: 6, col: 7 } },
+      ],
+    });
+    expect(spec?.statics).toEqual([{ name: 'web', root: path.join(stack.dir, 'dist'), spa: true }]);
+  });
+
+  it('reads every field that is written', async () => {
+    await stack.folder('backend');
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml(
+        'version: 1',
+        'name: custom',
+        'apps:',
+        '  api:',
+        '    command: [node, server.js, 8000]',
+        '    cwd: backend',
+        '    replicas: 0',
+        '    port_env: HTTP_PORT',
+        '    health: { path: /healthz, interval: 250ms, timeout: 2s, healthy_after: 2, unhealthy_after: 4, restart_after: 5 }',
+        '    balance: least-conn',
+        '    restart: always',
+        '    backoff: { initial: 1s, max: 1m }',
+        '    max_restarts: 0',
+        '    min_uptime: 1.5s',
+        '    stop: { signal: SIGINT, timeout: 3s }',
+        '    watch: ["**/*.js"]',
+        '  jobs:',
+        '    command: node jobs.js',
+        '    port_env: none',
+      ),
+    );
+    const { spec, issues } = await loadStack(file, offline);
+    expect(issues).toEqual([]);
+    expect(spec?.name).toBe('custom');
+    expect(spec?.apps[0]).toMatchObject({
+      argv: ['node', 'server.js', '8000'],
+      cwd: path.join(stack.dir, 'backend'),
+      replicas: 0,
+      portEnv: 'HTTP_PORT',
+      health: { path: '/healthz', interval: 250, timeout: 2000, healthyAfter: 2, unhealthyAfter: 4, restartAfter: 5 },
+      balance: 'least-conn',
+      restart: 'always',
+      backoff: { initial: 1000, max: 60_000 },
+      maxRestarts: 0,
+      minUptime: 1500,
+      stop: { signal: 'SIGINT', timeout: 3000 },
+      watch: ['**/*.js'],
+    });
+    expect(spec?.apps[1]?.portEnv).toBeNull();
+  });
+
+  it('resolves relative paths against the stack file folder, not the process cwd', async () => {
+    await stack.folder('project/backend');
+    await stack.folder('project/web/dist');
+    const file = await stack.write(
+      'project/switchyard.yaml',
+      yaml('static:', '  web: { root: ./web/dist }', 'apps:', '  api: { command: node a.js, cwd: ./backend, env_file: ../shared.env }'),
+    );
+    await stack.write('shared.env', 'FROM_FILE=1\n');
+    expect(process.cwd()).not.toBe(path.join(stack.dir, 'project'));
+    const { spec, issues } = await loadStack(path.relative(process.cwd(), file), offline);
+    expect(issues).toEqual([]);
+    expect(spec?.file).toBe(file);
+    expect(spec?.statics[0]?.root).toBe(path.join(stack.dir, 'project/web/dist'));
+    expect(spec?.apps[0]?.cwd).toBe(path.join(stack.dir, 'project/backend'));
+    expect(spec?.apps[0]?.env).toEqual({ FROM_FILE: '1' });
+  });
+
+  it('merges env files in order and lets env override them, keeping numbers as written', async () => {
+    await stack.write('base.env', yaml('A=from-base', 'B=from-base', '# a comment', 'QUOTED="two words"'));
+    await stack.write('local.env', yaml('B=from-local', 'C=from-local'));
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml('apps:', '  api:', '    command: node a.js', '    env_file: [base.env, local.env]', '    env: { C: inline, VERSION: 1.10, DEBUG: true, N: 8 }'),
+    );
+    const { spec, issues } = await loadStack(file, offline);
+    expect(issues).toEqual([]);
+    expect(spec?.apps[0]?.env).toEqual({
+      A: 'from-base',
+      B: 'from-local',
+      QUOTED: 'two words',
+      C: 'inline',
+      VERSION: '1.10',
+      DEBUG: 'true',
+      N: '8',
+    });
+  });
+  it('applies YAML merge keys, with the keys written beside them winning', async () => {
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml('apps:', '  base: &base { command: node a.js, restart: always, replicas: 2 }', '  api:', '    <<: *base', '    replicas: 3'),
+    );
+    const { spec, issues } = await loadStack(file, offline);
+    expect(issues).toEqual([]);
+    expect(spec?.apps.map((app) => [app.name, app.argv, app.restart, app.replicas])).toEqual([
+      ['base', ['node', 'a.js'], 'always', 2],
+      ['api', ['node', 'a.js'], 'always', 3],
+    ]);
+  });
+});
+
+describe('loadStack machine checks', () => {
+  it('reports a listen port that another program holds, at the listen node', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const file = await stack.write(
+        'switchyard.yaml',
+        yaml('proxy:', `  listen: ${port}`, '  routes: [{ to: https://example.com }]', 'apps:', '  api: { command: node a.js }'),
+      );
+      const { spec, issues } = await loadStack(file, { checkCommands: false });
+      expect(spec).toBeNull();
+      expect(issues).toEqual([
+        {
+          file,
+          line: 2,
+          col: 11,
+          severity: 'error',
+          message: `port ${port} on 127.0.0.1 is in use by another program; stop it or choose another \`listen\` port`,
+        },
+      ]);
+      const unchecked = await loadStack(file, { checkCommands: false, checkPorts: false });
+      expect(unchecked.issues).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('accepts a free listen port', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const file = await stack.write('switchyard.yaml', yaml('proxy:', `  listen: 127.0.0.1:${port}`, '  routes: [{ to: api }]', 'apps:', '  api: { command: node a.js }'));
+    const { spec, issues } = await loadStack(file, { checkCommands: false });
+    expect(issues).toEqual([]);
+    expect(spec?.proxy?.listen).toEqual({ host: '127.0.0.1', port });
+  });
+
+  it('finds a present program and reports a missing one at its command node', async () => {
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml(
+        'apps:', //                                           1
+        '  api:', //                                          2
+        '    command: node server.js', //                     3
+        `    env: { PATH: ${JSON.stringify(path.dirname(process.execPath))} }`, // 4
+        '  worker:', //                                       5
+        '    command: pythn3-not-installed jobs.py', //       6
+        '  local:', //                                        7
+        '    command: [./run.sh]', //                         8
+      ),
+    );
+    const { spec, issues } = await loadStack(file, { checkPorts: false });
+    expect(spec).toBeNull();
+    expect(issues.map(({ line, col, message }) => ({ line, col, message }))).toEqual([
+      { line: 6, col: 14, message: "command 'pythn3-not-installed' not found on PATH (app 'worker'); install it or fix the name" },
+      { line: 8, col: 14, message: `command './run.sh' not found or not executable in ${stack.dir} (app 'local'); fix the path or make it executable` },
+    ]);
+  });
+
+  it.skipIf(process.platform === 'win32')('accepts an executable script given by a relative path', async () => {
+    await stack.write('bin/run.sh', '#!/bin/sh\n', { executable: true });
+    const file = await stack.write('switchyard.yaml', yaml('apps:', '  local: { command: ./bin/run.sh }'));
+    const { spec, issues } = await loadStack(file, { checkPorts: false });
+    expect(issues).toEqual([]);
+    expect(spec?.apps[0]?.argv).toEqual(['./bin/run.sh']);
+  });
+});
+
+describe('findStackFile', () => {
+  it('prefers switchyard.yaml, then switchyard.yml', async () => {
+    const yml = await stack.write('switchyard.yml', 'apps: {}\n');
+    expect(findStackFile(stack.dir)).toBe(yml);
+    const yamlFile = await stack.write('switchyard.yaml', 'apps: {}\n');
+    expect(findStackFile(stack.dir)).toBe(yamlFile);
+  });
+
+  it('uses an explicit file relative to cwd, or a folder that holds one', async () => {
+    const other = await stack.write('conf/other.yaml', 'apps: {}\n');
+    const inFolder = await stack.write('conf/switchyard.yaml', 'apps: {}\n');
+    expect(findStackFile(stack.dir, 'conf/other.yaml')).toBe(other);
+    expect(findStackFile(stack.dir, 'conf')).toBe(inFolder);
+    expect(() => findStackFile(stack.dir, 'nope.yaml')).toThrow(`stack file ${path.join(stack.dir, 'nope.yaml')} does not exist`);
+  });
+
+  it('names both file names and -f FILE when there is none', () => {
+    expect(() => findStackFile(stack.dir)).toThrow(
+      `no switchyard.yaml or switchyard.yml in ${stack.dir}; create one, or name another file with -f FILE`,
+    );
+  });
+});
