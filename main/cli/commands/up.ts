@@ -44,14 +44,18 @@ export async function up(options: UpOptions): Promise<number> {
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let stopRequests = 0;
+  let exitCode: number = EXIT.ok;
   const requestStop = (why: string, code: number = EXIT.ok) => {
     stopRequests++;
     if (stopRequests === 1) {
+      exitCode = code;
       printer.note(`${why}: stopping gracefully (press Ctrl-C again to kill everything now)`);
-      void stack.stop().then(() => finish(code));
+      void stack.stop().then(() => finish(exitCode));
     } else if (stopRequests === 2) {
+      // 128 + SIGINT, as a shell reports a process ended by Ctrl-C.
+      exitCode = 130;
       printer.note('killing every process now');
-      void stack.kill().then(() => finish(130));
+      void stack.kill();
     }
   };
 

@@ -1,0 +1,222 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ProcessInfo } from '../../shared/process.ts';
+import { runCli, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
+import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { FIXTURES } from '../helpers/specs.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const node = JSON.stringify(process.execPath);
+const fixture = (name: string) => JSON.stringify(path.join(FIXTURES, name));
+
+/** A stack of fixture apps with fast health checks. */
+function yamlFor(apps: Record<string, { fixture: string; replicas?: number; extra?: string; portless?: boolean }>): string {
+  const lines = ['name: clitest', 'apps:'];
+  for (const [name, app] of Object.entries(apps)) {
+    lines.push(
+      `  ${name}:`,
+      `    command: [${node}, ${fixture(app.fixture)}]`,
+      `    replicas: ${app.replicas ?? 1}`,
+      app.portless ? '    port_env: none' : '    health: { path: /healthz, interval: 200ms, timeout: 500ms }',
+      '    stop: { timeout: 2s }',
+      ...(app.extra ? [app.extra] : []),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function upIn(yaml: string, env: Record<string, string> = {}): { up: UpProcess; dir: string } {
+  const { dir, cleanup } = stackDir(yaml);
+  const up = startUp(dir, [], env);
+  cleanups.push(cleanup, async () => {
+    up.child.kill('SIGKILL');
+    await up.child;
+  });
+  return { up, dir };
+}
+
+async function psJson(dir: string): Promise<ProcessInfo[]> {
+  const result = await runCli(['ps', '--json'], dir);
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  return JSON.parse(String(result.stdout)) as ProcessInfo[];
+}
+
+describe('switchyard check', () => {
+  it('prints the plan of a valid stack and exits 0', async () => {
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js', replicas: 3 } }));
+    cleanups.push(cleanup);
+    const result = await runCli(['check'], dir);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Stack clitest/);
+    expect(result.stdout).toMatch(/api .*3 workers/);
+  });
+
+  it('exits 2 and names file, line and column of each mistake', async () => {
+    const { dir, cleanup } = stackDir(['apps:', '  api:', '    command: node x.js', '    replica: 2', '    balance: roundrobin', ''].join('\n'));
+    cleanups.push(cleanup);
+    const result = await runCli(['check'], dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/switchyard\.yaml:4:5: error: .*'replica'.*did you mean 'replicas'/);
+    expect(result.stderr).toMatch(/switchyard\.yaml:5:14: error: balance must be one of round-robin, least-conn, ip-hash/);
+  });
+
+  it('exits 2 with a clear message when there is no stack file', async () => {
+    const { dir, cleanup } = stackDir('');
+    cleanups.push(cleanup);
+    const result = await runCli(['check', '-f', 'nope.yaml'], dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/nope\.yaml does not exist/);
+  });
+
+  it('exits 2 on unknown commands and bad usage', async () => {
+    const { dir, cleanup } = stackDir('');
+    cleanups.push(cleanup);
+    expect((await runCli(['frobnicate'], dir)).exitCode).toBe(2);
+    expect((await runCli(['scale', 'api'], dir)).stderr).toMatch(/usage: switchyard scale APP N/);
+    expect((await runCli(['ps', 'extra'], dir)).exitCode).toBe(2);
+  });
+});
+
+describe('switchyard up and the commands that reach it', () => {
+  it('runs the stack, answers ps/logs/restart/scale, and down stops it and removes the run file', async () => {
+    const { up, dir } = upIn(yamlFor({ api: { fixture: 'graceful.js', replicas: 2 }, tick: { fixture: 'ticker.js', portless: true } }));
+    await up.waitForOutput('all 3 ready');
+    expect(up.output()).toMatch(/^api-1 +\| /m);
+    await up.waitForOutput(/^tick-1 +\| tick 1$/m);
+
+    const runFile = path.join(dir, '.switchyard', 'run.json');
+    expect(statSync(runFile).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(runFile)).mode & 0o777).toBe(0o700);
+
+    const before = await psJson(dir);
+    expect(before.map((p) => [p.name, p.state])).toEqual([
+      ['api-1', 'ready'],
+      ['api-2', 'ready'],
+      ['tick-1', 'ready'],
+    ]);
+    const table = await runCli(['ps'], dir);
+    expect(table.stdout).toMatch(/^NAME +STATE +HEALTH +PID +PORT/m);
+    expect(table.stdout).toMatch(/^api-2 +ready +passing +\d+ +\d+ +0 /m);
+
+    const logs = await runCli(['logs', 'tick', '-n', '3'], dir);
+    expect(logs.exitCode).toBe(0);
+    const tickLines = String(logs.stdout).trim().split('\n');
+    expect(tickLines).toHaveLength(3);
+    for (const line of tickLines) expect(line).toMatch(/^tick-1 +\| tick \d+$/);
+
+    const restarted = await runCli(['restart', 'api-2'], dir);
+    expect(restarted.stdout).toBe('restarted api-2');
+    const after = await psJson(dir);
+    const pid = (ps: ProcessInfo[], name: string) => ps.find((p) => p.name === name)?.pid;
+    expect(pid(after, 'api-2')).not.toBe(pid(before, 'api-2'));
+    expect(pid(after, 'api-1')).toBe(pid(before, 'api-1'));
+    expect(after.find((p) => p.name === 'api-2')?.restarts).toBe(1);
+
+    expect((await runCli(['scale', 'api', '4'], dir)).stdout).toBe('api: 4 workers (api-1, api-2, api-3, api-4)');
+    await waitFor(async () => (await psJson(dir)).filter((p) => p.app === 'api' && p.state === 'ready').length === 4, '4 ready api workers');
+    expect((await runCli(['scale', 'api', '1'], dir)).stdout).toBe('api: 1 worker (api-1)');
+    expect((await psJson(dir)).map((p) => p.name)).toEqual(['api-1', 'tick-1']);
+
+    const unknown = await runCli(['restart', 'nope'], dir);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/no app or process named 'nope'; known: api, tick/);
+
+    const down = await runCli(['down'], dir);
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toBe('stopped');
+    const exit = await up.child;
+    expect(exit.exitCode).toBe(0);
+    expect(existsSync(runFile)).toBe(false);
+    expect(up.output()).toMatch(/api-1 +\| draining/);
+    expect(up.output()).toMatch(/switchyard \| stopped/);
+  });
+
+  it('refuses a second up of the same stack and a request without the token', async () => {
+    const { up, dir } = upIn(yamlFor({ api: { fixture: 'graceful.js' } }));
+    await up.waitForOutput('all 1 ready');
+    const second = await runCli(['up'], dir);
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(/is already running \(pid \d+\); stop it with `switchyard down`/);
+
+    const run = JSON.parse(readFileSync(path.join(dir, '.switchyard', 'run.json'), 'utf8')) as { port: number; token: string };
+    const call = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${run.port}/v1/call`, { method: 'POST', headers, body: JSON.stringify({ method: 'listProcesses', args: [] }) });
+    expect((await call({})).status).toBe(401);
+    expect((await call({ authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await call({ authorization: `Bearer ${run.token}` })).status).toBe(200);
+    expect((await call({ authorization: `Bearer ${run.token}`, origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it('stops gracefully on SIGTERM and exits 0', async () => {
+    const { up } = upIn(yamlFor({ api: { fixture: 'graceful.js', replicas: 2 } }));
+    await up.waitForOutput('all 2 ready');
+    up.child.kill('SIGTERM');
+    const exit = await up.child;
+    expect(exit.exitCode).toBe(0);
+    expect(up.output()).toMatch(/SIGTERM: stopping gracefully/);
+    expect(up.output().match(/\| bye$/gm)).toHaveLength(2);
+  });
+
+  it('a second Ctrl-C kills a worker that ignores SIGTERM without waiting for its timeout', async () => {
+    const marker = newMarker();
+    const { up } = upIn(
+      yamlFor({ stubborn: { fixture: 'ignore-sigterm.js', extra: '    stop: { timeout: 20s }' } }).replace('    stop: { timeout: 2s }\n', ''),
+      { [marker.key]: marker.value },
+    );
+    await up.waitForOutput('all 1 ready');
+    up.child.kill('SIGINT');
+    await up.waitForOutput('Ctrl-C: stopping gracefully');
+    const began = Date.now();
+    up.child.kill('SIGINT');
+    const exit = await up.child;
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(exit.exitCode).toBe(130);
+    await waitFor(() => processesWithMarker(marker).length === 0, 'the stubborn worker to be gone', { timeout: 3000 });
+  });
+
+  it('leaves no process behind when the orchestrator itself is SIGKILLed', async () => {
+    const marker = newMarker();
+    const { up, dir } = upIn(
+      yamlFor({
+        api: { fixture: 'graceful.js', replicas: 2 },
+        family: { fixture: 'grandchild.js', extra: '    env: { GRANDCHILD_DETACHED: "1" }' },
+        stubborn: { fixture: 'ignore-sigterm.js' },
+      }),
+      { [marker.key]: marker.value },
+    );
+    await up.waitForOutput('all 4 ready');
+    const ours = processesWithMarker(marker);
+    // up itself, the watchdog, 4 workers and the detached grandchild.
+    expect(ours.length).toBeGreaterThanOrEqual(7);
+    up.child.kill('SIGKILL');
+    await up.child;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const survivors = processesWithMarker(marker);
+    expect(survivors, `survivors: ${survivors.join(', ')}`).toEqual([]);
+    for (const pid of ours) expect(alive(pid)).toBe(false);
+    // The watchdog also removed the dead instance's run file.
+    expect(existsSync(path.join(dir, '.switchyard', 'run.json'))).toBe(false);
+  });
+
+  it('exits 2 without starting anything when the stack file is invalid', async () => {
+    const { dir, cleanup } = stackDir('apps:\n  api:\n    command: [definitely-not-a-program-xyz]\n');
+    cleanups.push(cleanup);
+    const result = await runCli(['up'], dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/switchyard\.yaml:3:14: error: command 'definitely-not-a-program-xyz' not found on PATH/);
+  });
+
+  it('tells how to start the stack when ps finds nothing running', async () => {
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js' } }));
+    cleanups.push(cleanup);
+    const result = await runCli(['ps'], dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/no running stack for .*switchyard\.yaml; start it with `switchyard up`/);
+  });
+});
