@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProcessState } from '../../shared/process.ts';
@@ -14,13 +14,17 @@ import { fixtureProcess } from '../helpers/specs.ts';
 import { waitFor, waitForState } from '../helpers/wait.ts';
 
 const running: Supervisor[] = [];
+/** Every `from->to` seen in this file, to prove that the tests walk the whole transition table. */
+const observed = new Set<string>();
 
 function supervise(fixture: string, overrides: Partial<AppSpec> = {}, env: Record<string, string> = {}) {
   const logs = new LogStore(1000);
   const supervisor = new Supervisor(fixtureProcess(fixture, overrides, env), { spawner: execaSpawner, logs, ports: new PortAllocator() });
   const states: ProcessState[] = [];
   supervisor.onStateChange(({ from, to }) => {
-    if (from !== to) states.push(to);
+    if (from === to) return;
+    states.push(to);
+    observed.add(`${from}->${to}`);
   });
   running.push(supervisor);
   return { supervisor, logs, states };
@@ -177,6 +181,10 @@ describe('Supervisor', () => {
     await waitForState(supervisor, 'crash-now-1', 'crashed');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(states).toEqual(['starting', 'crashed']);
+    // Only a person starts it again.
+    await supervisor.restart();
+    await waitFor(() => states.length === 4, 'the second crash');
+    expect(states).toEqual(['starting', 'crashed', 'starting', 'crashed']);
   });
 
   it('fails at once, with the reason, when the program does not exist', async () => {
@@ -201,14 +209,15 @@ describe('Supervisor', () => {
   });
 
   it('a person restarting a failed worker clears the crash loop', async () => {
-    const { supervisor } = supervise('crash-now.js', { restart: 'never' });
+    const { supervisor, states } = supervise('crash-now.js', { maxRestarts: 1, backoff: { initial: 20, max: 20 } });
     await supervisor.start();
-    await waitForState(supervisor, 'crash-now-1', 'crashed');
-    const restarted = waitFor(() => supervisor.state === 'starting' || undefined, 'starting again');
+    await waitForState(supervisor, 'crash-now-1', 'failed');
+    expect(states).toEqual(['starting', 'crashed', 'backoff', 'starting', 'crashed', 'failed']);
     await supervisor.restart();
-    await restarted;
-    await waitForState(supervisor, 'crash-now-1', 'crashed');
-    expect(supervisor.info().restarts).toBe(1);
+    await waitFor(() => states.length === 12, 'a second crash loop');
+    // The count started again: one more backoff before failing, as on the first run.
+    expect(states.slice(6)).toEqual(['starting', 'crashed', 'backoff', 'starting', 'crashed', 'failed']);
+    expect(supervisor.info().restarts).toBe(3);
   });
 
   it('drains all output of a child that writes 100k lines and keeps only the newest', async () => {
@@ -225,4 +234,124 @@ describe('Supervisor', () => {
     expect(kept[0]?.text).toMatch(/^line 99\d{3} /);
     expect(logs.lastSeq).toBeGreaterThanOrEqual(100_000);
   });
+});
+
+describe('Supervisor: the rest of the transition table', () => {
+  /** A `controlled.js` worker whose health the test sets by writing ok, sick, crash or exit. */
+  function controlled(overrides: Partial<AppSpec> = {}) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sy-ctl-'));
+    const file = path.join(dir, 'mode');
+    writeFileSync(file, 'ok');
+    const handle = supervise('controlled.js', { health: { path: '/healthz', interval: 100, timeout: 500, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 50 }, ...overrides }, { CONTROL_FILE: file });
+    return { ...handle, set: (mode: string) => writeFileSync(file, mode) };
+  }
+
+  it('unhealthy returns to ready when checks pass again', async () => {
+    const { supervisor, states, set } = controlled();
+    await supervisor.start();
+    await waitForState(supervisor, 'controlled-1', 'ready');
+    set('sick');
+    await waitForState(supervisor, 'controlled-1', 'unhealthy');
+    set('ok');
+    await waitForState(supervisor, 'controlled-1', 'ready');
+    expect(states).toEqual(['starting', 'ready', 'unhealthy', 'ready']);
+  });
+
+  it('unhealthy can drain and stop, or crash or exit on its own', async () => {
+    const drained = controlled();
+    await drained.supervisor.start();
+    await waitForState(drained.supervisor, 'controlled-1', 'ready');
+    drained.set('sick');
+    await waitForState(drained.supervisor, 'controlled-1', 'unhealthy');
+    await drained.supervisor.stop({ drain: async () => {} });
+    expect(drained.states.slice(-3)).toEqual(['draining', 'stopping', 'stopped']);
+
+    for (const [mode, end] of [['crash', 'crashed'], ['exit', 'exited']] as const) {
+      const worker = controlled({ restart: 'never' });
+      await worker.supervisor.start();
+      await waitForState(worker.supervisor, 'controlled-1', 'ready');
+      worker.set('sick');
+      await waitForState(worker.supervisor, 'controlled-1', 'unhealthy');
+      worker.set(mode);
+      await waitForState(worker.supervisor, 'controlled-1', end);
+      expect(worker.states.slice(-2)).toEqual(['unhealthy', end]);
+    }
+  });
+
+  it('a worker that ends while draining completes the stop', async () => {
+    for (const [mode, end] of [['crash', 'crashed'], ['exit', 'exited']] as const) {
+      const worker = controlled();
+      await worker.supervisor.start();
+      await waitForState(worker.supervisor, 'controlled-1', 'ready');
+      // The drain waits until the worker has ended by itself (its next health check makes it exit).
+      await worker.supervisor.stop({
+        drain: async () => {
+          worker.set(mode);
+          await waitFor(() => worker.supervisor.info().pid === null, 'the worker to end while draining');
+        },
+      });
+      expect(worker.states.slice(-4)).toEqual(['ready', 'draining', end, 'stopped']);
+      expect(worker.supervisor.state).toBe('stopped');
+    }
+  });
+
+  it('a stop during boot ends it, before or after the spawn', async () => {
+    const { supervisor, states } = supervise('slow-start.js', {}, { BOOT_MS: '5000' });
+    await supervisor.start();
+    expect(supervisor.state).toBe('starting');
+    await supervisor.stop();
+    expect(states).toEqual(['starting', 'stopping', 'stopped']);
+    // Before the spawn: the port is still being found.
+    const early = supervise('slow-start.js');
+    const starting = early.supervisor.start();
+    await early.supervisor.stop();
+    await starting;
+    expect(early.states).toEqual(['starting', 'stopping', 'stopped']);
+    expect(early.supervisor.info().pid).toBeNull();
+  });
+
+  it('a worker that exits before it is ever healthy is exited, and a person can start it again', async () => {
+    const { supervisor, states, set } = controlled({ restart: 'never' });
+    set('exit');
+    await supervisor.start();
+    await waitForState(supervisor, 'controlled-1', 'exited');
+    expect(states).toEqual(['starting', 'exited']);
+    set('ok');
+    await supervisor.restart();
+    await waitForState(supervisor, 'controlled-1', 'ready');
+    expect(states.slice(-2)).toEqual(['starting', 'ready']);
+  });
+
+  it('stop settles every resting state: backoff, crashed, exited and failed', async () => {
+    const backingOff = supervise('crash-now.js', { backoff: { initial: 10_000, max: 10_000 } });
+    await backingOff.supervisor.start();
+    await waitForState(backingOff.supervisor, 'crash-now-1', 'backoff');
+    await backingOff.supervisor.stop();
+    expect(backingOff.states.slice(-2)).toEqual(['backoff', 'stopped']);
+
+    const crashed = supervise('crash-now.js', { restart: 'never' });
+    await crashed.supervisor.start();
+    await waitForState(crashed.supervisor, 'crash-now-1', 'crashed');
+    await crashed.supervisor.stop();
+    expect(crashed.states.slice(-2)).toEqual(['crashed', 'stopped']);
+
+    const exited = supervise('exit-zero.js', { portEnv: null });
+    await exited.supervisor.start();
+    await waitForState(exited.supervisor, 'exit-zero-1', 'exited');
+    await exited.supervisor.stop();
+    expect(exited.states.slice(-2)).toEqual(['exited', 'stopped']);
+
+    const failed = supervise('crash-now.js', { maxRestarts: 0 });
+    await failed.supervisor.start();
+    await waitForState(failed.supervisor, 'crash-now-1', 'failed');
+    await failed.supervisor.stop();
+    expect(failed.states.slice(-2)).toEqual(['failed', 'stopped']);
+  });
+});
+
+afterAll(() => {
+  // Runs last in this file: every edge of the table has been walked by a real process above.
+  const all = Object.entries(TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from}->${to}`));
+  const missing = all.filter((edge) => !observed.has(edge));
+  expect(missing, `transitions no test exercised: ${missing.join(', ')}`).toEqual([]);
 });

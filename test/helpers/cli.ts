@@ -43,7 +43,7 @@ export function startUp(cwd: string, args: string[] = [], env: Record<string, st
       // Stop waiting as soon as up has exited: the output will not change any more.
       await waitFor(() => seen() || exited, `output ${String(wanted)}`, { timeout });
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- output so far ---\n${text}`);
+      throw new Error(`${(error as Error).message}\n--- output so far ---\n${text}`, { cause: error });
     }
     if (!seen()) throw new Error(`up exited before printing ${String(wanted)}\n--- output ---\n${text}`);
   };

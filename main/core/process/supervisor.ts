@@ -191,7 +191,8 @@ export class Supervisor {
   async restart(reason = 'restart requested'): Promise<void> {
     this.system(reason);
     const wasAlive = this.pid !== null;
-    await this.stop();
+    // A process at rest (exited, crashed, failed, backing off) starts straight away; a live one stops first.
+    if (['starting', 'ready', 'unhealthy', 'draining', 'stopping'].includes(this._state)) await this.stop();
     this.quickExits = 0;
     if (wasAlive || this.lastExit) this.restarts++;
     await this.start();
