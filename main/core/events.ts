@@ -20,19 +20,22 @@ export function setUnexpectedErrorHandler(handler: (error: unknown) => void): vo
 
 /** A typed event source. Listener errors are reported, never allowed to break the emitter. */
 export class Emitter<T> {
-  private readonly listeners = new Set<(value: T) => void>();
+  // Copy-on-write: subscribing is rare and firing is hot (once per log line), so firing iterates the
+  // current array without copying, and a listener added or removed during a fire takes effect next time.
+  private listeners: readonly ((value: T) => void)[] = [];
 
   readonly event: Event<T> = (listener) => {
     // Wrap so the same function may subscribe twice and dispose independently.
     const entry = (value: T) => listener(value);
-    this.listeners.add(entry);
-    return { dispose: () => this.listeners.delete(entry) };
+    this.listeners = [...this.listeners, entry];
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== entry)) };
   };
 
   fire(value: T): void {
-    for (const listener of [...this.listeners]) {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(value);
+        (listeners[i] as (value: T) => void)(value);
       } catch (error) {
         unexpectedErrorHandler(error);
       }
@@ -40,11 +43,11 @@ export class Emitter<T> {
   }
 
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.listeners.length;
   }
 
   dispose(): void {
-    this.listeners.clear();
+    this.listeners = [];
   }
 }
 
@@ -58,7 +61,14 @@ export class DisposableStore implements Disposable {
   }
 
   dispose(): void {
-    for (const item of this.items) item.dispose();
+    // One faulty disposable must not leak the others.
+    for (const item of this.items) {
+      try {
+        item.dispose();
+      } catch (error) {
+        unexpectedErrorHandler(error);
+      }
+    }
     this.items.clear();
   }
 }

@@ -17,7 +17,7 @@ export function runCli(args: string[], cwd: string, env: Record<string, string> 
 
 /** A running `switchyard up` with its output collected as it arrives. */
 export interface UpProcess {
-  child: ResultPromise<{ reject: false; buffer: false }>;
+  child: ResultPromise<{ reject: false; buffer: false; stdin: 'ignore' }>;
   output: () => string;
   waitForOutput: (text: string | RegExp, timeout?: number) => Promise<void>;
 }

@@ -3,6 +3,12 @@
 /** Longest line kept whole; a longer one is cut into pieces of this size so memory stays bounded. */
 export const MAX_LINE_LENGTH = 16 * 1024;
 
+/** Where to cut `text` at most `max` code units in, never between the two halves of a surrogate pair. */
+function cutPoint(text: string, max: number): number {
+  const code = text.charCodeAt(max - 1);
+  return code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+}
+
 /** Splits decoded chunks into lines (LF or CRLF); call `flush` at end of stream for the last partial line. */
 export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8');
@@ -24,10 +30,12 @@ export class LineSplitter {
       newline = text.indexOf('\n', start);
     }
     // A line still unfinished past the limit is emitted in pieces now rather than buffered without end.
+    // A trailing CR may be the first half of a CRLF, so it never counts toward the limit.
     let rest = text.slice(start);
-    while (rest.length > MAX_LINE_LENGTH) {
-      this.onLine(rest.slice(0, MAX_LINE_LENGTH));
-      rest = rest.slice(MAX_LINE_LENGTH);
+    while ((rest.endsWith('\r') ? rest.length - 1 : rest.length) > MAX_LINE_LENGTH) {
+      const cut = cutPoint(rest, MAX_LINE_LENGTH);
+      this.onLine(rest.slice(0, cut));
+      rest = rest.slice(cut);
     }
     this.pending = rest;
   }
@@ -39,10 +47,12 @@ export class LineSplitter {
   }
 
   private emit(line: string): void {
-    if (line.length <= MAX_LINE_LENGTH) {
-      this.onLine(line);
-      return;
+    let rest = line;
+    while (rest.length > MAX_LINE_LENGTH) {
+      const cut = cutPoint(rest, MAX_LINE_LENGTH);
+      this.onLine(rest.slice(0, cut));
+      rest = rest.slice(cut);
     }
-    for (let i = 0; i < line.length; i += MAX_LINE_LENGTH) this.onLine(line.slice(i, i + MAX_LINE_LENGTH));
+    this.onLine(rest);
   }
 }

@@ -4,7 +4,7 @@
 
 import type { LogLine, LogStream } from '../../../shared/process.ts';
 import { Emitter, type Disposable } from '../events.ts';
-import { RingBuffer } from './ring-buffer.ts';
+import { LogRing } from './log-ring.ts';
 
 /** Lines kept per process unless configured otherwise. */
 export const DEFAULT_RETAINED_LINES = 10_000;
@@ -26,7 +26,7 @@ export interface SnapshotSubscription extends Disposable {
 
 /** Bounded per-process log retention with subscribe-with-snapshot. */
 export class LogStore {
-  private readonly buffers = new Map<string, RingBuffer<LogLine>>();
+  private readonly buffers = new Map<string, LogRing>();
   private readonly _onLine = new Emitter<LogLine>();
   /** Fires for every line as it is appended. */
   readonly onLine = this._onLine.event;
@@ -38,15 +38,25 @@ export class LogStore {
   }
 
   append(source: string, stream: LogStream, text: string, time = Date.now()): LogLine {
-    const line: LogLine = { seq: this.nextSeq++, time, source, stream, text };
-    let buffer = this.buffers.get(source);
-    if (!buffer) {
-      buffer = new RingBuffer<LogLine>(this.retainedLines);
-      this.buffers.set(source, buffer);
+    this.writer(source)(stream, text, time);
+    return { seq: this.nextSeq - 1, time, source, stream, text };
+  }
+
+  /** A fast appender for one source: the per-line hot path of a process's output. */
+  writer(source: string): (stream: LogStream, text: string, time: number) => void {
+    let ring = this.buffers.get(source);
+    if (!ring) {
+      ring = new LogRing(source, this.retainedLines);
+      this.buffers.set(source, ring);
     }
-    buffer.push(line);
-    this._onLine.fire(line);
-    return line;
+    const target = ring;
+    const emitter = this._onLine;
+    return (stream, text, time) => {
+      const seq = this.nextSeq++;
+      target.push(seq, time, stream, text);
+      // A line object is made only when somebody listens.
+      if (emitter.listenerCount > 0) emitter.fire({ seq, time, source, stream, text });
+    };
   }
 
   /** Retained lines matching the selector, oldest first. */
@@ -54,10 +64,9 @@ export class LogStore {
     const after = selector.after ?? 0;
     const tail = selector.tail ?? Number.POSITIVE_INFINITY;
     const picked: LogLine[][] = [];
-    for (const [source, buffer] of this.buffers) {
+    for (const [source, ring] of this.buffers) {
       if (selector.sources && !selector.sources.has(source)) continue;
-      const lines = buffer.last(Math.min(buffer.size, tail));
-      picked.push(after > 0 ? lines.filter((line) => line.seq > after) : lines);
+      picked.push(ring.newest(tail, after));
     }
     const merged = picked.length === 1 ? (picked[0] as LogLine[]) : picked.flat().sort((a, b) => a.seq - b.seq);
     return merged.length > tail ? merged.slice(merged.length - tail) : merged;

@@ -364,17 +364,24 @@ export class Supervisor {
 
   /** Reads stdout and stderr to the end, always: a full pipe would block the child. */
   private drain(child: SpawnedProcess): void {
-    const { logs } = this.deps;
-    const source = this.spec.name;
-    const out = new LineSplitter((text) => logs.append(source, 'stdout', text));
+    const write = this.deps.logs.writer(this.spec.name);
+    // One clock read per chunk, not per line: a chunk's lines arrived together.
+    let now = 0;
+    const out = new LineSplitter((text) => write('stdout', text, now));
     const err = new LineSplitter((text) => {
       this.stderrTail.push(text);
-      logs.append(source, 'stderr', text);
+      write('stderr', text, now);
     });
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      now = Date.now();
+      out.push(chunk);
+    });
     child.stdout.on('end', () => out.flush());
     child.stdout.on('error', () => out.flush());
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      now = Date.now();
+      err.push(chunk);
+    });
     child.stderr.on('end', () => err.flush());
     child.stderr.on('error', () => err.flush());
   }

@@ -1,0 +1,145 @@
+// Log ingestion: a child printing 200k lines as fast as it can, with its output thrown away by the
+// kernel, by a plain Node pipe reader, and captured line by line by a Switchyard Stack.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Stack } from '../main/core/stack.ts';
+import { fixtureApp, fixtureStack, FIXTURES } from '../test/helpers/specs.ts';
+import { Samples, max, min, ms, printTable, ratio, type BenchResult } from './stats.ts';
+
+const LINES = 200_000;
+const RUNS = 5;
+const GOAL = 1.3;
+const SPAM = `${FIXTURES}spam.js`;
+/** Bytes spam.js writes in all. */
+const PAYLOAD = payloadBytes(LINES);
+
+const DEV_NULL = 'anchor: child → /dev/null';
+const PIPE = 'anchor: child → pipe, Node reader discards';
+const STACK = 'Switchyard Stack (LineSplitter → LogStore)';
+
+const childEnv = () => ({ ...process.env, LINES: String(LINES), THEN: 'exit' });
+
+export async function logIngestion(): Promise<BenchResult> {
+  const samples = new Samples();
+  const variants: [string, () => Promise<number>][] = [
+    [DEV_NULL, toDevNull],
+    [PIPE, toPipe],
+    [STACK, toStack],
+  ];
+  // Round 0 is a warm-up; after it the order rotates so no variant always runs right after another.
+  for (let round = 0; round <= RUNS; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const [label, run] = variants[(round + i) % variants.length] as [string, () => Promise<number>];
+      const elapsed = await run();
+      if (round > 0) samples.add(label, elapsed);
+    }
+  }
+
+  const anchor = samples.median(DEV_NULL);
+  const pipe = samples.median(PIPE);
+  const row = (label: string) => {
+    const values = samples.get(label);
+    const value = samples.median(label);
+    const throughput = `${((LINES / value) * 1000 / 1e6).toFixed(2)} M/s`;
+    const mbs = `${((PAYLOAD / value) * 1000 / 1e6).toFixed(0)} MB/s`;
+    return [label, ms(value), ms(min(values)), ms(max(values)), throughput, mbs, label === DEV_NULL ? '' : ratio(value, anchor), label === STACK ? ratio(value, pipe) : ''];
+  };
+  printTable(
+    `Log ingestion: spam.js writing ${LINES.toLocaleString('en-US')} lines (${(PAYLOAD / 1e6).toFixed(1)} MB), spawn to exit (ms, median of ${RUNS})`,
+    [{ title: '' }, { title: 'median' }, { title: 'min' }, { title: 'max' }, { title: 'lines' }, { title: 'bytes' }, { title: '÷ /dev/null' }, { title: '÷ pipe' }],
+    [row(DEV_NULL), row(PIPE), row(STACK)],
+    `goal: Switchyard under ${GOAL}x the /dev/null anchor; every run checks that the LogStore got all ${LINES.toLocaleString('en-US')} lines in order`,
+  );
+
+  const stack = samples.median(STACK);
+  const factor = stack / anchor;
+  return {
+    name: 'log ingestion',
+    goals: [
+      { label: `log ingestion under ${GOAL}x /dev/null`, met: factor < GOAL, detail: `${ms(stack)} ms vs ${ms(anchor)} ms = ${ratio(stack, anchor)} (${ratio(stack, pipe)} of a bare pipe)` },
+    ],
+  };
+}
+
+async function toDevNull(): Promise<number> {
+  const fd = openSync('/dev/null', 'w');
+  try {
+    const started = performance.now();
+    await exited(spawn(process.execPath, [SPAM], { env: childEnv(), stdio: ['ignore', fd, fd] }), 'close');
+    return performance.now() - started;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function toPipe(): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [SPAM], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let received = 0;
+  child.stdout.on('data', (chunk: Buffer) => (received += chunk.length));
+  child.stderr.resume();
+  // 'close' waits for the pipes to be drained too, as the Stack waits for the last line.
+  await exited(child, 'close');
+  const elapsed = performance.now() - started;
+  if (received !== PAYLOAD) throw new Error(`pipe reader got ${received} bytes, expected ${PAYLOAD}`);
+  return elapsed;
+}
+
+async function toStack(): Promise<number> {
+  const app = fixtureApp('spam', 'spam.js', { portEnv: null, restart: 'never', env: { LINES: String(LINES), THEN: 'exit' } });
+  const stack = new Stack(fixtureStack([app]));
+  let settle!: (error: Error | null) => void;
+  const done = new Promise<Error | null>((resolve) => (settle = resolve));
+  let doneAt = 0;
+  const subscription = stack.onProcessChange((change) => {
+    if (change.to === 'exited') {
+      doneAt = performance.now();
+      settle(null);
+    } else if (change.to === 'crashed' || change.to === 'failed') settle(new Error(`spam.js ${change.to}: ${change.info.reason ?? ''}`));
+  });
+  try {
+    const started = performance.now();
+    await stack.start();
+    const error = await done;
+    if (error) throw error;
+    checkLines(stack);
+    return doneAt - started;
+  } finally {
+    subscription.dispose();
+    await stack.stop();
+  }
+}
+
+/** Every stdout line arrived, in order, with nothing in between but the start and exit notes. */
+function checkLines(stack: Stack): void {
+  const { logs } = stack;
+  // 'started pid …' first and 'exited: …' last are Switchyard's own lines.
+  const expected = LINES + 2;
+  if (logs.lastSeq !== expected) throw new Error(`LogStore lastSeq is ${logs.lastSeq}, expected ${expected} (${LINES} lines + 2 system lines)`);
+  const retained = logs.query({ sources: null }).filter((line) => line.stream === 'stdout');
+  for (const line of retained) {
+    const n = Number(/^line (\d+) /.exec(line.text)?.[1]);
+    if (n !== line.seq - 1) throw new Error(`line with seq ${line.seq} reads '${line.text.slice(0, 40)}', expected line ${line.seq - 1}`);
+  }
+  if (retained.at(-1)?.text.startsWith(`line ${LINES} `) !== true) throw new Error('the last retained stdout line is not the last line written');
+}
+
+function exited(child: ChildProcess, event: 'exit' | 'close'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once(event, (code: number | null, signal: string | null) => {
+      if (code === 0) resolve();
+      else reject(new Error(`spam.js ended with ${signal ?? `code ${code}`}`));
+    });
+  });
+}
+
+/** Mirrors spam.js: `line N the quick brown fox jumps over the lazy dog\n` for N = 1 … lines. */
+function payloadBytes(lines: number): number {
+  const fixed = 'line  the quick brown fox jumps over the lazy dog\n'.length;
+  let total = 0;
+  for (let n = 1; n <= lines; n++) total += fixed + String(n).length;
+  return total;
+}
