@@ -1,13 +1,9 @@
 // The command line: parse, dispatch, and turn failures into one clear message and an exit code.
+// Each command is imported when it runs, so `ps` does not pay for loading what `up` needs.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SwitchyardError } from '../core/errors.ts';
 import { CliError, EXIT } from './cli-error.ts';
-import { down, restart, scale } from './commands/actions.ts';
-import { check } from './commands/check.ts';
-import { logs } from './commands/logs.ts';
-import { ps } from './commands/ps.ts';
-import { up } from './commands/up.ts';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -34,12 +30,16 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case 'up': {
         const { values } = parse(rest, { ...fileOption, 'log-lines': { type: 'string' } }, 0);
         const retained = values['log-lines'] === undefined ? undefined : positiveInt(String(values['log-lines']), '--log-lines');
+        const { up } = await import('./commands/up.ts');
         return await up({ cwd, file: str(values.file), ...(retained ? { retainedLines: retained } : {}) });
       }
-      case 'check':
+      case 'check': {
+        const { check } = await import('./commands/check.ts');
         return await check({ cwd, file: str(parse(rest, fileOption, 0).values.file) });
+      }
       case 'ps': {
         const { values } = parse(rest, { ...fileOption, json: { type: 'boolean' } }, 0);
+        const { ps } = await import('./commands/ps.ts');
         return await ps({ cwd, file: str(values.file), json: values.json === true });
       }
       case 'logs': {
@@ -50,19 +50,23 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
           1,
         );
         const tail = values.tail === undefined ? 200 : positiveInt(String(values.tail), '--tail');
+        const { logs } = await import('./commands/logs.ts');
         return await logs({ cwd, file: str(values.file), name: positionals[0], follow: values.follow === true, tail });
       }
       case 'restart': {
         const { values, positionals } = parse(rest, fileOption, 1, 1, 'restart NAME');
+        const { restart } = await import('./commands/actions.ts');
         return await restart({ cwd, file: str(values.file), target: positionals[0] as string });
       }
       case 'scale': {
         const { values, positionals } = parse(rest, fileOption, 2, 2, 'scale APP N');
+        const { scale } = await import('./commands/actions.ts');
         return await scale({ cwd, file: str(values.file), app: positionals[0] as string, replicas: positionals[1] as string });
       }
       case 'down': {
         const { values } = parse(rest, { ...fileOption, timeout: { type: 'string' } }, 0);
         const seconds = values.timeout === undefined ? 60 : positiveInt(String(values.timeout), '--timeout');
+        const { down } = await import('./commands/actions.ts');
         return await down({ cwd, file: str(values.file), timeout: seconds * 1000 });
       }
       case 'reload':

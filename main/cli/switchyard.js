@@ -9,5 +9,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// Caches compiled (and type-stripped) code between runs: `switchyard ps` starts in half the time.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

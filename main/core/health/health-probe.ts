@@ -19,7 +19,7 @@ export interface ProbeResult {
 }
 
 /** While a worker has never passed, checks come this often so that it enters rotation promptly. */
-export const BOOT_PROBE_INTERVAL_MS = 50;
+export const BOOT_PROBE_INTERVAL_MS = 20;
 
 function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeResult> {
   return new Promise((resolve) => {
