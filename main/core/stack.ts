@@ -5,7 +5,7 @@ import type { ProcessInfo } from '../../shared/process.ts';
 import type { AppSpec, StackSpec } from '../../shared/stack.ts';
 import { SwitchyardError } from './errors.ts';
 import { Emitter } from './events.ts';
-import { DEFAULT_RETAINED_LINES, LogStore } from './logs/log-store.ts';
+import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
 import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
 import { PortAllocator } from './process/port-allocator.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
@@ -54,6 +54,8 @@ export class Stack {
   private readonly pools = new Map<string, AppPool>();
   private readonly sampler: MetricsSampler;
   private stopping: Promise<void> | null = null;
+  /** Workers removed by a scale-down that are still on their way out. */
+  private readonly leaving = new Set<Supervisor>();
   private readonly baseEnv: Record<string, string>;
 
   private readonly _onProcessChange = new Emitter<StateChange>();
@@ -95,7 +97,7 @@ export class Stack {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.sampler.stop();
-      await Promise.all(this.supervisors().map((supervisor) => supervisor.stop()));
+      await Promise.all([...this.supervisors(), ...this.leaving].map((supervisor) => supervisor.stop()));
     })();
     return this.stopping;
   }
@@ -103,7 +105,7 @@ export class Stack {
   /** Kills every process tree now (a second Ctrl-C). */
   async kill(): Promise<void> {
     this.sampler.stop();
-    await Promise.all(this.supervisors().map((supervisor) => supervisor.kill()));
+    await Promise.all([...this.supervisors(), ...this.leaving].map((supervisor) => supervisor.kill()));
   }
 
   get isStopping(): boolean {
@@ -137,25 +139,27 @@ export class Stack {
     } else if (replicas < current.length) {
       const removed = current.slice(replicas);
       // Out of the pool first, so nothing routes to a worker that is on its way out.
-      for (const supervisor of removed) pool.workers.delete(supervisor.spec.worker);
-      await Promise.all(removed.map((supervisor) => supervisor.stop({ drain: async () => {} })));
+      for (const supervisor of removed) {
+        pool.workers.delete(supervisor.spec.worker);
+        this.leaving.add(supervisor);
+      }
+      await Promise.all(removed.map((supervisor) => supervisor.stop({ drain: async () => {} }).finally(() => this.leaving.delete(supervisor))));
       for (const supervisor of removed) this._onProcessRemoved.fire(supervisor.name);
     }
     return pool.sorted().map((supervisor) => supervisor.name);
   }
 
-  /** The process names a log query for `name` covers, or null for all; throws for an unknown name. */
-  logSources(name: string | undefined): Set<string> | null {
+  /**
+   * Which processes a log query for `name` covers: an app's workers, present, removed or yet to be
+   * added by scaling; one process, running or with retained lines; or everything. Throws for an unknown name.
+   */
+  logSources(name: string | undefined): SourceFilter {
     if (name === undefined || name === '' || name === 'all') return null;
-    const pool = this.pools.get(name);
-    if (pool) {
-      // Removed workers keep their retained lines; an app's query includes every worker number it has had.
-      const names = new Set(pool.sorted().map((supervisor) => supervisor.name));
-      const worker = new RegExp(`^${name}-\\d+$`);
-      for (const source of this.logs.sources()) if (worker.test(source)) names.add(source);
-      return names;
+    if (this.pools.has(name)) {
+      const prefix = `${name}-`;
+      return (source) => source.startsWith(prefix) && /^\d+$/.test(source.slice(prefix.length));
     }
-    if (this.find(name)) return new Set([name]);
+    if (this.find(name) || this.logs.sources().includes(name)) return new Set([name]);
     throw this.notFound(name);
   }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ControlApi, ControlErrorCode, ControlReply, LogStreamItem } from '../../../shared/api.ts';
 import type { LogLine } from '../../../shared/process.ts';
 import { SwitchyardError } from '../errors.ts';
-import type { LogStore } from '../logs/log-store.ts';
+import type { LogStore, SourceFilter } from '../logs/log-store.ts';
 import { parseControlCall } from './wire.ts';
 
 /** Largest request body accepted. */
@@ -22,7 +22,7 @@ const BATCH_MS = 16;
 export interface ControlServerOptions {
   api: ControlApi;
   logs: LogStore;
-  logSources: (name: string | undefined) => Set<string> | null;
+  logSources: (name: string | undefined) => SourceFilter;
   token: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
@@ -102,7 +102,10 @@ export class ControlServer {
 
   private async call(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = await readBody(request);
-    if (body === null) return sendJson(response, 413, failure('bad-request', `request body over ${MAX_BODY_BYTES} bytes`));
+    if (body === null) {
+      response.setHeader('connection', 'close');
+      return sendJson(response, 413, failure('bad-request', `request body over ${MAX_BODY_BYTES} bytes`));
+    }
     let input: unknown;
     try {
       input = JSON.parse(body);
@@ -123,6 +126,8 @@ export class ControlServer {
     const tail = Number(url.searchParams.get('tail') ?? 200);
     const sources = this.options.logSources(name);
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    // Headers now: a follower of a quiet process must learn at once that it is connected.
+    response.flushHeaders();
     let batch: LogStreamItem[] = [];
     let dropped = 0;
     let timer: NodeJS.Timeout | null = null;
@@ -132,8 +137,16 @@ export class ControlServer {
       response.write(batch.map((item) => JSON.stringify(item)).join('\n') + '\n');
       batch = [];
     };
+    const noteDropped = () => {
+      if (dropped === 0) return;
+      batch.push({ dropped });
+      dropped = 0;
+      timer ??= setTimeout(flush, BATCH_MS);
+    };
     const push = (line: LogLine) => {
       if (response.writableLength > MAX_PENDING_BYTES) {
+        // Told once it has caught up, whether or not another line comes.
+        if (dropped === 0) response.once('drain', noteDropped);
         dropped++;
         return;
       }
@@ -179,8 +192,11 @@ function readBody(request: http.IncomingMessage): Promise<string | null> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop keeping it, but let it arrive: destroying the socket would lose the 413 as well.
+        chunks.length = 0;
+        request.removeAllListeners('data');
+        request.resume();
         resolve(null);
-        request.destroy();
         return;
       }
       chunks.push(chunk);

@@ -75,6 +75,8 @@ export async function probeWorker(port: number, spec: HealthSpec, preferredHost:
 export class HealthProbe {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Bumped by every start, so a check from before a stop never schedules another. */
+  private generation = 0;
   private passedOnce = false;
   private host: string | null = null;
   private readonly port: number;
@@ -95,6 +97,7 @@ export class HealthProbe {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.generation++;
     this.schedule(Math.min(BOOT_PROBE_INTERVAL_MS, this.spec.interval));
   }
 
@@ -105,12 +108,13 @@ export class HealthProbe {
   }
 
   private schedule(delay: number): void {
-    this.timer = setTimeout(() => void this.tick(), delay);
+    const generation = this.generation;
+    this.timer = setTimeout(() => void this.tick(generation), delay);
   }
 
-  private async tick(): Promise<void> {
+  private async tick(generation: number): Promise<void> {
     const result = await probeWorker(this.port, this.spec, this.host);
-    if (!this.running) return;
+    if (!this.running || generation !== this.generation) return;
     if (result.ok) {
       this.passedOnce = true;
       this.host = result.host;

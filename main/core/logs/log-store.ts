@@ -9,10 +9,12 @@ import { LogRing } from './log-ring.ts';
 /** Lines kept per process unless configured otherwise. */
 export const DEFAULT_RETAINED_LINES = 10_000;
 
-/** Picks the lines a reader wants: by process names (null for all) and by sequence number. */
+/** Which processes a reader wants: a set of names, a test of a name (it may admit processes yet to come), or null for all. */
+export type SourceFilter = ReadonlySet<string> | ((source: string) => boolean) | null;
+
+/** Picks the lines a reader wants: by process and by sequence number. */
 export interface LogSelector {
-  /** Process names to include, or null for every process. */
-  sources: ReadonlySet<string> | null;
+  sources: SourceFilter;
   /** Only lines with a larger seq. */
   after?: number;
   /** At most this many of the newest lines. */
@@ -64,8 +66,9 @@ export class LogStore {
     const after = selector.after ?? 0;
     const tail = selector.tail ?? Number.POSITIVE_INFINITY;
     const picked: LogLine[][] = [];
+    const wanted = toPredicate(selector.sources);
     for (const [source, ring] of this.buffers) {
-      if (selector.sources && !selector.sources.has(source)) continue;
+      if (wanted && !wanted(source)) continue;
       picked.push(ring.newest(tail, after));
     }
     const merged = picked.length === 1 ? (picked[0] as LogLine[]) : picked.flat().sort((a, b) => a.seq - b.seq);
@@ -75,9 +78,9 @@ export class LogStore {
   /** The matching retained lines plus every later matching line, with nothing lost in between. */
   subscribe(selector: LogSelector, listener: (line: LogLine) => void): SnapshotSubscription {
     const snapshot = this.query(selector);
-    const { sources } = selector;
+    const wanted = toPredicate(selector.sources);
     const subscription = this.onLine((line) => {
-      if (!sources || sources.has(line.source)) listener(line);
+      if (!wanted || wanted(line.source)) listener(line);
     });
     return { snapshot, dispose: () => subscription.dispose() };
   }
@@ -90,4 +93,9 @@ export class LogStore {
   get lastSeq(): number {
     return this.nextSeq - 1;
   }
+}
+
+function toPredicate(filter: SourceFilter): ((source: string) => boolean) | null {
+  if (filter === null || typeof filter === 'function') return filter;
+  return (source) => filter.has(source);
 }

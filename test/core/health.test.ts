@@ -1,0 +1,233 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { HealthSpec } from '../../shared/stack.ts';
+import { BOOT_PROBE_INTERVAL_MS, HealthProbe, probeWorker, type ProbeResult } from '../../main/core/health/health-probe.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const httpSpec: HealthSpec = { path: '/healthz', interval: 200, timeout: 400, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
+const tcpSpec: HealthSpec = { ...httpSpec, path: null };
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** An HTTP server on one loopback address whose requests go to `handler`; closed after the test. */
+async function httpServer(
+  handler: http.RequestListener,
+  listen: net.ListenOptions = { host: '127.0.0.1', port: 0 },
+): Promise<{ port: number; requests: { at: number; url: string; host: string | undefined }[] }> {
+  const requests: { at: number; url: string; host: string | undefined }[] = [];
+  const server = http.createServer((request, response) => {
+    requests.push({ at: Date.now(), url: request.url ?? '', host: request.socket.localAddress });
+    handler(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(listen, resolve));
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { port: (server.address() as AddressInfo).port, requests };
+}
+
+/** A port nothing listens on: bound, then closed again. */
+async function refusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('probeWorker over HTTP', () => {
+  it('passes on 200 and reports which address answered', async () => {
+    const { port, requests } = await httpServer((_req, res) => res.end('ok'));
+    const result = await probeWorker(port, httpSpec);
+    expect(result).toEqual({ ok: true, detail: 'GET /healthz → 200', host: '127.0.0.1' });
+    expect(requests.map((r) => r.url)).toEqual(['/healthz']);
+  });
+
+  it('passes on any 2xx, such as 204', async () => {
+    const { port } = await httpServer((_req, res) => {
+      res.statusCode = 204;
+      res.end();
+    });
+    expect((await probeWorker(port, httpSpec)).ok).toBe(true);
+  });
+
+  it('fails on 500 and says so in the detail', async () => {
+    const { port } = await httpServer((_req, res) => {
+      res.statusCode = 500;
+      res.end('boom');
+    });
+    const result = await probeWorker(port, httpSpec);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain('500');
+    expect(result.detail).toContain('/healthz');
+  });
+
+  it('fails on a redirect: only 2xx passes', async () => {
+    const { port } = await httpServer((_req, res) => {
+      res.writeHead(302, { location: '/login' });
+      res.end();
+    });
+    const result = await probeWorker(port, httpSpec);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain('302');
+  });
+
+  it('times out within the configured timeout on a server that accepts but never answers', async () => {
+    const { port, requests } = await httpServer(() => {
+      // Hung: never responds.
+    });
+    const began = Date.now();
+    const result = await probeWorker(port, { ...httpSpec, timeout: 300 });
+    const took = Date.now() - began;
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/timed out after 300ms/);
+    expect(requests).toHaveLength(1);
+    expect(took).toBeGreaterThanOrEqual(290);
+    // A timeout is the answer: no second attempt on the other address doubles the wait.
+    expect(took).toBeLessThan(550);
+  });
+
+  it('times out on a socket that accepts and never speaks HTTP', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const began = Date.now();
+    const result = await probeWorker((server.address() as AddressInfo).port, { ...httpSpec, timeout: 250 });
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/timed out after 250ms/);
+    expect(Date.now() - began).toBeLessThan(500);
+  });
+
+  it('fails fast on a refused port, on both loopback addresses', async () => {
+    const port = await refusedPort();
+    const began = Date.now();
+    const result = await probeWorker(port, httpSpec);
+    expect(result.ok).toBe(false);
+    expect(result.host).toBeNull();
+    expect(result.detail).toMatch(/ECONNREFUSED/);
+    expect(Date.now() - began).toBeLessThan(httpSpec.timeout);
+  });
+
+  it('finds a worker listening only on ::1 through the fallback', async () => {
+    const { port, requests } = await httpServer((_req, res) => res.end('ok'), { host: '::1', port: 0, ipv6Only: true });
+    const result = await probeWorker(port, httpSpec);
+    expect(result.ok).toBe(true);
+    expect(result.host).toBe('::1');
+    expect(requests.map((r) => r.host)).toEqual(['::1']);
+  });
+
+  it('tries the preferred address first and falls back to 127.0.0.1 when it is refused', async () => {
+    const v6 = await httpServer((_req, res) => res.end('ok'), { host: '::1', port: 0, ipv6Only: true });
+    expect((await probeWorker(v6.port, httpSpec, '::1')).host).toBe('::1');
+    const v4 = await httpServer((_req, res) => res.end('ok'));
+    const result = await probeWorker(v4.port, httpSpec, '::1');
+    expect(result).toMatchObject({ ok: true, host: '127.0.0.1' });
+  });
+});
+
+describe('probeWorker over TCP', () => {
+  it('passes when the port accepts a connection', async () => {
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const result = await probeWorker(port, tcpSpec);
+    expect(result).toEqual({ ok: true, detail: `port ${port} accepts connections`, host: '127.0.0.1' });
+    await waitFor(() => connections === 1, 'the probe connection to arrive');
+  });
+
+  it('passes on ::1 only, and fails on a refused port', async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen({ host: '::1', port: 0, ipv6Only: true }, resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    expect(await probeWorker((server.address() as AddressInfo).port, tcpSpec)).toMatchObject({ ok: true, host: '::1' });
+    const refused = await probeWorker(await refusedPort(), tcpSpec);
+    expect(refused.ok).toBe(false);
+    expect(refused.detail).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('HealthProbe', () => {
+  it('probes fast until the first pass, then at the configured interval, and stops when told', async () => {
+    const failFirst = 4;
+    const { port, requests } = await httpServer((_req, res) => {
+      res.statusCode = requests.length <= failFirst ? 503 : 200;
+      res.end();
+    });
+    const interval = 500;
+    const results: ProbeResult[] = [];
+    const probe = new HealthProbe(port, { ...httpSpec, interval }, (result) => results.push(result));
+    cleanups.push(async () => probe.stop());
+    probe.start();
+    probe.start(); // A second start must not double the schedule.
+    await waitFor(() => requests.length >= failFirst + 4, 'three checks after the first pass', { timeout: 5000 });
+    probe.stop();
+    const gaps = requests.slice(1).map((r, i) => r.at - (requests[i] as { at: number }).at);
+    const boot = gaps.slice(0, failFirst);
+    const steady = gaps.slice(failFirst, failFirst + 3);
+    for (const gap of boot) {
+      expect(gap).toBeGreaterThanOrEqual(BOOT_PROBE_INTERVAL_MS - 5);
+      expect(gap).toBeLessThan(interval - 200);
+    }
+    for (const gap of steady) {
+      expect(gap).toBeGreaterThanOrEqual(interval - 5);
+      expect(gap).toBeLessThan(interval + 300);
+    }
+    expect(results.slice(0, failFirst).every((r) => !r.ok)).toBe(true);
+    expect(results[failFirst]).toMatchObject({ ok: true, host: '127.0.0.1' });
+    expect(probe.answeringHost).toBe('127.0.0.1');
+
+    const seen = requests.length;
+    const reported = results.length;
+    await new Promise((resolve) => setTimeout(resolve, interval * 2));
+    expect(requests.length).toBe(seen);
+    expect(results.length).toBeLessThanOrEqual(reported);
+  });
+
+  it('reports nothing after stop, even for a check that was in flight', async () => {
+    const { port, requests } = await httpServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 150);
+    });
+    const results: ProbeResult[] = [];
+    const probe = new HealthProbe(port, httpSpec, (result) => results.push(result));
+    cleanups.push(async () => probe.stop());
+    probe.start();
+    await waitFor(() => requests.length === 1, 'the first check to arrive');
+    probe.stop();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(results).toEqual([]);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('keeps one schedule when restarted while a check is in flight', async () => {
+    const { port, requests } = await httpServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 100);
+    });
+    const interval = 400;
+    const probe = new HealthProbe(port, { ...httpSpec, interval }, () => {});
+    cleanups.push(async () => probe.stop());
+    probe.start();
+    await waitFor(() => requests.length === 1, 'the first check to arrive');
+    probe.stop();
+    probe.start();
+    await waitFor(() => requests.length >= 6, 'six checks', { timeout: 5000 });
+    probe.stop();
+    const gaps = requests.slice(3).map((r, i) => r.at - (requests[i + 2] as { at: number }).at);
+    // One schedule at the interval; two interleaved ones would show gaps far shorter than it.
+    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(", ")} ms`).toBeGreaterThanOrEqual(interval - 5);
+  });
+});

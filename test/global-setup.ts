@@ -1,0 +1,32 @@
+// Every process a test run starts inherits one marker; when the run ends, whatever still carries
+// it is killed, so a failing or interrupted test never leaves workers running on the machine.
+
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { processesWithMarker } from './helpers/processes.ts';
+
+export default function setup(): () => void {
+  const marker = { key: 'SWITCHYARD_TEST_RUN', value: randomUUID() };
+  process.env[marker.key] = marker.value;
+  return () => {
+    // Vitest's own helper processes carry the marker too; they are not ours to kill.
+    const leftovers = processesWithMarker(marker).filter((pid) => pid !== process.pid && !commandLine(pid).startsWith('vitest'));
+    const described = leftovers.map((pid) => `${pid} ${commandLine(pid)}`);
+    for (const pid of leftovers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    if (leftovers.length > 0) console.warn(`test run teardown: killed ${leftovers.length} leftover process(es):\n  ${described.join('\n  ')}`);
+  };
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
