@@ -91,7 +91,7 @@ export class ControlServer {
     if (origin !== undefined && !own.some((host) => origin === `http://${host}`)) {
       return { status: 403, code: 'forbidden', message: `foreign Origin '${origin}'` };
     }
-    const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const given = /^bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const expected = Buffer.from(this.options.token);
     const actual = Buffer.from(given);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {

@@ -14,6 +14,8 @@ export function runFilePath(stackFile: string): string {
 export function writeRunFile(file: string, contents: RunFile): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A folder left from before with wider permissions is tightened too.
+  chmodSync(dir, 0o700);
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
   // The mode given to writeFileSync is masked by umask; make sure.
