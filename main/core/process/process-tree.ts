@@ -59,11 +59,18 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   if (process.platform !== 'linux') return true;
+  const fields = procStat(pid);
+  return fields !== null && fields[0] !== 'Z';
+}
+
+/** The fields of /proc/PID/stat after the command (state, ppid, pgrp, …), or null when it is gone. Linux only. */
+function procStat(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    // The command may contain spaces and parentheses; the fields start after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -73,14 +80,8 @@ export function groupHasLiveMembers(pgid: number): boolean {
   if (process.platform !== 'linux') return signalGroup(pgid, 0);
   for (const entry of readdirSync('/proc')) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command: state ppid pgrp ...
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    } catch {
-      // The process ended while we looked.
-    }
+    const fields = procStat(entry);
+    if (fields !== null && Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
   }
   return false;
 }

@@ -26,6 +26,9 @@ export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>
   failed: ['starting', 'stopped'],
 };
 
+/** Live states a stop can begin from (a process already `stopping` is only waited for). */
+export const STOPPABLE_STATES: readonly ProcessState[] = ['starting', 'ready', 'unhealthy', 'draining'];
+
 /** Thrown when code asks for a transition the table does not allow: always a bug in Switchyard. */
 export class IllegalTransitionError extends Error {
   constructor(name: string, from: ProcessState, to: ProcessState) {

@@ -2,7 +2,7 @@
 // crash loop, and stops gracefully. Every state change goes through `transition`, which checks
 // the table in states.ts.
 
-import type { ExitInfo, HealthStatus, ProcessInfo, ProcessKind, ProcessState } from '../../../shared/process.ts';
+import { LIVE_STATES, type ExitInfo, type HealthStatus, type ProcessInfo, type ProcessKind, type ProcessState } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
@@ -12,7 +12,7 @@ import { RingBuffer } from '../logs/ring-buffer.ts';
 import type { PortAllocator } from './port-allocator.ts';
 import { groupHasLiveMembers, isAlive, killTree, signalGroup } from './process-tree.ts';
 import type { SpawnExit, SpawnedProcess, Spawner } from './spawner.ts';
-import { IllegalTransitionError, canTransition } from './states.ts';
+import { IllegalTransitionError, STOPPABLE_STATES, canTransition } from './states.ts';
 
 /** What a supervisor runs: an app's settings plus the identity of this one process. */
 export type ProcessSpec = Pick<
@@ -134,7 +134,7 @@ export class Supervisor {
 
   /** Starts the process unless it is already alive. Resolves once it is spawned (not yet ready). */
   async start(): Promise<void> {
-    if (!['stopped', 'exited', 'crashed', 'backoff', 'failed'].includes(this._state)) return;
+    if (LIVE_STATES.includes(this._state)) return;
     this.clearBackoff();
     const run = ++this.run;
     this.passes = 0;
@@ -175,7 +175,7 @@ export class Supervisor {
    */
   stop(options: { drain?: () => Promise<void> } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
-    if (!['starting', 'ready', 'unhealthy', 'draining'].includes(this._state)) {
+    if (!STOPPABLE_STATES.includes(this._state)) {
       this.clearBackoff();
       this.run++;
       if (this._state !== 'stopped') this.transition('stopped', null);
@@ -192,7 +192,7 @@ export class Supervisor {
     this.system(reason);
     const wasAlive = this.pid !== null;
     // A process at rest (exited, crashed, failed, backing off) starts straight away; a live one stops first.
-    if (['starting', 'ready', 'unhealthy', 'draining', 'stopping'].includes(this._state)) await this.stop();
+    if (LIVE_STATES.includes(this._state)) await this.stop();
     this.quickExits = 0;
     if (wasAlive || this.lastExit) this.restarts++;
     await this.start();
@@ -212,7 +212,7 @@ export class Supervisor {
       await drain();
     }
     // It may have ended on its own while draining; onExit then finished the stop.
-    if (!['starting', 'ready', 'unhealthy', 'draining'].includes(this._state)) return;
+    if (!STOPPABLE_STATES.includes(this._state)) return;
     this.probe?.stop();
     const pid = this.pid;
     this.transition('stopping', `stopping with ${this.spec.stop.signal}`);

@@ -3,7 +3,7 @@
 // by SIGKILL) it kills every tree it still knows, then removes the stale run file.
 // On Windows the same code runs, and tree-kill uses `taskkill /T /F` (not exercised here).
 
-import { readFileSync, rmSync } from 'node:fs';
+import { removeRunFile } from '../control/run-file.ts';
 import { descendantsOf, isAlive, killTree, signalGroup, signalProcess } from './process-tree.ts';
 import type { WatchdogMessage } from './watchdog.ts';
 
@@ -50,16 +50,6 @@ async function reap(): Promise<void> {
   const deadline = Date.now() + GRACE_MS;
   while (Date.now() < deadline && everyone.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
   await Promise.all(pids.map((pid) => killTree(pid, everyone.filter(isAlive))));
-  removeRunFile();
-}
-
-function removeRunFile(): void {
-  if (runFile === null) return;
-  try {
-    const written = JSON.parse(readFileSync(runFile, 'utf8')) as { pid?: number };
-    // Only our orchestrator's file: a new `up` may already have written its own.
-    if (written.pid === orchestratorPid) rmSync(runFile, { force: true });
-  } catch {
-    // Already gone.
-  }
+  // Only our orchestrator's file: a new `up` may already have written its own.
+  if (runFile !== null && orchestratorPid !== null) removeRunFile(runFile, orchestratorPid);
 }
