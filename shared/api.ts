@@ -33,8 +33,13 @@ export interface ControlApi {
   listProcesses(): Promise<ProcessInfo[]>;
   /** Recent log lines, oldest first. */
   logs(query: LogQuery): Promise<LogLine[]>;
-  /** Restart a worker (`api-2`), every worker of an app (`api`), or everything (`all`); returns the names restarted. */
+  /** Restart a worker (`api-2`), every worker of an app (`api`), `proxy`, a static site, or everything (`all`); returns the names restarted. */
   restart(target: string): Promise<string[]>;
+  /**
+   * Zero-downtime rolling reload of an app's workers (or one worker, a static site, or `proxy`):
+   * each replacement is healthy and in rotation before its predecessor is drained. Returns the names replaced.
+   */
+  reload(target: string): Promise<string[]>;
   /** Change an app's number of workers; returns the worker names after the change. */
   scale(app: string, replicas: number): Promise<string[]>;
   /** Stop the whole stack gracefully; resolves once the stop has begun. */

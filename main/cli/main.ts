@@ -11,7 +11,8 @@ const USAGE = `Usage: switchyard <command> [options]
   check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
   ps [--json]               the processes of the running stack
   logs [NAME] [-f] [-n N]   recent log lines (all, one app or one worker); -f follows
-  restart NAME              restart a worker (api-2), an app (api) or everything (all)
+  restart NAME              restart a worker (api-2), an app (api), proxy, a static site or all
+  reload APP                replace an app's workers one by one with no failed request
   scale APP N               change the number of an app's workers while running
   down                      stop the running stack gracefully
 
@@ -69,8 +70,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         const { down } = await import('./commands/actions.ts');
         return await down({ cwd, file: str(values.file), timeout: seconds * 1000 });
       }
-      case 'reload':
-        throw new CliError('`switchyard reload` comes with the proxy engine; until then use `switchyard restart APP`', EXIT.usage);
+      case 'reload': {
+        const { values, positionals } = parse(rest, fileOption, 1, 1, 'reload APP');
+        const { reload } = await import('./commands/actions.ts');
+        return await reload({ cwd, file: str(values.file), target: positionals[0] as string });
+      }
       case undefined:
       case 'help':
       case '-h':

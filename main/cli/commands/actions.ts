@@ -1,4 +1,4 @@
-// `restart`, `scale` and `down`: name an action, the running instance carries it out.
+// `restart`, `reload`, `scale` and `down`: name an action, the running instance carries it out.
 
 import { isAlive } from '../../core/process/process-tree.ts';
 import { CliError, EXIT } from '../cli-error.ts';
@@ -10,6 +10,14 @@ export async function restart(options: Where & { target: string }): Promise<numb
   const { client } = connect(options.cwd, options.file);
   const names = await client.restart(options.target);
   process.stdout.write(`restarted ${names.join(', ')}\n`);
+  return EXIT.ok;
+}
+
+export async function reload(options: Where & { target: string }): Promise<number> {
+  const { client } = connect(options.cwd, options.file);
+  const started = Date.now();
+  const names = await client.reload(options.target);
+  process.stdout.write(`reloaded ${names.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   return EXIT.ok;
 }
 

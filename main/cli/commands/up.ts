@@ -11,6 +11,7 @@ import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../cor
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
 import { isAlive } from '../../core/process/process-tree.ts';
 import { Watchdog } from '../../core/process/watchdog.ts';
+import { StackFileWatcher } from '../../core/reload/stack-file-watcher.ts';
 import { Stack } from '../../core/stack.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { LogPrinter } from '../log-printer.ts';
@@ -34,10 +35,14 @@ export async function up(options: UpOptions): Promise<number> {
   const printer = new LogPrinter(
     process.stdout,
     color,
-    spec.apps.flatMap((app) => Array.from({ length: app.replicas }, (_, i) => `${app.name}-${i + 1}`)),
+    [
+      ...(spec.proxy ? ['proxy'] : []),
+      ...spec.statics.map((site) => site.name),
+      ...spec.apps.flatMap((app) => Array.from({ length: app.replicas }, (_, i) => `${app.name}-${i + 1}`)),
+    ],
   );
   const watchdog = Watchdog.start({ runFile });
-  const stack = new Stack(spec, { tracker: watchdog, ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}) });
+  const stack = new Stack(spec, { tracker: watchdog, watch: true, ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}) });
   stack.logs.onLine((line) => printer.print(line));
   const startedAt = Date.now();
 
@@ -85,8 +90,14 @@ export async function up(options: UpOptions): Promise<number> {
   printBanner(printer, spec, file, server.url, color);
   announceReadiness(stack, printer, startedAt);
   await stack.start();
+  const fileWatcher = new StackFileWatcher(file, stack, (outcome) => {
+    if (outcome.applied) {
+      printer.note(outcome.changes.length > 0 ? `${path.basename(file)} changed: ${outcome.changes.join('; ')}` : `${path.basename(file)} saved with no change to apply`);
+    } else printer.note(`${path.basename(file)} changed but was not applied:\n${outcome.message}`);
+  });
 
   const code = await finished;
+  fileWatcher.dispose();
   printer.flush();
   await server.close();
   removeRunFile(runFile);
@@ -123,14 +134,18 @@ async function refuseSecondInstance(runFile: string, stackFile: string): Promise
 
 function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean): void {
   const workers = spec.apps.reduce((sum, app) => sum + app.replicas, 0);
+  const sites = spec.statics.length;
   printer.note(`stack ${paint(color, 'bold', spec.name)} from ${path.relative(process.cwd(), file) || file}`);
   if (spec.proxy) {
     const { host, port } = spec.proxy.listen;
     const shown = host.includes(':') ? `[${host}]` : host;
-    printer.note(`proxy    http://${shown}:${port}  (routes planned; serving them comes with the proxy engine)`);
+    printer.note(`proxy    ${paint(color, 'bold', `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`)}  (${spec.proxy.routes.length} route${spec.proxy.routes.length === 1 ? '' : 's'})`);
   }
   printer.note(`control  ${controlUrl}  (token in .switchyard/run.json)`);
-  printer.note(`starting ${workers} worker${workers === 1 ? '' : 's'} in ${spec.apps.length} app${spec.apps.length === 1 ? '' : 's'}`);
+  printer.note(
+    `starting ${workers} worker${workers === 1 ? '' : 's'} in ${spec.apps.length} app${spec.apps.length === 1 ? '' : 's'}` +
+      `${sites > 0 ? `, ${sites} static site${sites === 1 ? '' : 's'}` : ''}${spec.proxy ? ' and the proxy' : ''}; watching ${path.basename(file)} for changes`,
+  );
 }
 
 /** Says once when every worker has become ready, with how long it took. */

@@ -19,6 +19,7 @@ export function createControlApi(stack: Stack, options: { startedAt: number; onS
         ...(query.after === undefined ? {} : { after: query.after }),
       }),
     restart: (target) => stack.restart(target),
+    reload: (target) => stack.reload(target),
     scale: (app, replicas) => stack.scale(app, replicas),
     shutdown: async () => {
       // Answer first; the stop runs after the reply is on its way.

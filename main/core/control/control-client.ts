@@ -17,6 +17,7 @@ export class ControlClient implements ControlApi {
   listProcesses = () => this.call({ method: 'listProcesses', args: [] });
   logs = (query: LogQuery) => this.call({ method: 'logs', args: [query] });
   restart = (target: string) => this.call({ method: 'restart', args: [target] });
+  reload = (target: string) => this.call({ method: 'reload', args: [target] });
   scale = (app: string, replicas: number) => this.call({ method: 'scale', args: [app, replicas] });
   shutdown = () => this.call({ method: 'shutdown', args: [] });
 

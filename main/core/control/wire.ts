@@ -15,6 +15,7 @@ const call = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('listProcesses'), args: z.tuple([]) }),
   z.strictObject({ method: z.literal('logs'), args: z.tuple([logQuery]) }),
   z.strictObject({ method: z.literal('restart'), args: z.tuple([name]) }),
+  z.strictObject({ method: z.literal('reload'), args: z.tuple([name]) }),
   z.strictObject({ method: z.literal('scale'), args: z.tuple([name, z.number().int().min(0).max(256)]) }),
   z.strictObject({ method: z.literal('shutdown'), args: z.tuple([]) }),
 ]);

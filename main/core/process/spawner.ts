@@ -2,6 +2,8 @@
 // themselves, so the same supervisor runs under the CLI, the tests and Electron.
 
 import type { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import type net from 'node:net';
 import { execa } from 'execa';
 
 /** What to run: never through a shell. */
@@ -10,6 +12,8 @@ export interface SpawnRequest {
   cwd: string;
   /** The complete environment; nothing else is inherited. */
   env: Readonly<Record<string, string>>;
+  /** Open a Node IPC channel (the child must be a Node program); only Switchyard's own processes ask. */
+  ipc?: boolean;
 }
 
 /** How a process ended; `error` is set when it never started (ENOENT, EACCES …). */
@@ -26,6 +30,14 @@ export interface SpawnedProcess {
   readonly stdout: Readable;
   readonly stderr: Readable;
   readonly exited: Promise<SpawnExit>;
+  /** The IPC channel, when one was asked for. */
+  readonly channel?: IpcChannel;
+}
+
+/** A Node IPC channel to a child: JSON messages, optionally carrying a server or socket handle. */
+export interface IpcChannel {
+  send(message: unknown, handle?: net.Server | net.Socket): Promise<void>;
+  onMessage(listener: (message: unknown, handle: unknown) => void): void;
 }
 
 /** Starts a process; must not throw for a missing program but report it through `exited`. */
@@ -33,6 +45,7 @@ export type Spawner = (request: SpawnRequest) => SpawnedProcess;
 
 /** The real spawner: execa, no shell, own process group on POSIX, no console window on Windows. */
 export const execaSpawner: Spawner = (request) => {
+  if (request.ipc) return spawnWithChannel(request);
   const [file, ...args] = request.argv;
   const child = execa(file ?? '', args, {
     cwd: request.cwd,
@@ -68,3 +81,38 @@ export const execaSpawner: Spawner = (request) => {
   );
   return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited };
 };
+
+/**
+ * Switchyard's own Node processes (the proxy, static servers) with an IPC channel. node:child_process
+ * rather than execa, whose message API cannot carry the server handle a proxy handover needs.
+ */
+function spawnWithChannel(request: SpawnRequest): SpawnedProcess {
+  const [file, ...args] = request.argv;
+  const child = spawn(file ?? '', args, {
+    cwd: request.cwd,
+    env: request.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'json',
+    windowsHide: true,
+    detached: process.platform !== 'win32',
+  });
+  const exited = new Promise<SpawnExit>((resolve) => {
+    let spawnError: SpawnExit['error'] = null;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) spawnError = { code: error.code ?? 'ESPAWN', message: error.message };
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, error: spawnError }));
+  });
+  // A send to a child that has just died fails with EPIPE or ERR_IPC_CHANNEL_CLOSED: the exit reports it.
+  child.on('error', () => {});
+  const channel: IpcChannel = {
+    send: (message, handle) =>
+      new Promise((resolve, reject) => {
+        if (!child.connected) return reject(new Error('the IPC channel is closed'));
+        child.send(message as object, handle, (error: Error | null) => (error ? reject(error) : resolve()));
+      }),
+    onMessage: (listener) => child.on('message', listener),
+  };
+  // Both are pipes, as stdio asks, so neither is null.
+  return { pid: child.pid, stdout: child.stdout as Readable, stderr: child.stderr as Readable, exited, channel };
+}

@@ -24,7 +24,19 @@ export type ProcessSpec = Pick<
   app: string;
   kind: ProcessKind;
   worker: number;
+  /** A port the process binds itself (the proxy's listen port) instead of one allocated for it. */
+  fixedPort?: number;
+  /** Open a Node IPC channel to it (Switchyard's own processes only). */
+  ipc?: boolean;
 };
+
+/** A process that has just been spawned, with its channel when it has one. */
+export interface Spawned {
+  /** Which run of the supervisor this is; compare with a later one to ignore stale messages. */
+  run: number;
+  pid: number;
+  child: SpawnedProcess;
+}
 
 /** Told about every pid so that it can kill them if the orchestrator dies (the watchdog). */
 export interface ProcessTracker {
@@ -82,6 +94,9 @@ export class Supervisor {
   private readonly _onStateChange = new Emitter<StateChange>();
   /** Fires after every transition. */
   readonly onStateChange = this._onStateChange.event;
+  private readonly _onSpawn = new Emitter<Spawned>();
+  /** Fires when a process of this supervisor has been spawned, before its first health check. */
+  readonly onSpawn = this._onSpawn.event;
 
   constructor(spec: ProcessSpec, deps: SupervisorDeps) {
     this.spec = spec;
@@ -94,6 +109,11 @@ export class Supervisor {
 
   get state(): ProcessState {
     return this._state;
+  }
+
+  /** Increases with every spawn; a message from an older run is from a process that is gone. */
+  get currentRun(): number {
+    return this.run;
   }
 
   get currentPid(): number | null {
@@ -143,7 +163,10 @@ export class Supervisor {
     this.stderrTail.clear();
     this.transition('starting', null);
     let port: number | null = null;
-    if (this.spec.portEnv !== null) {
+    if (this.spec.fixedPort !== undefined) {
+      port = this.spec.fixedPort;
+      this.port = port;
+    } else if (this.spec.portEnv !== null) {
       port = await this.deps.ports.allocate();
       // A stop may have arrived while the port was being found.
       if (run !== this.run || this._state !== 'starting') {
@@ -152,7 +175,12 @@ export class Supervisor {
       }
       this.port = port;
     }
-    const child = this.deps.spawner({ argv: this.spec.argv, cwd: this.spec.cwd, env: this.environment(port) });
+    const child = this.deps.spawner({
+      argv: this.spec.argv,
+      cwd: this.spec.cwd,
+      env: this.environment(port),
+      ...(this.spec.ipc ? { ipc: true } : {}),
+    });
     this.pid = child.pid ?? null;
     this.startedAt = Date.now();
     if (this.pid !== null) this.deps.tracker?.track(this.pid);
@@ -160,6 +188,7 @@ export class Supervisor {
     void child.exited.then((exit) => this.onExit(run, exit));
     if (this.pid === null) return;
     this.system(`started pid ${this.pid}${port === null ? '' : ` on port ${port}`}`);
+    this._onSpawn.fire({ run, pid: this.pid, child });
     if (port === null) {
       // Nothing to probe: a process that serves no port is ready once it runs.
       this.transition('ready', null);
@@ -246,7 +275,7 @@ export class Supervisor {
     const uptime = this.startedAt === null ? 0 : now - this.startedAt;
     this.lastExit = { code: exit.code, signal: exit.signal, at: now, uptime };
     this.lastStderr = this.stderrTail.last();
-    if (this.port !== null) this.deps.ports.release(this.port);
+    if (this.port !== null && this.spec.fixedPort === undefined) this.deps.ports.release(this.port);
     this.pid = null;
     this.port = null;
     this.startedAt = null;
@@ -356,7 +385,7 @@ export class Supervisor {
   private environment(port: number | null): Record<string, string> {
     const env: Record<string, string> = { ...this.spec.env };
     for (const key of SCRUBBED_ENV) delete env[key];
-    if (this.spec.portEnv !== null && port !== null) env[this.spec.portEnv] = String(port);
+    if (this.spec.portEnv !== null && port !== null && this.spec.fixedPort === undefined) env[this.spec.portEnv] = String(port);
     env.SWITCHYARD_APP = this.spec.app;
     env.SWITCHYARD_WORKER = String(this.spec.worker);
     return env;

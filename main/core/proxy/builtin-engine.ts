@@ -1,0 +1,348 @@
+// The builtin engine: Switchyard's own Node proxy (builtin/proxy-main.ts), run as a supervised
+// process and driven over its IPC channel. A restart hands the listening socket from the old
+// process to the new one through the core, so the port never stops accepting (nginx's binary
+// upgrade, HAProxy's -sf).
+
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { AccessEvent, FromProxy, PassiveMark, ProxyConfig, ToProxy, UpstreamMember } from '../../../shared/proxy.ts';
+import { LIVE_STATES } from '../../../shared/process.ts';
+import type { ListenAddress } from '../../../shared/stack.ts';
+import { SwitchyardError } from '../errors.ts';
+import { Emitter } from '../events.ts';
+import type { IpcChannel } from '../process/spawner.ts';
+import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
+import type { ProxyEngine } from './engine.ts';
+
+/** The proxy process's entry point. */
+export const PROXY_MAIN = fileURLToPath(new URL('./builtin/proxy-main.ts', import.meta.url));
+
+/** How long the proxy may take to answer a configuration or take over the listener. */
+const ANSWER_TIMEOUT_MS = 10_000;
+/** How long a retiring proxy may spend finishing its in-flight requests. */
+const RETIRE_GRACE_MS = 10_000;
+
+/** What the builtin engine needs from the stack. */
+export interface BuiltinEngineOptions {
+  listen: ListenAddress;
+  deps: SupervisorDeps;
+  /** Working directory of the proxy process (the stack file's folder). */
+  cwd: string;
+  /** Environment of the proxy process. */
+  env: Record<string, string>;
+  /** The Node runtime (and flags) that runs Switchyard's own processes. */
+  node: readonly string[];
+}
+
+/** One proxy process and the conversation with it. */
+interface Instance {
+  supervisor: Supervisor;
+  channel: IpcChannel | null;
+  listening: boolean;
+  /** Resolves once a retiring proxy has finished its in-flight requests. */
+  idle: Deferred<void> | null;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+/** Runs the builtin Node proxy and keeps it told about routes and members. */
+export class BuiltinEngine implements ProxyEngine {
+  private readonly options: BuiltinEngineOptions;
+  private current: Instance | null = null;
+  private readonly retiring = new Set<Instance>();
+  private config: ProxyConfig | null = null;
+  private version = 0;
+  private readonly replies = new Map<number, Deferred<void>>();
+  private readonly drainWaiters = new Map<string, Set<(drained: boolean) => void>>();
+  /** Members reported drained before anyone asked. */
+  private readonly drainedEarly = new Set<string>();
+  /** Set while a restart waits for the new process to take over the listener. */
+  private takeover: Deferred<void> | null = null;
+  private stopped = false;
+
+  private readonly _onAccess = new Emitter<readonly AccessEvent[]>();
+  readonly onAccess = this._onAccess.event;
+  private readonly _onPassive = new Emitter<PassiveMark>();
+  readonly onPassive = this._onPassive.event;
+  private readonly _onProcessChange = new Emitter<StateChange>();
+  readonly onProcessChange = this._onProcessChange.event;
+
+  constructor(options: BuiltinEngineOptions) {
+    this.options = options;
+  }
+
+  async start(config: ProxyConfig): Promise<void> {
+    this.config = config;
+    this.current = this.createInstance();
+    await this.current.supervisor.start();
+  }
+
+  async configure(config: ProxyConfig): Promise<void> {
+    const channel = this.current?.channel;
+    if (!channel) {
+      // Not running just now: the next process gets it in its first message.
+      this.config = config;
+      return;
+    }
+    await this.request(channel, config);
+    this.config = config;
+  }
+
+  setMembers(upstream: string, members: UpstreamMember[]): void {
+    const config = this.config;
+    const existing = config?.upstreams[upstream];
+    if (!config || !existing) return;
+    config.upstreams[upstream] = { ...existing, members };
+    const live = new Set(Object.values(config.upstreams).flatMap((u) => u.members.map((m) => m.id)));
+    for (const id of this.drainedEarly) if (!live.has(id)) this.drainedEarly.delete(id);
+    for (const instance of this.instances()) this.send(instance, { type: 'members', upstream, members });
+  }
+
+  drained(member: string, timeout: number): Promise<boolean> {
+    if (this.drainedEarly.delete(member)) return Promise.resolve(true);
+    if (!this.instances().some((instance) => instance.channel)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiters = this.drainWaiters.get(member) ?? new Set();
+      this.drainWaiters.set(member, waiters);
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.drainWaiters.delete(member);
+        resolve(drained);
+      };
+      const timer = setTimeout(() => done(false), timeout);
+      waiters.add(done);
+    });
+  }
+
+  async restart(): Promise<void> {
+    const old = this.current;
+    if (!old) throw new SwitchyardError('not-found', 'this stack has no proxy');
+    if (this.takeover) throw new SwitchyardError('bad-request', 'the proxy is already being restarted');
+    if (!old.listening || !old.channel || !LIVE_STATES.includes(old.supervisor.state)) {
+      // Nothing is listening to hand over: a plain restart loses nothing.
+      await old.supervisor.restart('restart requested for proxy');
+      return;
+    }
+    const fresh = this.createInstance();
+    this.takeover = deferred();
+    const takeover = this.takeover;
+    this.current = fresh;
+    this.retiring.add(old);
+    try {
+      await fresh.supervisor.start();
+      await withTimeout(takeover.promise, ANSWER_TIMEOUT_MS, 'the new proxy did not take over the listener');
+    } catch (error) {
+      // The old proxy keeps serving if it never let go; otherwise the new one is all there is.
+      if (!old.idle) {
+        this.retiring.delete(old);
+        this.current = old;
+        await fresh.supervisor.stop();
+      }
+      throw error instanceof SwitchyardError ? error : new SwitchyardError('internal', `proxy restart failed: ${(error as Error).message}`);
+    } finally {
+      this.takeover = null;
+    }
+    await old.supervisor.stop({ drain: () => old.idle?.promise ?? Promise.resolve() });
+    this.retiring.delete(old);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.instances().map((instance) => instance.supervisor.stop()));
+  }
+
+  async kill(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.instances().map((instance) => instance.supervisor.kill()));
+  }
+
+  supervisors(): Supervisor[] {
+    return this.instances().map((instance) => instance.supervisor);
+  }
+
+  private instances(): Instance[] {
+    return [...(this.current ? [this.current] : []), ...this.retiring];
+  }
+
+  private createInstance(): Instance {
+    const { listen, deps, cwd, env, node } = this.options;
+    const spec: ProcessSpec = {
+      name: 'proxy',
+      app: 'proxy',
+      kind: 'proxy',
+      worker: 1,
+      argv: [...node, PROXY_MAIN],
+      cwd,
+      env,
+      portEnv: null,
+      fixedPort: listen.port,
+      ipc: true,
+      health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+      restart: 'always',
+      backoff: { initial: 200, max: 5000 },
+      maxRestarts: 10,
+      minUptime: 2000,
+      stop: { signal: 'SIGTERM', timeout: RETIRE_GRACE_MS },
+    };
+    const supervisor = new Supervisor(spec, deps);
+    const instance: Instance = { supervisor, channel: null, listening: false, idle: null };
+    supervisor.onSpawn(({ run, child }) => {
+      instance.channel = child.channel ?? null;
+      instance.listening = false;
+      child.channel?.onMessage((message, handle) => {
+        // Messages from an earlier run of this supervisor are from a process that is gone.
+        if (supervisor.currentRun !== run) return;
+        this.onMessage(instance, message as FromProxy, handle);
+      });
+    });
+    supervisor.onStateChange((change) => {
+      this._onProcessChange.fire(change);
+      if (LIVE_STATES.includes(change.to)) return;
+      instance.channel = null;
+      instance.listening = false;
+      instance.idle?.resolve();
+      // A proxy that died has nothing in flight; nobody should wait for its drains.
+      if (!this.instances().some((other) => other.channel)) this.releaseDrainWaiters();
+    });
+    return instance;
+  }
+
+  private onMessage(instance: Instance, message: FromProxy, handle: unknown): void {
+    const logs = this.options.deps.logs;
+    switch (message.type) {
+      case 'hello':
+        this.greet(instance);
+        return;
+      case 'listening':
+        instance.listening = true;
+        if (instance === this.current) this.takeover?.resolve();
+        return;
+      case 'listen-failed':
+        logs.append('proxy', 'system', `cannot listen on ${this.options.listen.host}:${this.options.listen.port}: ${message.message}`);
+        return;
+      case 'applied':
+        this.replies.get(message.version)?.resolve();
+        return;
+      case 'rejected':
+        this.replies.get(message.version)?.reject(new SwitchyardError('bad-request', `the proxy refused the configuration: ${message.message}`));
+        return;
+      case 'access':
+        this._onAccess.fire(message.events);
+        return;
+      case 'drained':
+        this.onDrained(message.member);
+        return;
+      case 'passive':
+        this._onPassive.fire(message.mark);
+        return;
+      case 'listener':
+        if (handle instanceof net.Server) this.relayListener(handle);
+        return;
+      case 'idle':
+        instance.idle?.resolve();
+        return;
+    }
+  }
+
+  /** A fresh proxy process: configure it, then have it listen or take over from the one retiring. */
+  private greet(instance: Instance): void {
+    const channel = instance.channel;
+    const config = this.config;
+    if (!channel || !config) return;
+    void (async () => {
+      try {
+        await this.request(channel, config);
+      } catch (error) {
+        // The running configuration was accepted before, so this is a bug or a dying process.
+        this.options.deps.logs.append('proxy', 'system', `could not configure the proxy: ${(error as Error).message}`);
+        return;
+      }
+      const retiring = [...this.retiring].find((other) => other.listening && other.channel && !other.idle);
+      if (this.takeover && instance === this.current && retiring) {
+        retiring.idle = deferred();
+        this.send(retiring, { type: 'hand-over', grace: RETIRE_GRACE_MS });
+        return;
+      }
+      const { host, port } = this.options.listen;
+      this.send(instance, { type: 'listen', host, port });
+    })();
+  }
+
+  /**
+   * The retiring proxy sent its listener. Receiving it makes this process accept too for a moment,
+   * so any connection accepted here is passed on rather than left hanging.
+   */
+  private relayListener(server: net.Server): void {
+    const fresh = this.current;
+    const forward = (socket: net.Socket) => {
+      const channel = this.current?.channel;
+      if (channel) void channel.send({ type: 'connection' } satisfies ToProxy, socket).catch(() => socket.destroy());
+      else socket.destroy();
+    };
+    server.on('connection', forward);
+    server.on('error', () => {});
+    if (!fresh?.channel || this.stopped) {
+      server.close();
+      return;
+    }
+    fresh.channel
+      .send({ type: 'adopt' } satisfies ToProxy, server)
+      .catch((error: Error) => this.takeover?.reject(error))
+      .finally(() => server.close());
+  }
+
+  private onDrained(member: string): void {
+    const waiters = this.drainWaiters.get(member);
+    if (!waiters) {
+      this.drainedEarly.add(member);
+      return;
+    }
+    for (const done of [...waiters]) done(true);
+  }
+
+  private releaseDrainWaiters(): void {
+    for (const waiters of [...this.drainWaiters.values()]) for (const done of [...waiters]) done(true);
+  }
+
+  private async request(channel: IpcChannel, config: ProxyConfig): Promise<void> {
+    const version = ++this.version;
+    const reply = deferred<void>();
+    this.replies.set(version, reply);
+    try {
+      await channel.send({ type: 'configure', version, config } satisfies ToProxy);
+      await withTimeout(reply.promise, ANSWER_TIMEOUT_MS, 'the proxy did not answer a configuration change');
+    } finally {
+      this.replies.delete(version);
+    }
+  }
+
+  private send(instance: Instance, message: ToProxy): void {
+    // A failed send means the process is exiting; its supervisor reports that.
+    instance.channel?.send(message).catch(() => {});
+  }
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejections are observed by whoever awaits; an unobserved one must not crash the core.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SwitchyardError('internal', `${message} within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

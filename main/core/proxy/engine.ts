@@ -1,0 +1,33 @@
+// The proxy seen from the core: something that serves the routes, learns each upstream's members
+// and reports every request. Nothing outside an engine knows how requests are forwarded, so an
+// nginx engine can replace the builtin one behind the same interface.
+
+import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
+import type { Event } from '../events.ts';
+import type { StateChange, Supervisor } from '../process/supervisor.ts';
+
+/** A running reverse proxy, driven by the Stack. */
+export interface ProxyEngine {
+  /** Starts serving `config`; resolves once the proxy process is spawned (not yet listening). */
+  start(config: ProxyConfig): Promise<void>;
+  /** Replaces routes and upstreams without closing the listener; rejects with the proxy's reason and keeps the old ones. */
+  configure(config: ProxyConfig): Promise<void>;
+  /** Replaces one upstream's members; takes effect for the next request. */
+  setMembers(upstream: string, members: UpstreamMember[]): void;
+  /** Resolves true once a draining member has no request in flight, false when `timeout` passes first. */
+  drained(member: string, timeout: number): Promise<boolean>;
+  /** Replaces the proxy process; the new one takes over the listener, so no connection is refused. */
+  restart(): Promise<void>;
+  /** Stops gracefully: no new connections, in-flight requests finish. */
+  stop(): Promise<void>;
+  /** Kills the proxy now. */
+  kill(): Promise<void>;
+  /** The processes the engine runs, for listings, logs and metrics. */
+  supervisors(): Supervisor[];
+  /** Batches of access events, in arrival order. */
+  readonly onAccess: Event<readonly AccessEvent[]>;
+  /** Members taken out of rotation (or returned) by failed connections. */
+  readonly onPassive: Event<PassiveMark>;
+  /** State and health changes of the engine's processes. */
+  readonly onProcessChange: Event<StateChange>;
+}

@@ -1,0 +1,60 @@
+// `up` watches its stack file: a valid change is applied to the running stack without closing the
+// proxy's listener; an invalid one is reported with every issue and the running stack is kept.
+
+import { watch, type FSWatcher } from 'chokidar';
+import { loadStack } from '../config/load.ts';
+import { formatIssues } from '../config/plan.ts';
+import type { Disposable } from '../events.ts';
+import type { Stack } from '../stack.ts';
+
+/** Quiet time after the last write before the file is read (editors write in several steps). */
+export const STACK_FILE_DEBOUNCE_MS = 200;
+
+/** What happened to one change of the stack file. */
+export type StackFileOutcome =
+  | { applied: true; changes: string[] }
+  | { applied: false; message: string };
+
+/** Applies every saved change of the stack file to `stack`. */
+export class StackFileWatcher implements Disposable {
+  private readonly watcher: FSWatcher;
+  private timer: NodeJS.Timeout | null = null;
+  /** Changes are applied one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+  readonly ready: Promise<void>;
+
+  constructor(file: string, stack: Stack, report: (outcome: StackFileOutcome) => void, debounceMs = STACK_FILE_DEBOUNCE_MS) {
+    this.watcher = watch(file, { ignoreInitial: true });
+    const changed = () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.queue = this.queue.then(() => apply(file, stack).then(report));
+      }, debounceMs);
+    };
+    this.watcher.on('change', changed).on('add', changed);
+    this.watcher.on('error', () => {});
+    this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    void this.watcher.close();
+  }
+}
+
+async function apply(file: string, stack: Stack): Promise<StackFileOutcome> {
+  if (stack.isStopping) return { applied: false, message: 'the stack is stopping' };
+  // The running proxy holds its own port, so a port check would only find ourselves.
+  const { spec, issues } = await loadStack(file, { checkPorts: false });
+  const errors = issues.filter((issue) => issue.severity === 'error');
+  if (!spec || errors.length > 0) {
+    return { applied: false, message: `${formatIssues(issues, stack.spec.dir)}\nthe change was not applied; the stack keeps running as it was` };
+  }
+  try {
+    const changes = await stack.applySpec(spec);
+    return { applied: true, changes };
+  } catch (error) {
+    return { applied: false, message: `${(error as Error).message}` };
+  }
+}

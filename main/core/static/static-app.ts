@@ -1,0 +1,28 @@
+// A static site runs as a pool of one Switchyard-owned process (static-main.ts), supervised,
+// balanced and reloaded exactly like an app's workers.
+
+import { fileURLToPath } from 'node:url';
+import type { AppSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+
+/** The static server's entry point. */
+export const STATIC_MAIN = fileURLToPath(new URL('./static-main.ts', import.meta.url));
+
+/** The app-shaped settings of the process that serves `site`, run by `node` (the Node runtime and flags). */
+export function staticAppSpec(site: StaticSiteSpec, cwd: string, node: readonly string[]): AppSpec {
+  return {
+    name: site.name,
+    argv: [...node, STATIC_MAIN],
+    cwd,
+    replicas: 1,
+    portEnv: 'PORT',
+    env: { SWITCHYARD_STATIC_ROOT: site.root, SWITCHYARD_STATIC_SPA: site.spa ? '1' : '0' },
+    health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+    balance: 'round-robin',
+    restart: 'always',
+    backoff: { initial: 200, max: 5000 },
+    maxRestarts: 10,
+    minUptime: 2000,
+    stop: { signal: 'SIGTERM', timeout: 10_000 },
+    watch: [],
+  };
+}

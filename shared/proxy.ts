@@ -1,0 +1,106 @@
+// The data plane's contract: what the core tells the proxy (routes, upstreams, live membership)
+// and what the proxy tells the core (access events, drained workers, passive failures).
+// The builtin engine carries these messages over a Node IPC channel; another engine may not.
+
+import type { BalanceStrategy, Millis, RouteSpec } from './stack.ts';
+
+/** A worker's place in rotation: `ready` gets new requests, `draining` only finishes its own, `down` gets none. */
+export type MemberState = 'ready' | 'draining' | 'down';
+
+/** One process behind an upstream, as the proxy sees it. */
+export interface UpstreamMember {
+  /** Unique per run of a process (`api-2@41234`): a restarted worker is a new member. */
+  id: string;
+  /** Process name (`api-2`, `web`); ip-hash hashes onto names, so a restart keeps its clients. */
+  name: string;
+  /** Loopback address the process answers on. */
+  host: string;
+  port: number;
+  state: MemberState;
+}
+
+/** An app or a static site that routes forward to. */
+export interface UpstreamConfig {
+  name: string;
+  kind: 'app' | 'static';
+  balance: BalanceStrategy;
+  /** In worker order; members that are not ready stay listed so that ip-hash does not reshuffle. */
+  members: UpstreamMember[];
+}
+
+/** A route as the proxy needs it: the stack file's route without its source position. */
+export type ProxyRoute = Omit<RouteSpec, 'at'>;
+
+/** Everything the proxy forwards by; replaced whole on every change of the stack file. */
+export interface ProxyConfig {
+  routes: ProxyRoute[];
+  /** By app or static site name. */
+  upstreams: Record<string, UpstreamConfig>;
+}
+
+/** One request as the proxy saw it (an access log line). */
+export interface AccessEvent {
+  /** Epoch milliseconds when the request arrived. */
+  time: number;
+  method: string;
+  /** Path and query as the client sent them. */
+  path: string;
+  /** Status sent to the client; 0 when the client left before a status was sent. */
+  status: number;
+  /** Response body bytes sent to the client. */
+  bytes: number;
+  /** Milliseconds from arrival to the last byte (or the abort). */
+  duration: number;
+  /** The matched route's path prefix (with its host as `host/path` when it has one), or null for no match. */
+  route: string | null;
+  /** Name of the process that answered (`api-2`), the URL for a URL route, or null when none was reached. */
+  worker: string | null;
+  requestId: string;
+  /** Why the request failed inside the proxy (`upstream timeout`, `client aborted` …), or null. */
+  error: string | null;
+  /** How many upstream attempts were made (retries + 1); 0 when no upstream was tried. */
+  attempts: number;
+}
+
+/** A member taken out of rotation (or returned) by passive checks: failed connections, not health checks. */
+export interface PassiveMark {
+  member: string;
+  /** True while the member sits out; false when it is eligible again. */
+  out: boolean;
+  reason: string;
+  /** Epoch milliseconds when it becomes eligible again (when `out`). */
+  until: number | null;
+}
+
+/** Messages from the core to the proxy process. */
+export type ToProxy =
+  /** Replace routes and upstreams; answered with `applied` or `rejected` carrying the same version. */
+  | { type: 'configure'; version: number; config: ProxyConfig }
+  /** Replace one upstream's members (the proxy keeps the rest of its configuration). */
+  | { type: 'members'; upstream: string; members: UpstreamMember[] }
+  /** Bind and listen; answered with `listening` or `listen-failed`. */
+  | { type: 'listen'; host: string; port: number }
+  /** Listen on the server handle sent with this message (a handover from a previous proxy); answered with `listening`. */
+  | { type: 'adopt' }
+  /** A client connection the core accepted while relaying a listener; serve it like any other. */
+  | { type: 'connection' }
+  /** Send the listening handle back with `listener`, stop accepting, finish in-flight requests, then report `idle`. */
+  | { type: 'hand-over'; grace: Millis };
+
+/** Messages from the proxy process to the core. */
+export type FromProxy =
+  /** The process is up and waits for `configure` and `listen` (or `adopt`). */
+  | { type: 'hello'; pid: number }
+  | { type: 'listening'; host: string; port: number }
+  | { type: 'listen-failed'; code: string; message: string }
+  | { type: 'applied'; version: number }
+  | { type: 'rejected'; version: number; message: string }
+  /** A batch of access events (sent about every 50 ms while there is traffic). */
+  | { type: 'access'; events: AccessEvent[] }
+  /** A draining member has no requests in flight any more (sent once per member id). */
+  | { type: 'drained'; member: string }
+  | { type: 'passive'; mark: PassiveMark }
+  /** Carries the listening handle, in answer to `hand-over`. */
+  | { type: 'listener' }
+  /** After `hand-over`: every in-flight request has finished (or the grace period ran out). */
+  | { type: 'idle'; unfinished: number };
