@@ -220,3 +220,43 @@ describe('switchyard up and the commands that reach it', () => {
     expect(result.stderr).toMatch(/no running stack for .*switchyard\.yaml; start it with `switchyard up`/);
   });
 });
+
+describe('switchyard up with a proxy', () => {
+  it('serves through the proxy, reloads an app, shows access lines in `logs proxy`, and applies a saved stack file', async () => {
+    const { default: getPort } = await import('get-port');
+    const port = await getPort({ host: '127.0.0.1' });
+    const yaml = (extra: string) =>
+      [
+        'name: proxied',
+        'proxy:',
+        `  listen: ${port}`,
+        '  routes:',
+        '    - path: /',
+        '      to: api',
+        extra,
+        yamlFor({ api: { fixture: 'http-worker.js', replicas: 2 } }).replace('name: clitest\n', ''),
+      ].join('\n');
+    const { up, dir } = upIn(yaml(''));
+    await up.waitForOutput(`proxy    http://127.0.0.1:${port}`);
+    await up.waitForOutput('all 3 ready');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/hello`)).status === 200, 'the proxy to route');
+
+    const before = (await psJson(dir)).filter((p) => p.app === 'api').map((p) => p.pid);
+    const reload = await runCli(['reload', 'api'], dir);
+    expect(reload.exitCode, String(reload.stderr)).toBe(0);
+    expect(reload.stdout).toMatch(/^reloaded api-1, api-2 in \d+\.\ds$/m);
+    const after = (await psJson(dir)).filter((p) => p.app === 'api' && p.state === 'ready').map((p) => p.pid);
+    expect(after).toHaveLength(2);
+    expect(after.some((pid) => before.includes(pid))).toBe(false);
+
+    await fetch(`http://127.0.0.1:${port}/seen-in-the-access-log`);
+    await waitFor(async () => String((await runCli(['logs', 'proxy'], dir)).stdout).includes('GET /seen-in-the-access-log'), 'the access line');
+    const logs = String((await runCli(['logs', 'proxy'], dir)).stdout);
+    expect(logs).toMatch(/200 GET \/seen-in-the-access-log .*→ api-\d/);
+
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, 'switchyard.yaml'), yaml('    - path: /bad/\n      to: missing-app'));
+    await up.waitForOutput(/switchyard\.yaml changed but was not applied:[\s\S]*missing-app/);
+    expect((await fetch(`http://127.0.0.1:${port}/hello`)).status).toBe(200);
+  });
+});

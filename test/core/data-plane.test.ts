@@ -1,0 +1,298 @@
+// The data plane as users run it: a Stack with the builtin proxy, a static site and app workers,
+// driven with real requests while workers are reloaded, scaled, killed and the proxy replaced.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import getPort from 'get-port';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppSpec, ProxySpec, RouteSpec, StackSpec } from '../../shared/stack.ts';
+import { StackFileWatcher, type StackFileOutcome } from '../../main/core/reload/stack-file-watcher.ts';
+import { Stack } from '../../main/core/stack.ts';
+import { startLoad } from '../helpers/load.ts';
+import { FIXTURES, fixtureApp } from '../helpers/specs.ts';
+import { waitFor, waitForState } from '../helpers/wait.ts';
+
+const running: Stack[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stack) => stack.kill()));
+});
+
+function route(path: string, to: string, target: RouteSpec['target'] = 'app', extra: Partial<RouteSpec> = {}): RouteSpec {
+  return { host: null, path, to, target, stripPrefix: false, timeout: 5000, at: { line: 1, col: 1 }, ...extra };
+}
+
+function siteDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-site-'));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>site</title><h1>hello from the site</h1>');
+  return dir;
+}
+
+function workerApp(replicas: number, overrides: Partial<AppSpec> = {}): AppSpec {
+  return fixtureApp('api', 'http-worker.js', { replicas, stop: { signal: 'SIGTERM', timeout: 3000 }, ...overrides });
+}
+
+async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES): Promise<{ stack: Stack; port: number; spec: StackSpec }> {
+  const port = await getPort({ host: '127.0.0.1' });
+  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes: routes ?? [route('/api/', 'api'), route('/', 'web', 'static')] };
+  const spec: StackSpec = {
+    name: 'plane',
+    file: path.join(dir, 'switchyard.yaml'),
+    dir,
+    proxy,
+    statics: [{ name: 'web', root: siteDir(), spa: true }],
+    apps,
+  };
+  const stack = new Stack(spec, { retainedLines: 2000 });
+  running.push(stack);
+  await stack.start();
+  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready');
+  // The proxy is ready once it listens; its members arrive by IPC right after.
+  await waitFor(async () => (await get(port, '/api/who')).status === 200, 'the proxy to route to a worker');
+  return { stack, port, spec };
+}
+
+async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Headers }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+function pidsOf(stack: Stack, prefix: string): number[] {
+  return stack
+    .processes()
+    .filter((p) => p.name.startsWith(prefix) && p.state === 'ready' && p.pid !== null)
+    .map((p) => p.pid as number);
+}
+
+describe('the data plane', () => {
+  it('serves the static site and the app workers through one proxy port', async () => {
+    const { stack, port } = await dataPlane([workerApp(2)]);
+    const page = await get(port, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('hello from the site');
+    const spa = await get(port, '/settings', { accept: 'text/html' });
+    expect(spa.body).toContain('hello from the site');
+
+    const workers = new Set<number>();
+    for (let i = 0; i < 4; i++) workers.add((JSON.parse((await get(port, '/api/who')).body) as { worker: number }).worker);
+    expect([...workers].sort()).toEqual([1, 2]);
+
+    const kinds = Object.fromEntries(stack.processes().map((p) => [p.name, p.kind]));
+    expect(kinds).toEqual({ proxy: 'proxy', web: 'static', 'api-1': 'worker', 'api-2': 'worker' });
+    expect(stack.processes().find((p) => p.name === 'proxy')?.port).toBe(port);
+  });
+
+  it('records an access event per request and shows it as a proxy log line', async () => {
+    const { stack, port } = await dataPlane([workerApp(1)]);
+    const answer = await get(port, '/api/logged?x=1', { 'x-request-id': 'trace-me-42' });
+    expect(answer.headers.get('x-request-id')).toBe('trace-me-42');
+    const event = await waitFor(() => stack.access.recent().find((e) => e.requestId === 'trace-me-42'), 'the access event');
+    expect(event).toMatchObject({ method: 'GET', path: '/api/logged?x=1', status: 200, route: '/api/', worker: 'api-1' });
+    expect(event.bytes).toBeGreaterThan(0);
+    const lines = stack.logs.query({ sources: stack.logSources('proxy'), tail: 50 }).map((line) => line.text);
+    expect(lines.some((text) => text.includes('GET /api/logged?x=1') && text.includes('api-1') && text.includes('trace-me-42'))).toBe(true);
+  });
+
+  it('reloads 4 workers under continuous load with zero failed requests and never fewer than 4 in rotation', async () => {
+    const { stack, port } = await dataPlane([workerApp(4)]);
+    const before = pidsOf(stack, 'api-');
+    let lowest = Infinity;
+    const watch = stack.onProcessChange(() => {
+      lowest = Math.min(lowest, stack.members('api').filter((m) => m.state === 'ready').length);
+    });
+    const load = startLoad(port, '/api/load', { concurrency: 6 });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    const replaced = await stack.reload('api');
+    const result = await load.stop();
+    watch.dispose();
+
+    expect(replaced).toEqual(['api-1', 'api-2', 'api-3', 'api-4']);
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(100);
+    const after = pidsOf(stack, 'api-');
+    expect(after).toHaveLength(4);
+    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+    expect(lowest).toBeGreaterThanOrEqual(4);
+    // The old workers are gone, not just out of the list.
+    for (const pid of before) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('loses no request when a worker is SIGKILLed under GET load', async () => {
+    const { stack, port } = await dataPlane([workerApp(3, { restart: 'always' })]);
+    const load = startLoad(port, '/api/kill', { concurrency: 6 });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    const victim = stack.processes().find((p) => p.name === 'api-2')?.pid as number;
+    process.kill(victim, 'SIGKILL');
+    const countAtKill = load.count;
+    await waitFor(() => load.count > countAtKill + 300, 'more requests after the kill');
+    await waitForState(stack, 'api-2', 'ready');
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(stack.processes().find((p) => p.name === 'api-2')?.pid).not.toBe(victim);
+  });
+
+  it('scales up into rotation and drains removed workers before stopping them', async () => {
+    const { stack, port } = await dataPlane([workerApp(2)]);
+    await stack.scale('api', 3);
+    await waitFor(async () => {
+      const seen = new Set<number>();
+      for (let i = 0; i < 6; i++) seen.add((JSON.parse((await get(port, '/api/who')).body) as { worker: number }).worker);
+      return seen.has(3);
+    }, 'the new worker to receive requests');
+
+    // Slow requests land on every worker; scaling down to 1 must let those on api-2 and api-3 finish.
+    const slow = Array.from({ length: 6 }, () => get(port, '/api/slow?ms=700'));
+    // The workers answer after 700 ms; 150 ms from now every request is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const scaled = stack.scale('api', 1);
+    const answers = await Promise.all(slow);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const workers = new Set(answers.map((a) => (JSON.parse(a.body) as { worker: number }).worker));
+    expect(workers.size).toBeGreaterThan(1);
+    expect(await scaled).toEqual(['api-1']);
+    for (let i = 0; i < 4; i++) expect((JSON.parse((await get(port, '/api/who')).body) as { worker: number }).worker).toBe(1);
+  });
+
+  it('replaces the proxy process without refusing a connection', async () => {
+    const { stack, port } = await dataPlane([workerApp(2)]);
+    const before = stack.processes().find((p) => p.name === 'proxy')?.pid;
+    const load = startLoad(port, '/api/proxy', { concurrency: 6 });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    expect(await stack.restart('proxy')).toEqual(['proxy']);
+    const countAtSwap = load.count;
+    await waitFor(() => load.count > countAtSwap + 200, 'requests through the new proxy');
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    const proxies = stack.processes().filter((p) => p.name === 'proxy');
+    expect(proxies).toHaveLength(1);
+    expect(proxies[0]?.pid).not.toBe(before);
+    expect((await get(port, '/')).status).toBe(200);
+  });
+
+  it('restarts a proxy that was killed, with its routes and members', async () => {
+    const { stack, port } = await dataPlane([workerApp(1)]);
+    const pid = stack.processes().find((p) => p.name === 'proxy')?.pid as number;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => {
+      const proxy = stack.processes().find((p) => p.name === 'proxy');
+      return proxy?.state === 'ready' && proxy.pid !== pid;
+    }, 'a new proxy process');
+    await waitFor(async () => (await get(port, '/api/again')).status === 200, 'the new proxy to route');
+    expect((await get(port, '/')).body).toContain('hello from the site');
+  });
+
+  it('reloads a static site without a failed request', async () => {
+    const { stack, port } = await dataPlane([workerApp(1)]);
+    const before = stack.processes().find((p) => p.name === 'web')?.pid;
+    const load = startLoad(port, '/', { concurrency: 4 });
+    await waitFor(() => load.count > 30, 'load to be flowing');
+    expect(await stack.restart('web')).toEqual(['web']);
+    const result = await load.stop();
+    expect(result.failures).toEqual([]);
+    expect(stack.processes().find((p) => p.name === 'web')?.pid).not.toBe(before);
+  });
+});
+
+describe('stack file changes while running', () => {
+  function writeStack(file: string, port: number, extraRoute: string): void {
+    writeFileSync(
+      file,
+      [
+        'name: live',
+        'proxy:',
+        `  listen: ${port}`,
+        '  routes:',
+        '    - path: /api/',
+        '      to: api',
+        extraRoute,
+        'apps:',
+        '  api:',
+        `    command: ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(FIXTURES, 'http-worker.js'))}`,
+        '    health: { path: /healthz, interval: 200ms }',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  it('applies a new route on the running listener and rejects an invalid change, keeping the old routes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-live-'));
+    const file = path.join(dir, 'switchyard.yaml');
+    const port = await getPort({ host: '127.0.0.1' });
+    writeStack(file, port, '');
+    const { loadStack } = await import('../../main/core/config/load.ts');
+    const { spec } = await loadStack(file);
+    if (!spec) throw new Error('the test stack file is invalid');
+    const stack = new Stack(spec);
+    running.push(stack);
+    await stack.start();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = (p: string) =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port, path: p, agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    await waitFor(async () => (await ask('/api/x')).status === 200, 'the api route');
+    expect((await ask('/v2/x')).status).toBe(404);
+
+    const outcomes: StackFileOutcome[] = [];
+    const watcher = new StackFileWatcher(file, stack, (outcome) => outcomes.push(outcome), 50);
+    await watcher.ready;
+    try {
+      writeStack(file, port, '    - path: /v2/\n      to: api\n      strip_prefix: true');
+      await waitFor(() => outcomes.length === 1, 'the change to be applied');
+      expect(outcomes[0]).toMatchObject({ applied: true });
+      const after = await ask('/v2/x');
+      expect(after).toEqual({ status: 200, reused: true });
+
+      writeFileSync(file, readFileSync(file, 'utf8').replace('to: api\n      strip', 'to: nowhere\n      strip'));
+      await waitFor(() => outcomes.length === 2, 'the invalid change to be reported');
+      expect(outcomes[1]).toMatchObject({ applied: false });
+      expect((outcomes[1] as { message: string }).message).toMatch(/nowhere/);
+      expect((await ask('/v2/x')).status).toBe(200);
+    } finally {
+      watcher.dispose();
+      agent.destroy();
+    }
+  });
+});
+
+describe('watch globs', () => {
+  it('reloads an app once for a burst of saves to watched files, and ignores other files', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-watch-'));
+    writeFileSync(path.join(dir, 'server.js'), readFileSync(path.join(FIXTURES, 'http-worker.js')));
+    writeFileSync(path.join(dir, 'notes.txt'), 'not code');
+    const port = await getPort({ host: '127.0.0.1' });
+    const app = workerApp(2, { argv: [process.execPath, 'server.js'], cwd: dir, watch: ['**/*.js'] });
+    const spec: StackSpec = {
+      name: 'watched',
+      file: path.join(dir, 'switchyard.yaml'),
+      dir,
+      proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')] },
+      statics: [],
+      apps: [app],
+    };
+    const stack = new Stack(spec, { watch: true });
+    running.push(stack);
+    await stack.start();
+    await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready');
+    await stack.watching();
+    const before = pidsOf(stack, 'api-');
+    const reloads = () => stack.logs.query({ sources: null, tail: 1000 }).filter((line) => line.text.includes('changed: reloading api')).length;
+
+    writeFileSync(path.join(dir, 'notes.txt'), 'still not code');
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, 'server.js'), `${readFileSync(path.join(dir, 'server.js'), 'utf8')}\n// save ${i}\n`);
+    await waitFor(() => {
+      const now = pidsOf(stack, 'api-');
+      return now.length === 2 && now.every((pid) => !before.includes(pid)) && stack.processes().length === 3;
+    }, 'both workers replaced', { timeout: 15_000 });
+    expect(reloads()).toBe(1);
+    const note = stack.logs.query({ sources: null, tail: 1000 }).find((line) => line.text.includes('changed: reloading api'));
+    expect(note?.text).toContain('server.js');
+    expect(note?.text).not.toContain('notes.txt');
+  });
+});

@@ -1,0 +1,82 @@
+// A bounded load loop for data-plane tests: a few keep-alive clients send requests back to back
+// until stopped (or until `maxMs` passes), counting every answer and every failure.
+
+import http from 'node:http';
+
+/** What a load run saw. */
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  /** The first failures, described (status and body, or error code). */
+  failures: string[];
+  /** Distinct `pid` values seen in JSON answers, in order of first sight. */
+  pids: number[];
+}
+
+/** A running load loop. */
+export interface Load {
+  /** Stops sending, waits for the requests in flight, and reports. */
+  stop(): Promise<LoadResult>;
+  /** Answers so far. */
+  readonly count: number;
+}
+
+/** Sends GETs to `http://127.0.0.1:port/path` from `concurrency` clients; stops by itself after `maxMs`. */
+export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 30_000, host = '127.0.0.1' } = {}): Load {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const result: LoadResult = { ok: 0, failed: 0, failures: [], pids: [] };
+  const seen = new Set<number>();
+  const deadline = Date.now() + maxMs;
+  let running = true;
+  const fail = (what: string) => {
+    result.failed++;
+    if (result.failures.length < 10) result.failures.push(what);
+  };
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const request = http.get({ host, port, path, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const body = Buffer.concat(chunks).toString();
+          if ((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300) {
+            result.ok++;
+            const pid = (() => {
+              try {
+                return (JSON.parse(body) as { pid?: number }).pid;
+              } catch {
+                return undefined;
+              }
+            })();
+            if (typeof pid === 'number' && !seen.has(pid)) {
+              seen.add(pid);
+              result.pids.push(pid);
+            }
+          } else fail(`${response.statusCode}: ${body.slice(0, 200)}`);
+          resolve();
+        });
+        response.on('error', (error) => {
+          fail(`response error ${error.message}`);
+          resolve();
+        });
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        fail(`request error ${error.code ?? error.message}`);
+        resolve();
+      });
+    });
+  const clients = Array.from({ length: concurrency }, async () => {
+    while (running && Date.now() < deadline) await once();
+  });
+  return {
+    get count() {
+      return result.ok + result.failed;
+    },
+    async stop() {
+      running = false;
+      await Promise.all(clients);
+      agent.destroy();
+      return result;
+    },
+  };
+}
