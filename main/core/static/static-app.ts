@@ -22,7 +22,8 @@ export function staticAppSpec(site: StaticSiteSpec, cwd: string, node: readonly 
     backoff: { initial: 200, max: 5000 },
     maxRestarts: 10,
     minUptime: 2000,
-    stop: { signal: 'SIGTERM', timeout: 10_000 },
+    // Longer than static-main's own 10 s drain, so a slow download finishes before anything is killed.
+    stop: { signal: 'SIGTERM', timeout: 11_000 },
     watch: [],
   };
 }

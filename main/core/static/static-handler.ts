@@ -1,0 +1,327 @@
+// The request handler of one static site. Every request stats the file afresh, so an edit on disk
+// shows on the next request; what is cached in memory (file bodies, compressed forms) is keyed by
+// the version that stat returned and so can never be served stale.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { BodyCache } from './body-cache.ts';
+import { parseRange } from './byte-range.ts';
+import { NO_CACHE, NO_STORE, cacheControlFor } from './cache-policy.ts';
+import { SIBLING_SUFFIX, acceptedCodings, type ContentCoding } from './content-coding.ts';
+import { contentTypeFor, isCompressible } from './content-type.ts';
+import { parseRequestPath } from './request-path.ts';
+import { SiteResolver, type Resolution } from './site-resolver.ts';
+import { entityTag, ifRangeHolds, isNotModified, isRecentlyModified } from './validators.ts';
+
+/** How a static site is served. */
+export interface StaticHandlerOptions {
+  /** Absolute path of the folder to serve. */
+  root: string;
+  /** Answer navigation requests for missing paths with the root index.html. */
+  spa: boolean;
+  /** Where unexpected failures and refused symlinks are reported; stderr by default. */
+  log?: (line: string) => void;
+}
+
+/** A node:http request listener. */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Smaller text files are sent as they are: compression would save less than its headers cost. */
+export const MIN_COMPRESS_BYTES = 1024;
+/** Files up to this size are compressed whole and the result cached; larger ones are compressed as a stream. */
+const MAX_BUFFERED_COMPRESS_BYTES = 8 * 1024 * 1024;
+const BODY_CACHE_BYTES = 64 * 1024 * 1024;
+const MAX_CACHED_BODY_BYTES = 1024 * 1024;
+const COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024;
+const STREAM_CHUNK_BYTES = 64 * 1024;
+/** Brotli 5 and gzip 6 compress a 1 MiB bundle in a few milliseconds; the result is cached anyway. */
+const BROTLI_QUALITY = 5;
+const GZIP_LEVEL = 6;
+/** Streams are compressed once per request, so they get the faster levels. */
+const STREAM_BROTLI_QUALITY = 4;
+const STREAM_GZIP_LEVEL = 4;
+
+const brotliCompress = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+
+/** Creates the request listener that serves `options.root`. */
+export function createStaticHandler(options: StaticHandlerOptions): StaticHandler {
+  const site = new StaticSite(options);
+  return (req, res) => {
+    // A file already in memory is answered without a single await; only reads and compression go async.
+    try {
+      site.handle(req, res)?.catch((error: unknown) => site.failed(req, res, error));
+    } catch (error) {
+      site.failed(req, res, error);
+    }
+  };
+}
+
+type ServedFile = Extract<Resolution, { kind: 'file' }>;
+
+/** How the body of a 200/206 is produced. */
+type Body =
+  | { kind: 'identity' }
+  | { kind: 'range'; start: number; end: number }
+  | { kind: 'sibling'; coding: ContentCoding; path: string; stat: fs.Stats }
+  | { kind: 'compress'; coding: ContentCoding };
+
+class StaticSite {
+  private readonly resolver: SiteResolver;
+  private readonly spa: boolean;
+  private readonly log: (line: string) => void;
+  private readonly bodies = new BodyCache(BODY_CACHE_BYTES, MAX_CACHED_BODY_BYTES);
+  private readonly compressedBodies = new BodyCache(COMPRESSED_CACHE_BYTES, MAX_BUFFERED_COMPRESS_BYTES);
+  /** Concurrent requests for a file being compressed share one compression. */
+  private readonly compressing = new Map<string, { version: string; done: Promise<Buffer> }>();
+
+  constructor(options: StaticHandlerOptions) {
+    this.resolver = new SiteResolver(options.root);
+    this.spa = options.spa;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Answers one request; returns a promise only when the answer waits for a read or a compression. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendText(req, res, 405, `${req.method ?? 'this method'} is not allowed; a static site answers GET and HEAD only`, { Allow: 'GET, HEAD' });
+    }
+    const url = req.url ?? '/';
+    const target = parseRequestPath(url);
+    if (!target.ok) {
+      if (target.status === 404) return notFound(req, res, target.pathname);
+      return sendText(req, res, 400, `${target.reason} (in ${shown(target.pathname)})`);
+    }
+    let resolved = this.resolver.resolve(target.segments, target.trailingSlash);
+    let fallback = false;
+    if (resolved.kind === 'missing' && this.spa && isNavigation(req, target.segments, target.trailingSlash)) {
+      const index = this.resolver.resolve([], true);
+      if (index.kind === 'file') {
+        resolved = index;
+        fallback = true;
+      }
+    }
+    switch (resolved.kind) {
+      case 'file':
+        return this.serveFile(req, res, resolved, fallback);
+      case 'redirect': {
+        const query = url.indexOf('?');
+        const location = resolved.location + (query === -1 ? '' : url.slice(query));
+        return sendText(req, res, 301, `moved to ${resolved.location}`, { Location: location });
+      }
+      case 'forbidden':
+        return sendText(req, res, 403, `permission denied reading ${shown(target.pathname)}`);
+      case 'refused':
+        this.log(`static: refused ${shown(target.pathname)}: ${resolved.why}`);
+        return notFound(req, res, target.pathname);
+      case 'missing':
+        return notFound(req, res, target.pathname);
+    }
+  }
+
+  /** Reports an unexpected failure and answers 500, or cuts the connection when the response had started. */
+  failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.log(`static: ${req.method} ${req.url} failed: ${detail}`);
+    if (res.headersSent) res.destroy();
+    else sendText(req, res, 500, 'the static server failed to read this file; its log has the details');
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse, file: ServedFile, fallback: boolean): Promise<void> | undefined {
+    const { stat } = file;
+    const type = contentTypeFor(file.publicName);
+    const compressible = isCompressible(type);
+    const identityTag = entityTag(stat);
+    // Collected here and written by one writeHead: res.setHeader per header costs more than the stat.
+    const headers: OutgoingHttpHeaders = {
+      'Cache-Control': fallback ? NO_CACHE : cacheControlFor(file.publicName),
+      'Last-Modified': stat.mtime.toUTCString(),
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (compressible || fallback) headers.Vary = compressible && fallback ? 'Accept-Encoding, Accept' : compressible ? 'Accept-Encoding' : 'Accept';
+
+    let range = parseRange(req.headers.range, stat.size);
+    if (range.kind !== 'none' && !ifRangeHolds(req.headers['if-range'], identityTag, stat)) range = { kind: 'none' };
+    // A range always addresses the identity bytes: compressing would change what the offsets mean.
+    const body: Body =
+      range.kind === 'range'
+        ? { kind: 'range', start: range.start, end: range.end }
+        : range.kind === 'unsatisfiable' || !compressible
+          ? { kind: 'identity' }
+          : this.chooseEncoding(req, file);
+    const tag = body.kind === 'sibling' ? entityTag(body.stat) : body.kind === 'compress' ? entityTag(stat, `-${body.coding}`) : identityTag;
+    headers.ETag = tag;
+
+    if (isNotModified(req, tag, stat)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    if (range.kind === 'unsatisfiable') {
+      return sendText(req, res, 416, `the requested range is outside the file's ${stat.size} bytes`, { 'Content-Range': `bytes */${stat.size}` });
+    }
+    headers['Content-Type'] = type;
+    headers['Accept-Ranges'] = 'bytes';
+    const head = req.method === 'HEAD';
+    switch (body.kind) {
+      case 'identity':
+        return this.sendFile(res, 200, headers, file.path, stat, identityTag, head);
+      case 'range': {
+        const length = body.end - body.start + 1;
+        headers['Content-Range'] = `bytes ${body.start}-${body.end}/${stat.size}`;
+        headers['Content-Length'] = length;
+        res.writeHead(206, headers);
+        if (head) return void res.end();
+        const cached = this.bodies.get(file.path, identityTag);
+        if (cached) return void res.end(cached.subarray(body.start, body.end + 1));
+        return sendStream(res, fs.createReadStream(file.path, { start: body.start, end: body.end, highWaterMark: STREAM_CHUNK_BYTES }), length);
+      }
+      case 'sibling':
+        headers['Content-Encoding'] = body.coding;
+        return this.sendFile(res, 200, headers, body.path, body.stat, tag, head);
+      case 'compress':
+        headers['Content-Encoding'] = body.coding;
+        if (stat.size > MAX_BUFFERED_COMPRESS_BYTES) return this.sendCompressedStream(res, headers, file.path, body.coding, head);
+        return this.compressed(file, body.coding, identityTag).then((compressed) => writeBody(res, 200, headers, compressed, head));
+    }
+  }
+
+  /** A precompressed sibling when one is current, else on-the-fly compression, else identity. */
+  private chooseEncoding(req: IncomingMessage, file: ServedFile): Body {
+    const codings = acceptedCodings(req.headers['accept-encoding']);
+    for (const coding of codings) {
+      const sibling = this.resolver.locate(path.dirname(file.path), [path.basename(file.path) + SIBLING_SUFFIX[coding]]);
+      // A sibling older than its source was left behind by an earlier build: serving it would undo the edit.
+      if (sibling.kind === 'found' && sibling.stat.isFile() && sibling.stat.mtimeMs >= file.stat.mtimeMs) {
+        return { kind: 'sibling', coding, path: sibling.path, stat: sibling.stat };
+      }
+    }
+    const [preferred] = codings;
+    if (preferred && file.stat.size >= MIN_COMPRESS_BYTES) return { kind: 'compress', coding: preferred };
+    return { kind: 'identity' };
+  }
+
+  private sendFile(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, file: string, stat: fs.Stats, version: string, head: boolean): Promise<void> | undefined {
+    if (head || !this.bodies.accepts(stat.size)) {
+      headers['Content-Length'] = stat.size;
+      res.writeHead(status, headers);
+      if (head) return void res.end();
+      return sendStream(res, fs.createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), stat.size);
+    }
+    const cached = this.bodies.get(file, version);
+    if (cached) return writeBody(res, status, headers, cached, false);
+    return this.readBody(file, stat).then((body) => writeBody(res, status, headers, body, false));
+  }
+
+  /** The whole file, from the cache when it holds this version. */
+  private async readBody(file: string, stat: fs.Stats): Promise<Buffer> {
+    const version = entityTag(stat);
+    const cached = this.bodies.get(file, version);
+    if (cached) return cached;
+    const body = await fsp.readFile(file);
+    if (body.length === stat.size && !isRecentlyModified(stat) && this.bodies.accepts(body.length)) {
+      // Only cached when a second stat shows that the bytes read belong to the version looked up.
+      const after = await fsp.stat(file).catch(() => null);
+      if (after && entityTag(after) === version) this.bodies.set(file, version, body);
+    }
+    return body;
+  }
+
+  private async compressed(file: ServedFile, coding: ContentCoding, version: string): Promise<Buffer> {
+    const key = `${coding}:${file.path}`;
+    const cached = this.compressedBodies.get(key, version);
+    if (cached) return cached;
+    const running = this.compressing.get(key);
+    if (running?.version === version) return running.done;
+    const done = (async () => {
+      const source = await this.readBody(file.path, file.stat);
+      const output = coding === 'br' ? await brotliCompress(source, brotliOptions(BROTLI_QUALITY, source.length)) : await gzip(source, { level: GZIP_LEVEL });
+      if (source.length === file.stat.size && !isRecentlyModified(file.stat)) this.compressedBodies.set(key, version, output);
+      return output;
+    })();
+    this.compressing.set(key, { version, done });
+    try {
+      return await done;
+    } finally {
+      if (this.compressing.get(key)?.done === done) this.compressing.delete(key);
+    }
+  }
+
+  private sendCompressedStream(res: ServerResponse, headers: OutgoingHttpHeaders, file: string, coding: ContentCoding, head: boolean): undefined {
+    // The compressed length is unknown without compressing, so the body goes chunked and a HEAD answers without Content-Length.
+    res.writeHead(200, headers);
+    if (head) return void res.end();
+    const encoder = coding === 'br' ? zlib.createBrotliCompress(brotliOptions(STREAM_BROTLI_QUALITY, 0)) : zlib.createGzip({ level: STREAM_GZIP_LEVEL });
+    pipeline(fs.createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), encoder, res, (error) => {
+      if (error && !res.destroyed) res.destroy();
+    });
+  }
+}
+
+function brotliOptions(quality: number, sizeHint: number): zlib.BrotliOptions {
+  return {
+    params: {
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+      [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
+      ...(sizeHint > 0 ? { [zlib.constants.BROTLI_PARAM_SIZE_HINT]: sizeHint } : {}),
+    },
+  };
+}
+
+/**
+ * Pipes a file into the response and ends it only when exactly `expected` bytes went out: a file
+ * truncated mid-send would otherwise leave a keep-alive client waiting for bytes that never come.
+ */
+function sendStream(res: ServerResponse, stream: fs.ReadStream, expected: number): undefined {
+  let sent = 0;
+  stream.on('data', (chunk: string | Buffer) => {
+    sent += chunk.length;
+  });
+  stream.pipe(res, { end: false });
+  stream.once('end', () => (sent === expected ? res.end() : res.destroy()));
+  stream.once('error', () => res.destroy());
+  res.once('close', () => stream.destroy());
+  return undefined;
+}
+
+function writeBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer, head: boolean): undefined {
+  headers['Content-Length'] = body.length;
+  res.writeHead(status, headers);
+  res.end(head ? undefined : body);
+  return undefined;
+}
+
+/** A navigation is what a browser sends for a URL typed or clicked: it wants HTML and names no file type. */
+function isNavigation(req: IncomingMessage, segments: readonly string[], trailingSlash: boolean): boolean {
+  const accept = req.headers.accept ?? '';
+  if (!/(^|[\s,])text\/html\s*(;|,|$)/i.test(accept)) return false;
+  const last = trailingSlash ? '' : (segments.at(-1) ?? '');
+  return !last.includes('.');
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse, pathname: string): undefined {
+  return sendText(req, res, 404, `${shown(pathname)} was not found under this site`);
+}
+
+/** Request paths are echoed in error bodies cut to a readable length (nosniff and text/plain keep them inert). */
+function shown(pathname: string): string {
+  return pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname;
+}
+
+function sendText(req: IncomingMessage, res: ServerResponse, status: number, message: string, extra: OutgoingHttpHeaders = {}): undefined {
+  const body = `${status} ${STATUS_CODES[status] ?? ''}: ${message}\n`;
+  res.writeHead(status, {
+    ...extra,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': NO_STORE,
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return undefined;
+}
