@@ -55,7 +55,7 @@ export async function coldStart(): Promise<BenchResult> {
       if (keep) samples.add(ALONE, Math.max(...alone));
       const atOnce = await bootAtOnce(app, workers);
       if (keep) samples.add(AT_ONCE, atOnce);
-      const viaStack = await bootStack(spec);
+      const viaStack = await bootStack({ ...spec, proxy: null, statics: [] });
       if (keep) {
         samples.add(STACK, viaStack.total);
         for (const lag of viaStack.lags) samples.add(LAG, lag);
@@ -114,11 +114,12 @@ export async function coldStart(): Promise<BenchResult> {
 function cliStackFile(demoDir: string): string {
   const doc = parse(readFileSync(DEMO_FILE, 'utf8')) as {
     proxy?: unknown;
-    static?: Record<string, { root: string }>;
+    static?: unknown;
     apps: Record<string, { cwd?: string }>;
   };
+  // The anchor boots the workers alone, so the stack measured against it runs the workers alone too.
   delete doc.proxy;
-  for (const site of Object.values(doc.static ?? {})) site.root = path.resolve(demoDir, site.root);
+  delete doc.static;
   for (const app of Object.values(doc.apps)) app.cwd = path.resolve(demoDir, app.cwd ?? '.');
   return stringify(doc);
 }

@@ -6,12 +6,19 @@ import { performance } from 'node:perf_hooks';
 import { coldStart } from './cold-start.ts';
 import { logIngestion } from './log-ingestion.ts';
 import { memory } from './memory.ts';
+import { benchProxy } from './proxy.ts';
+import { benchFailuresUnderChurn } from './reload-under-load.ts';
+import { benchStatic } from './static.ts';
 import type { BenchResult } from './stats.ts';
 
 const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['cold start', coldStart],
   ['log ingestion', logIngestion],
   ['memory', memory],
+  // The data plane: static files and proxying against nginx (and http-proxy), then failed requests under reloads and kills.
+  ['static', benchStatic],
+  ['proxy', benchProxy],
+  ['failures under churn', benchFailuresUnderChurn],
 ];
 
 const started = performance.now();
@@ -19,7 +26,9 @@ console.log(`Switchyard benchmarks — Node ${process.version}, ${os.availablePa
 
 const results: BenchResult[] = [];
 const failures: string[] = [];
+const times: string[] = [];
 for (const [name, run] of benchmarks) {
+  const begun = performance.now();
   try {
     results.push(await run());
   } catch (error) {
@@ -27,6 +36,8 @@ for (const [name, run] of benchmarks) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`\n${name}: could not run\n${message}`);
     failures.push(name);
+  } finally {
+    times.push(`${name} ${((performance.now() - begun) / 1000).toFixed(0)} s`);
   }
 }
 
@@ -40,5 +51,5 @@ for (const result of results) {
 for (const name of failures) console.log(`  FAILED  ${name}: the benchmark could not run (see above)`);
 const goals = results.flatMap((result) => result.goals).filter((goal) => goal.met !== null);
 const seconds = (performance.now() - started) / 1000;
-console.log(`  ${goals.filter((goal) => goal.met).length} of ${goals.length} goals met; ${seconds.toFixed(0)} s in all`);
+console.log(`  ${goals.filter((goal) => goal.met).length} of ${goals.length} goals met; ${seconds.toFixed(0)} s in all (${times.join(', ')})`);
 process.exitCode = failures.length > 0 ? 1 : 0;

@@ -15,6 +15,7 @@ export interface UpstreamMember {
   name: string;
   /** Loopback address the process answers on. */
   host: string;
+  /** 0 for a member that is down and has no port (starting, backing off). */
   port: number;
   state: MemberState;
 }
@@ -82,10 +83,10 @@ export type ToProxy =
   | { type: 'listen'; host: string; port: number }
   /** Listen on the server handle sent with this message (a handover from a previous proxy); answered with `listening`. */
   | { type: 'adopt' }
-  /** A client connection the core accepted while relaying a listener; serve it like any other. */
-  | { type: 'connection' }
-  /** Send the listening handle back with `listener`, stop accepting, finish in-flight requests, then report `idle`. */
-  | { type: 'hand-over'; grace: Millis };
+  /** Send the listening handle back with `listener`, and keep accepting until told to `retire`. */
+  | { type: 'hand-over' }
+  /** The next proxy accepts on the listener now: stop accepting, finish in-flight requests, then report `idle` and exit. */
+  | { type: 'retire'; grace: Millis };
 
 /** Messages from the proxy process to the core. */
 export type FromProxy =
@@ -100,7 +101,7 @@ export type FromProxy =
   /** A draining member has no requests in flight any more (sent once per member id). */
   | { type: 'drained'; member: string }
   | { type: 'passive'; mark: PassiveMark }
-  /** Carries the listening handle, in answer to `hand-over`. */
+  /** Carries the native listening handle (not a net.Server, which would make the core accept), in answer to `hand-over`. */
   | { type: 'listener' }
-  /** After `hand-over`: every in-flight request has finished (or the grace period ran out). */
+  /** After `retire`: every in-flight request has finished (or the grace period ran out). */
   | { type: 'idle'; unfinished: number };

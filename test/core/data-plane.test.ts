@@ -48,7 +48,11 @@ async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES):
   const stack = new Stack(spec, { retainedLines: 2000 });
   running.push(stack);
   await stack.start();
-  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready');
+  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready').catch((error: Error) => {
+    const states = stack.processes().map((p) => `${p.name} ${p.state} ${p.reason ?? ''}`);
+    const logs = stack.logs.query({ sources: null, tail: 30 }).map((line) => `${line.source}: ${line.text}`);
+    throw new Error(`${error.message}\n${states.join('\n')}\n${logs.join('\n')}`);
+  });
   // The proxy is ready once it listens; its members arrive by IPC right after.
   await waitFor(async () => (await get(port, '/api/who')).status === 200, 'the proxy to route to a worker');
   return { stack, port, spec };
@@ -209,7 +213,7 @@ describe('stack file changes while running', () => {
         extraRoute,
         'apps:',
         '  api:',
-        `    command: ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(FIXTURES, 'http-worker.js'))}`,
+        `    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(FIXTURES, 'http-worker.js'))}]`,
         '    health: { path: /healthz, interval: 200ms }',
         '',
       ].join('\n'),

@@ -26,11 +26,12 @@ export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 3
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const result: LoadResult = { ok: 0, failed: 0, failures: [], pids: [] };
   const seen = new Set<number>();
-  const deadline = Date.now() + maxMs;
+  const started = Date.now();
+  const deadline = started + maxMs;
   let running = true;
   const fail = (what: string) => {
     result.failed++;
-    if (result.failures.length < 10) result.failures.push(what);
+    if (result.failures.length < 10) result.failures.push(`${what} at +${Date.now() - started}ms`);
   };
   const once = () =>
     new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 // process to the new one through the core, so the port never stops accepting (nginx's binary
 // upgrade, HAProxy's -sf).
 
-import net from 'node:net';
+import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AccessEvent, FromProxy, PassiveMark, ProxyConfig, ToProxy, UpstreamMember } from '../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../shared/process.ts';
@@ -38,6 +38,8 @@ export interface BuiltinEngineOptions {
 interface Instance {
   supervisor: Supervisor;
   channel: IpcChannel | null;
+  /** Has accepted a configuration: membership updates make sense to it from now on. */
+  configured: boolean;
   listening: boolean;
   /** Resolves once a retiring proxy has finished its in-flight requests. */
   idle: Deferred<void> | null;
@@ -99,7 +101,7 @@ export class BuiltinEngine implements ProxyEngine {
     config.upstreams[upstream] = { ...existing, members };
     const live = new Set(Object.values(config.upstreams).flatMap((u) => u.members.map((m) => m.id)));
     for (const id of this.drainedEarly) if (!live.has(id)) this.drainedEarly.delete(id);
-    for (const instance of this.instances()) this.send(instance, { type: 'members', upstream, members });
+    for (const instance of this.instances()) if (instance.configured) this.send(instance, { type: 'members', upstream, members });
   }
 
   drained(member: string, timeout: number): Promise<boolean> {
@@ -190,9 +192,10 @@ export class BuiltinEngine implements ProxyEngine {
       stop: { signal: 'SIGTERM', timeout: RETIRE_GRACE_MS },
     };
     const supervisor = new Supervisor(spec, deps);
-    const instance: Instance = { supervisor, channel: null, listening: false, idle: null };
+    const instance: Instance = { supervisor, channel: null, configured: false, listening: false, idle: null };
     supervisor.onSpawn(({ run, child }) => {
       instance.channel = child.channel ?? null;
+      instance.configured = false;
       instance.listening = false;
       child.channel?.onMessage((message, handle) => {
         // Messages from an earlier run of this supervisor are from a process that is gone.
@@ -220,7 +223,11 @@ export class BuiltinEngine implements ProxyEngine {
         return;
       case 'listening':
         instance.listening = true;
-        if (instance === this.current) this.takeover?.resolve();
+        if (instance === this.current && this.takeover) {
+          // Both accept on the same socket for a moment; now the old one may stop.
+          for (const old of this.retiring) if (old.idle) this.send(old, { type: 'retire', grace: RETIRE_GRACE_MS });
+          this.takeover.resolve();
+        }
         return;
       case 'listen-failed':
         logs.append('proxy', 'system', `cannot listen on ${this.options.listen.host}:${this.options.listen.port}: ${message.message}`);
@@ -241,7 +248,7 @@ export class BuiltinEngine implements ProxyEngine {
         this._onPassive.fire(message.mark);
         return;
       case 'listener':
-        if (handle instanceof net.Server) this.relayListener(handle);
+        if (isListenerHandle(handle)) this.relayListener(handle);
         return;
       case 'idle':
         instance.idle?.resolve();
@@ -257,6 +264,7 @@ export class BuiltinEngine implements ProxyEngine {
     void (async () => {
       try {
         await this.request(channel, config);
+        instance.configured = true;
       } catch (error) {
         // The running configuration was accepted before, so this is a bug or a dying process.
         this.options.deps.logs.append('proxy', 'system', `could not configure the proxy: ${(error as Error).message}`);
@@ -265,7 +273,7 @@ export class BuiltinEngine implements ProxyEngine {
       const retiring = [...this.retiring].find((other) => other.listening && other.channel && !other.idle);
       if (this.takeover && instance === this.current && retiring) {
         retiring.idle = deferred();
-        this.send(retiring, { type: 'hand-over', grace: RETIRE_GRACE_MS });
+        this.send(retiring, { type: 'hand-over' });
         return;
       }
       const { host, port } = this.options.listen;
@@ -274,26 +282,20 @@ export class BuiltinEngine implements ProxyEngine {
   }
 
   /**
-   * The retiring proxy sent its listener. Receiving it makes this process accept too for a moment,
-   * so any connection accepted here is passed on rather than left hanging.
+   * The retiring proxy sent its native listening handle. The core only holds it (it never accepts
+   * on it), passes it to the new proxy and closes its own copy once the new one has it.
    */
-  private relayListener(server: net.Server): void {
+  private relayListener(handle: ListenerHandle): void {
     const fresh = this.current;
-    const forward = (socket: net.Socket) => {
-      const channel = this.current?.channel;
-      if (channel) void channel.send({ type: 'connection' } satisfies ToProxy, socket).catch(() => socket.destroy());
-      else socket.destroy();
-    };
-    server.on('connection', forward);
-    server.on('error', () => {});
     if (!fresh?.channel || this.stopped) {
-      server.close();
+      handle.close();
       return;
     }
     fresh.channel
-      .send({ type: 'adopt' } satisfies ToProxy, server)
+      // The channel's types name net.Server and net.Socket; Node sends a native handle just the same.
+      .send({ type: 'adopt' } satisfies ToProxy, handle as unknown as net.Server)
       .catch((error: Error) => this.takeover?.reject(error))
-      .finally(() => server.close());
+      .finally(() => handle.close());
   }
 
   private onDrained(member: string): void {
@@ -325,6 +327,15 @@ export class BuiltinEngine implements ProxyEngine {
     // A failed send means the process is exiting; its supervisor reports that.
     instance.channel?.send(message).catch(() => {});
   }
+}
+
+/** Node's native TCP handle, as it arrives over IPC. */
+interface ListenerHandle {
+  close(callback?: () => void): void;
+}
+
+function isListenerHandle(handle: unknown): handle is ListenerHandle {
+  return typeof handle === 'object' && handle !== null && typeof (handle as ListenerHandle).close === 'function';
 }
 
 function deferred<T = void>(): Deferred<T> {

@@ -1,0 +1,95 @@
+// nginx as the reverse-proxy anchor, configured the way it is run in front of gunicorn: one worker,
+// an upstream keep-alive pool, HTTP/1.1 to the upstream, no access log. Everything it writes (config,
+// pid, error log, temp files) lives in a temp folder that is removed on stop.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import which from 'which';
+import { stopChild, type ChildServer } from './child.ts';
+import { freePort, LOOPBACK, untilAccepting } from './net.ts';
+
+/** How long nginx may take to accept connections. */
+const START_DEADLINE_MS = 5000;
+
+/** The nginx binary, or null where it is not installed (it lives in sbin, often off a user's PATH). */
+export function findNginx(): string | null {
+  return which.sync('nginx', { nothrow: true }) ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
+}
+
+/** The nginx.conf for one proxy in front of `upstreamPort`, listening on `port`. */
+export function nginxConfig(dir: string, port: number, upstreamPort: number): string {
+  const file = (name: string) => path.join(dir, name);
+  return `# Written by bench/lib/nginx.ts; foreground, one process, nothing outside ${dir}.
+worker_processes 1;
+master_process off;
+daemon off;
+pid ${file('nginx.pid')};
+error_log ${file('error.log')} warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  access_log off;
+  client_body_temp_path ${file('client_body')};
+  proxy_temp_path ${file('proxy')};
+  fastcgi_temp_path ${file('fastcgi')};
+  uwsgi_temp_path ${file('uwsgi')};
+  scgi_temp_path ${file('scgi')};
+
+  upstream backend {
+    server ${LOOPBACK}:${upstreamPort};
+    keepalive 32;
+  }
+
+  server {
+    listen ${LOOPBACK}:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+}
+
+/** Starts nginx in front of `upstreamPort` on a free loopback port. */
+export async function startNginx(binary: string, upstreamPort: number): Promise<ChildServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-nginx-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig(dir, port, upstreamPort));
+  // -e: the compiled-in error log (/var/log/nginx) is opened before the config is read; keep that in the temp folder too.
+  const child = spawn(binary, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+  let spawnError: Error | null = null;
+  child.once('error', (error) => (spawnError = error));
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await untilAccepting(port, START_DEADLINE_MS, () => {
+      if (spawnError) return `nginx did not start: ${(spawnError as Error).message}`;
+      if (child.exitCode === null && child.signalCode === null) return null;
+      return `nginx exited (code ${child.exitCode}): ${stderr.trim() || errorLog(dir)}`;
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, pid: child.pid as number, stop };
+}
+
+function errorLog(dir: string): string {
+  try {
+    return readFileSync(path.join(dir, 'error.log'), 'utf8').trim();
+  } catch {
+    return '(no error log)';
+  }
+}

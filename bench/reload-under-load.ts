@@ -1,0 +1,195 @@
+// Failed requests under churn: the demo's API (4 × examples/demo/backend/server.js, which drains on
+// SIGTERM) behind the Switchyard proxy, under continuous keep-alive load. Counts every non-2xx and
+// every error while (a) `stack.reload('api')` replaces all four workers one by one and (b) one
+// worker is SIGKILLed. A proxy that drains and retries well loses nothing in either.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { StackSpec } from '../shared/stack.ts';
+import { loadStack } from '../main/core/config/load.ts';
+import { Stack } from '../main/core/stack.ts';
+import type { ChurnCounts, FromChurnClient, ToChurnClient } from './lib/churn-client.ts';
+import { freePort, LOOPBACK } from './lib/net.ts';
+import { startStack, stopStack } from './lib/stack.ts';
+import { isMain, runAlone } from './lib/standalone.ts';
+import { printTable, type BenchResult } from './stats.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEMO_FILE = path.join(ROOT, 'examples/demo/switchyard.yaml');
+const CLIENT = fileURLToPath(new URL('./lib/churn-client.ts', import.meta.url));
+const APP = 'api';
+const PATH = '/api/whoami';
+const CONNECTIONS = 16;
+const WARMUP_MS = 1000;
+const STEADY_MS = 2000;
+const AFTER_KILL_MS = 3000;
+const READY_DEADLINE_MS = 30_000;
+/** The client stops itself after this long even if this process never tells it to. */
+const CLIENT_MAX_SECONDS = 90;
+const ANSWER_DEADLINE_MS = 10_000;
+
+/** One measured window of the run. */
+interface Window {
+  label: string;
+  seconds: number;
+  counts: ChurnCounts;
+}
+
+/** Runs the churn benchmark; usable alone (`node bench/reload-under-load.ts`) or from `bench/run.ts`. */
+export async function benchFailuresUnderChurn(): Promise<BenchResult> {
+  const spec = await churnStack(await freePort());
+  const replicas = spec.apps[0]?.replicas ?? 0;
+  const stack = new Stack(spec);
+  const windows: Window[] = [];
+  const notes: string[] = [];
+  let client: ChurnClient | null = null;
+  try {
+    await startStack(stack, READY_DEADLINE_MS);
+    const load = new ChurnClient(`http://${LOOPBACK}:${spec.proxy?.listen.port ?? 0}${PATH}`);
+    client = load;
+    await sleep(WARMUP_MS);
+    const measure = async (label: string, action: () => Promise<void>) => {
+      const before = await load.snapshot();
+      const started = performance.now();
+      await action();
+      const seconds = (performance.now() - started) / 1000;
+      windows.push({ label, seconds, counts: difference(await load.snapshot(), before) });
+    };
+
+    await measure(`steady load, ${STEADY_MS / 1000} s`, () => sleep(STEADY_MS));
+    let replaced: string[] = [];
+    await measure(`stack.reload('${APP}'), ${replicas} workers one by one`, async () => {
+      replaced = await stack.reload(APP);
+    });
+    notes.push(`reload replaced ${replaced.join(', ') || 'nothing'}`);
+
+    const victim = stack.processes().find((p) => p.app === APP && p.state === 'ready' && p.pid !== null);
+    if (!victim?.pid) throw new Error(`no ready ${APP} worker to kill: ${stack.processes().map((p) => `${p.name} ${p.state}`).join(', ')}`);
+    const pid = victim.pid;
+    await measure(`SIGKILL ${victim.name}, then ${AFTER_KILL_MS / 1000} s`, async () => {
+      process.kill(pid, 'SIGKILL');
+      await sleep(AFTER_KILL_MS);
+    });
+    const back = stack.find(victim.name)?.info();
+    notes.push(`${victim.name} (pid ${pid}) after ${AFTER_KILL_MS / 1000} s: ${back ? `${back.state}, pid ${back.pid ?? 'none'}, ${back.restarts} restart(s)` : 'gone'}`);
+  } finally {
+    await client?.stop();
+    await stopStack(stack);
+  }
+
+  const rows = windows.map(({ label, seconds, counts }) => [
+    label,
+    seconds.toFixed(1),
+    String(counts.ok + counts.failed),
+    String(counts.failed),
+    ((counts.ok + counts.failed) / seconds).toFixed(0),
+    counts.slowest.toFixed(0),
+    Object.entries(counts.reasons)
+      .sort(([, a], [, b]) => b - a)
+      .map(([reason, count]) => `${count} × ${reason}`)
+      .join('; '),
+  ]);
+  printTable(
+    `Failures under churn: ${replicas} × demo backend behind the Switchyard proxy, ${CONNECTIONS} keep-alive clients (undici) on GET ${PATH}`,
+    [{ title: '' }, { title: 's' }, { title: 'requests' }, { title: 'failed' }, { title: 'req/s' }, { title: 'slowest ms' }, { title: 'failures', align: 'left' }],
+    rows,
+    [
+      'failed = any non-2xx status or client error (reset, timeout after 5 s), counted in the window in which the request finished',
+      `the client runs in a child process, back to back with no pacing (closed loop); ${WARMUP_MS / 1000} s of warm-up first`,
+      ...notes,
+    ].join('\n'),
+  );
+
+  const goal = (index: number, label: string) => {
+    const window = windows[index];
+    if (!window) return { label, met: false, detail: 'not measured' };
+    const total = window.counts.ok + window.counts.failed;
+    return { label, met: window.counts.failed === 0, detail: `${window.counts.failed} failed of ${total} requests in ${window.seconds.toFixed(1)} s (goal: 0)` };
+  };
+  return {
+    name: 'failures under churn',
+    goals: [goal(1, `failed requests during a rolling reload of ${replicas} workers`), goal(2, `failed requests after SIGKILL of a worker (${AFTER_KILL_MS / 1000} s)`)],
+  };
+}
+
+/** The demo's API behind a proxy on a free port: no static site (its route is not under test) and no file watching. */
+async function churnStack(port: number): Promise<StackSpec> {
+  const { spec, issues } = await loadStack(DEMO_FILE, { checkPorts: false });
+  if (!spec) throw new Error(`cannot load ${DEMO_FILE}: ${issues.map((issue) => issue.message).join('; ')}`);
+  const app = spec.apps.find((each) => each.name === APP);
+  const routes = spec.proxy?.routes.filter((route) => route.to === APP) ?? [];
+  if (!app || routes.length === 0) throw new Error(`the demo stack is expected to route to an app named ${APP}`);
+  return { ...spec, proxy: { listen: { host: LOOPBACK, port }, routes }, statics: [], apps: [{ ...app, watch: [] }] };
+}
+
+/** Counts between two snapshots; `slowest` is already per window (the client resets it on every snapshot). */
+function difference(after: ChurnCounts, before: ChurnCounts): ChurnCounts {
+  const reasons: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(after.reasons)) {
+    const delta = count - (before.reasons[reason] ?? 0);
+    if (delta > 0) reasons[reason] = delta;
+  }
+  return { ok: after.ok - before.ok, failed: after.failed - before.failed, reasons, slowest: after.slowest };
+}
+
+/** The load client child and its IPC conversation. */
+class ChurnClient {
+  private readonly child: ChildProcess;
+  private readonly waiting = new Map<number, (counts: ChurnCounts) => void>();
+  private nextId = 1;
+  private exited = false;
+
+  constructor(url: string) {
+    this.child = fork(CLIENT, [], {
+      env: { ...process.env, URL: url, CONNECTIONS: String(CONNECTIONS), MAX_SECONDS: String(CLIENT_MAX_SECONDS) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (message: FromChurnClient) => {
+      this.waiting.get(message.id)?.(message.counts);
+      this.waiting.delete(message.id);
+    });
+    this.child.once('exit', () => (this.exited = true));
+  }
+
+  snapshot(): Promise<ChurnCounts> {
+    return this.ask('snapshot');
+  }
+
+  /** Stops the loops and returns the final counts; kills the client if it does not finish in time. */
+  async stop(): Promise<ChurnCounts | null> {
+    if (this.exited) return null;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    try {
+      return await this.ask('stop');
+    } catch {
+      return null;
+    } finally {
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), ANSWER_DEADLINE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  private ask(type: ToChurnClient['type']): Promise<ChurnCounts> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`the load client did not answer '${type}' within ${ANSWER_DEADLINE_MS} ms`));
+      }, ANSWER_DEADLINE_MS);
+      this.waiting.set(id, (counts) => {
+        clearTimeout(timer);
+        resolve(counts);
+      });
+      this.child.send({ type, id } satisfies ToChurnClient);
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+if (isMain(import.meta.url)) await runAlone(benchFailuresUnderChurn);

@@ -1,0 +1,333 @@
+// One client request on its way through the proxy: the undici dispatch handler of each upstream
+// attempt, the retry decision (nginx proxy_next_upstream error timeout, never a POST twice), the
+// streaming of the response with backpressure, and the access event when the client side closes.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { AccessEvent } from '../../../../shared/proxy.ts';
+import type { ClientConnection, ClientConnections } from './client-connections.ts';
+import { errorPageHeaders, failurePage } from './error-page.ts';
+import type { ErrorPage } from './error-page.ts';
+import { finishRequestHeaders, responseHeaders } from './forward-headers.ts';
+import type { RequestHead } from './forward-headers.ts';
+import type { MemberRecord, MemberRegistry, Target } from './member-registry.ts';
+import { forwardedTarget } from './route-table.ts';
+import type { CompiledRoute } from './route-table.ts';
+import { classifyFailure } from './upstream-failure.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
+
+/** What an exchange needs from the server that started it. */
+export interface ExchangeHost {
+  readonly registry: MemberRegistry;
+  readonly connections: ClientConnections;
+  /** True once a drain began: every response from then on closes its connection. */
+  isDraining(): boolean;
+  /** An exchange is over (its access event is ready). */
+  finished(event: AccessEvent): void;
+}
+
+/** Methods a repeat cannot harm (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** A URL route has one target; a second attempt only covers a keep-alive socket closed under the request. */
+const URL_ATTEMPTS = 2;
+
+const CLIENT_ABORTED = Object.assign(new Error('client aborted'), { code: 'SWITCHYARD_CLIENT_ABORTED' });
+const HEADERS_TIMEOUT = Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+const BODY_TIMEOUT = Object.assign(new Error('body timeout'), { code: 'UND_ERR_BODY_TIMEOUT' });
+
+/**
+ * undici's own read timeouts tick on a coarse clock (up to a second late), fine for `60s` but not
+ * for `250ms`; shorter route timeouts get a precise timer of the exchange's own.
+ */
+export const PRECISE_TIMEOUT_BELOW_MS = 5000;
+
+const kExchange = Symbol('switchyard.exchange');
+type TrackedResponse = ServerResponse & { [kExchange]: ProxyExchange };
+
+// Listeners shared by every response, so that no request allocates closures for them.
+function onResponseClose(this: TrackedResponse): void {
+  this[kExchange].clientClosed();
+}
+function onResponseDrain(this: TrackedResponse): void {
+  this[kExchange].clientDrained();
+}
+function onReadTimeout(exchange: ProxyExchange): void {
+  exchange.readTimedOut();
+}
+
+// Headers wait in Node until the first body write; a streamed response must show its headers at
+// once, so they are flushed after the current I/O callback, by when a short response has ended.
+let flushQueue: ProxyExchange[] = [];
+function flushQueuedHeads(): void {
+  const queue = flushQueue;
+  flushQueue = [];
+  for (const exchange of queue) exchange.flushHead();
+}
+
+/** One client request and its upstream attempts. */
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  private readonly host: ExchangeHost;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly connection: ClientConnection | undefined;
+  private readonly route: CompiledRoute | null;
+  private readonly requestId: string;
+  private readonly arrived: number;
+  private readonly clientIp: string;
+  private upstream: UpstreamPool | null = null;
+  private options: Dispatcher.DispatchOptions | null = null;
+  private target: Target | null = null;
+  private tried: MemberRecord[] | null = null;
+  private attempts = 0;
+  private maxAttempts = 1;
+  /** Bodiless and idempotent: may be sent again after it reached a worker. */
+  private replayable = false;
+  /** The current attempt got a connection and began sending. */
+  private connected = false;
+  /** Some attempt got a connection to its target. */
+  private reached = false;
+  private attemptActive = false;
+  private abortUpstream: ((error?: Error) => void) | null = null;
+  /** An abort that came before the attempt had a connection to abort. */
+  private pendingAbort: Error | null = null;
+  /** The route's timeout when it is short enough to need the precise timer, else 0. */
+  private preciseTimeout = 0;
+  private readTimer: NodeJS.Timeout | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private waitingForDrain = false;
+  private responded = false;
+  private clientGone = false;
+  private bytes = 0;
+  private error: string | null = null;
+
+  constructor(
+    host: ExchangeHost,
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute | null,
+    requestId: string,
+    arrived: number,
+    clientIp: string,
+  ) {
+    this.host = host;
+    this.req = req;
+    this.res = res;
+    this.route = route;
+    this.requestId = requestId;
+    this.arrived = arrived;
+    this.clientIp = clientIp;
+    this.connection = host.connections.of(req.socket);
+    if (this.connection !== undefined) host.connections.started(this.connection);
+    (res as TrackedResponse)[kExchange] = this;
+    res.on('close', onResponseClose);
+  }
+
+  /** Forwards to a member of `upstream` (app or static route) or, with null, to the route's URL. */
+  forward(head: RequestHead, upstream: UpstreamPool | null, first: Target): void {
+    const route = this.route as CompiledRoute;
+    const method = this.req.method ?? 'GET';
+    this.upstream = upstream;
+    this.maxAttempts = upstream === null ? URL_ATTEMPTS : upstream.maxAttempts;
+    this.replayable = !head.hasBody && IDEMPOTENT.has(method);
+    const timeout = route.spec.timeout;
+    this.preciseTimeout = timeout < PRECISE_TIMEOUT_BELOW_MS ? timeout : 0;
+    const hostHeader = route.url === null ? head.host : route.url.hostHeader;
+    this.options = {
+      path: forwardedTarget(route, this.req.url ?? '/'),
+      method,
+      headers: finishRequestHeaders(head, hostHeader, this.clientIp),
+      body: head.hasBody ? this.req : null,
+      headersTimeout: this.preciseTimeout > 0 ? 0 : timeout,
+      bodyTimeout: this.preciseTimeout > 0 ? 0 : timeout,
+    };
+    this.attempt(first);
+  }
+
+  /** Answers with one of the proxy's own pages. */
+  respond(page: ErrorPage): void {
+    if (this.res.headersSent || this.res.destroyed) return;
+    this.responded = true;
+    this.res.writeHead(page.status, errorPageHeaders(page, this.requestId, this.host.isDraining()));
+    this.res.end(page.body);
+    this.bytes = Buffer.byteLength(page.body);
+  }
+
+  /** Notes why the request failed without reaching a worker (no route, no ready worker). */
+  fail(error: string): void {
+    this.error = error;
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abortUpstream = abort;
+    this.connected = true;
+    this.reached = true;
+    if (this.clientGone) abort(CLIENT_ABORTED);
+    else if (this.pendingAbort !== null) abort(this.pendingAbort);
+  }
+
+  onRequestSent(): void {
+    if (this.preciseTimeout > 0 && this.attemptActive) this.armReadTimer();
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx informational answers (100 Continue, 103 Early Hints) are the proxy's own business.
+    if (status < 200) return true;
+    this.resumeUpstream = resume;
+    const record = (this.target as Target).record;
+    if (record !== null) record.failures = 0;
+    const headers = responseHeaders(rawHeaders, this.requestId, this.host.isDraining());
+    if (statusText) this.res.writeHead(status, statusText, headers);
+    else this.res.writeHead(status, headers);
+    this.responded = true;
+    if (flushQueue.push(this) === 1) queueMicrotask(flushQueuedHeads);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.readTimer !== null) this.readTimer.refresh();
+    if (this.res.write(chunk)) return true;
+    // The client reads slower than the worker writes: stop reading the worker until it catches up.
+    // Time spent waiting on the client is not the worker's, so the read timeout stops too.
+    this.disarmReadTimer();
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.res.once('drain', onResponseDrain);
+    }
+    return false;
+  }
+
+  onComplete(): void {
+    this.endAttempt();
+    this.res.end();
+  }
+
+  onError(error: Error): void {
+    this.endAttempt();
+    if (this.clientGone) return;
+    const route = this.route as CompiledRoute;
+    const target = this.target as Target;
+    const failure = classifyFailure(error, route.spec.timeout);
+    if (this.responded) {
+      // Too late for an error page: cut the connection so the client sees a broken body, not a short one.
+      this.error = `upstream failed mid-response: ${midResponseReason(error)}`;
+      this.res.destroy();
+      return;
+    }
+    if (failure.unreachable && target.record !== null) this.host.registry.markFailed(target.record, failure.reason, Date.now());
+    if (failure.retryable && (!this.connected || this.replayable) && this.attempts < this.maxAttempts) {
+      const next = this.nextTarget(target);
+      if (next !== null) {
+        this.attempt(next);
+        return;
+      }
+    }
+    this.error = failure.reason;
+    this.respond(failurePage(failure.status, route.label, target.description, failure.reason));
+  }
+
+  /** Sends the response head now if no body has gone out with it yet. */
+  flushHead(): void {
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.flushHeaders();
+  }
+
+  /** The client connection closed, after the whole response or before it. */
+  clientClosed(): void {
+    const res = this.res;
+    if (!res.writableFinished) {
+      this.clientGone = true;
+      this.error ??= 'client aborted';
+      // Before onConnect the abort waits there; after the response it is a no-op.
+      if (this.attemptActive && this.abortUpstream !== null) this.abortUpstream(CLIENT_ABORTED);
+    }
+    if (this.connection !== undefined) this.host.connections.finished(this.connection);
+    const target = this.target;
+    this.host.finished({
+      time: this.arrived,
+      method: this.req.method ?? '',
+      path: this.req.url ?? '',
+      status: res.headersSent ? res.statusCode : 0,
+      bytes: this.bytes,
+      duration: Date.now() - this.arrived,
+      route: this.route === null ? null : this.route.label,
+      worker: target !== null && this.reached ? target.worker : null,
+      requestId: this.requestId,
+      error: this.error,
+      attempts: this.attempts,
+    });
+  }
+
+  /** The client's socket took the buffered response: read from the worker again. */
+  clientDrained(): void {
+    this.waitingForDrain = false;
+    if (!this.attemptActive) return;
+    if (this.preciseTimeout > 0) this.armReadTimer();
+    if (this.resumeUpstream !== null) this.resumeUpstream();
+  }
+
+  /** The worker sent nothing for the route's timeout. */
+  readTimedOut(): void {
+    this.readTimer = null;
+    if (!this.attemptActive) return;
+    const error = this.responded ? BODY_TIMEOUT : HEADERS_TIMEOUT;
+    if (this.abortUpstream !== null) this.abortUpstream(error);
+    else this.pendingAbort = error;
+  }
+
+  private attempt(target: Target): void {
+    this.target = target;
+    this.connected = false;
+    this.abortUpstream = null;
+    this.pendingAbort = null;
+    this.attempts++;
+    this.attemptActive = true;
+    // A body's upload is the client's time: with one, the clock starts once it is sent (onRequestSent).
+    if (this.preciseTimeout > 0 && (this.options as Dispatcher.DispatchOptions).body === null) this.armReadTimer();
+    if (target.record !== null) this.host.registry.begin(target.record);
+    target.dispatcher.dispatch(this.options as Dispatcher.DispatchOptions, this);
+  }
+
+  private endAttempt(): void {
+    if (!this.attemptActive) return;
+    this.attemptActive = false;
+    this.disarmReadTimer();
+    const record = (this.target as Target).record;
+    if (record !== null) this.host.registry.end(record);
+  }
+
+  private armReadTimer(): void {
+    if (this.readTimer === null) this.readTimer = setTimeout(onReadTimeout, this.preciseTimeout, this);
+    else this.readTimer.refresh();
+  }
+
+  private disarmReadTimer(): void {
+    if (this.readTimer === null) return;
+    clearTimeout(this.readTimer);
+    this.readTimer = null;
+  }
+
+  private nextTarget(failed: Target): Target | null {
+    // A request that reached its target and failed there may have met a keep-alive socket closed
+    // under it: the same target, on a new connection, is worth one more try when there is no other.
+    if (this.upstream === null) return this.connected ? failed : null;
+    const tried = (this.tried ??= []);
+    if (failed.record !== null) tried.push(failed.record);
+    const now = Date.now();
+    const next = this.upstream.pick(this.clientIp, tried, now);
+    if (next !== null || !this.connected || failed.record === null) return next;
+    return this.upstream.canTake(failed.record, now) ? failed : null;
+  }
+}
+
+/** The client's address without the IPv4-mapped prefix. */
+export function clientIpOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function midResponseReason(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'stalled past the read timeout';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'connection reset';
+  return error.message;
+}

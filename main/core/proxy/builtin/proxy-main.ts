@@ -1,0 +1,156 @@
+// The builtin proxy process: `node proxy-main.ts`, forked by the core with an IPC channel. It speaks
+// the ToProxy/FromProxy messages of shared/proxy.ts on top of a ProxyServer, and prints one human
+// line per notable event on stdout, which the core shows as the proxy's log.
+
+import type net from 'node:net';
+import type { FromProxy, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
+import { describeListenFailure } from '../../config/listen.ts';
+import { AccessBatcher } from './access-batcher.ts';
+import { ProxyServer } from './proxy-server.ts';
+import type { ListenerHandle } from './proxy-server.ts';
+
+/** Grace for requests under way when the core asks the proxy to stop with SIGTERM. */
+const SIGTERM_GRACE_MS = 5000;
+/** Grace when the core vanished: nobody will read the access events, but clients still wait. */
+const ORPHAN_GRACE_MS = 2000;
+
+if (typeof process.send !== 'function') {
+  console.error('proxy-main needs an IPC channel: the Switchyard core starts it with fork()');
+  process.exit(2);
+}
+
+const proxy = new ProxyServer();
+const access = new AccessBatcher((events) => send({ type: 'access', events }));
+let stopping = false;
+
+proxy.onAccess((event) => access.push(event));
+proxy.onDrained((member) => send({ type: 'drained', member }));
+proxy.onPassive((mark) => {
+  send({ type: 'passive', mark });
+  console.log(describeMark(mark));
+});
+
+process.on('message', (message: ToProxy, handle: unknown) => {
+  switch (message.type) {
+    case 'configure':
+      try {
+        proxy.apply(message.config);
+        send({ type: 'applied', version: message.version });
+        console.log(`configuration ${message.version} applied: ${count(message.config.routes.length, 'route')}, ${count(Object.keys(message.config.upstreams).length, 'upstream')}`);
+      } catch (error) {
+        send({ type: 'rejected', version: message.version, message: messageOf(error) });
+        console.log(`configuration ${message.version} rejected, the previous one stays: ${messageOf(error)}`);
+      }
+      return;
+    case 'members':
+      try {
+        proxy.setMembers(message.upstream, message.members);
+      } catch (error) {
+        console.log(`members of ${message.upstream} ignored: ${messageOf(error)}`);
+      }
+      return;
+    case 'listen':
+      listen(message);
+      return;
+    case 'adopt':
+      adopt(handle);
+      return;
+    case 'hand-over':
+      handOver();
+      return;
+    case 'retire':
+      console.log('the next proxy accepts on the listener; finishing requests under way');
+      void stop(message.grace);
+      return;
+  }
+});
+
+// The core died without a word (even SIGKILL closes the channel): finish what is under way, then go.
+process.on('disconnect', () => void stop(ORPHAN_GRACE_MS));
+process.on('SIGTERM', () => void stop(SIGTERM_GRACE_MS));
+// Ctrl-C in a terminal reaches the whole process group; the core decides when the proxy stops.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+// One request meeting a bug must not take the listener, and every other request, down with it.
+process.on('uncaughtException', (error) => console.error(`unexpected error, still serving: ${error.stack ?? error.message}`));
+
+send({ type: 'hello', pid: process.pid });
+
+function listen(address: { host: string; port: number }): void {
+  proxy.listen(address).then(
+    (bound) => {
+      send({ type: 'listening', host: bound.host, port: bound.port });
+      console.log(`listening on ${url(bound)}`);
+    },
+    (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? 'EUNKNOWN';
+      const message = describeListenFailure(address, code);
+      send({ type: 'listen-failed', code, message });
+      console.log(message);
+    },
+  );
+}
+
+function adopt(handle: unknown): void {
+  if (handle === undefined || handle === null || typeof handle !== 'object') {
+    const message = 'adopt came without a listening server handle';
+    send({ type: 'listen-failed', code: 'ENOHANDLE', message });
+    console.log(message);
+    return;
+  }
+  // listen() attaches synchronously: the handle accepts from the moment it arrived.
+  proxy.listen(handle as ListenerHandle | net.Server).then(
+    (bound) => {
+      send({ type: 'listening', host: bound.host, port: bound.port });
+      console.log(`took over the listener on ${url(bound)}`);
+    },
+    (error: NodeJS.ErrnoException) => send({ type: 'listen-failed', code: error.code ?? 'EUNKNOWN', message: messageOf(error) }),
+  );
+}
+
+function handOver(): void {
+  let handle: ListenerHandle | undefined;
+  try {
+    handle = proxy.handOver();
+  } catch (error) {
+    console.log(`hand-over without a listener: ${messageOf(error)}`);
+  }
+  // Keep accepting until the next proxy does (the core says `retire`): at no moment does nobody accept.
+  // Node carries a native handle as well as a net.Server ('net.Native'), though its types say otherwise.
+  process.send!({ type: 'listener' } satisfies FromProxy, handle as net.Server | undefined, undefined, () => {
+    console.log('handed a copy of the listener over; still accepting until the next proxy does');
+  });
+}
+
+// Access events go out first; `idle` goes last, and the process exits once it is written.
+async function stop(grace: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const unfinished = await proxy.drain(grace);
+  access.flush();
+  console.log(unfinished === 0 ? 'every request finished; exiting' : `${count(unfinished, 'request')} cut at the end of the grace period; exiting`);
+  if (!process.connected) process.exit(0);
+  process.send!({ type: 'idle', unfinished } satisfies FromProxy, undefined, undefined, () => process.exit(0));
+}
+
+function send(message: FromProxy): void {
+  if (process.connected) process.send!(message);
+}
+
+function describeMark(mark: PassiveMark): string {
+  if (!mark.out) return `${mark.member} ${mark.reason}`;
+  const seconds = mark.until === null ? '?' : ((mark.until - Date.now()) / 1000).toFixed(1);
+  return `${mark.member} out of rotation for ${seconds}s after ${mark.reason}`;
+}
+
+function url(address: { host: string; port: number }): string {
+  return `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

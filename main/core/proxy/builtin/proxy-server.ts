@@ -1,0 +1,347 @@
+// The builtin proxy's data plane: a node:http server whose requests go, by route, to a member of an
+// app or static site (or to a URL) over undici keep-alive pools. Configuration is swapped whole and
+// atomically; the listener and the connections stay, and requests already under way finish where
+// they started.
+
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import { Emitter } from '../../events.ts';
+import type { Disposable, Event } from '../../events.ts';
+import { ClientConnections } from './client-connections.ts';
+import { configProblems, memberProblems } from './config-check.ts';
+import { ConnectionPools } from './connection-pools.ts';
+import { errorPage, noRoutePage, unavailablePage, writeRawErrorPage } from './error-page.ts';
+import { readRequestHead } from './forward-headers.ts';
+import { MemberRegistry } from './member-registry.ts';
+import type { MemberRecord, Target } from './member-registry.ts';
+import { clientIpOf, ProxyExchange } from './proxy-exchange.ts';
+import type { ExchangeHost } from './proxy-exchange.ts';
+import { RouteTable } from './route-table.ts';
+import { UpstreamPool } from './upstream-pool.ts';
+import { WebSocketTunnel } from './websocket-tunnel.ts';
+
+/** Where a proxy listens. */
+export interface ProxyAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * A listening socket between processes: Node's native TCP handle, as IPC carries it. It is not
+ * listening in a process that merely holds it; whoever passes it on closes its own copy after.
+ */
+export interface ListenerHandle {
+  close(callback?: () => void): void;
+}
+
+/** What a proxy is busy with. */
+export interface ProxyStats {
+  /** Open client connections. */
+  connections: number;
+  /** Requests and WebSocket tunnels under way. */
+  active: number;
+}
+
+/** How long a drain keeps quiet connections (new, or idle keep-alive) open for a request already on its way. */
+export const QUIET_CONNECTION_WAIT_MS = 1000;
+/** Client keep-alive, as nginx's keepalive_timeout: browsers reuse connections for a while. */
+const CLIENT_KEEP_ALIVE_MS = 75_000;
+
+/** The reverse proxy, in process: routes, balances, retries and streams. */
+export class ProxyServer implements Disposable {
+  private readonly _onAccess = new Emitter<AccessEvent>();
+  /** One event per request (and per WebSocket tunnel), when it is over. */
+  readonly onAccess: Event<AccessEvent> = this._onAccess.event;
+  /** A draining member has no request in flight any more; once per member id. */
+  readonly onDrained: Event<string>;
+  /** A member was taken out of rotation after a connection failure, or came back. */
+  readonly onPassive: Event<PassiveMark>;
+
+  private readonly server: http.Server;
+  private readonly pools = new ConnectionPools();
+  private readonly registry = new MemberRegistry(this.pools);
+  private readonly connections: ClientConnections;
+  private readonly host: ExchangeHost;
+  private routes = new RouteTable([]);
+  private upstreams = new Map<string, UpstreamPool>();
+  private urlTargets = new Map<string, Target>();
+  /** Requests and tunnels under way. */
+  private active = 0;
+  private draining = false;
+  private drained: Promise<number> | null = null;
+  private drainCheck: (() => void) | null = null;
+  private listenPending = false;
+
+  constructor() {
+    this.onDrained = this.registry.onDrained;
+    this.onPassive = this.registry.onPassive;
+    this.connections = new ClientConnections(() => this.drainCheck?.());
+    this.host = {
+      registry: this.registry,
+      connections: this.connections,
+      isDraining: () => this.draining,
+      finished: (event) => this.finished(event),
+    };
+    this.server = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS }, (req, res) => this.handleRequest(req, res));
+    this.server.on('connection', (socket: Socket) => this.connections.add(socket));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
+    this.server.on('clientError', handleClientError);
+    // Errors after listening (accept failing on EMFILE) must not end the process.
+    this.server.on('error', (error) => {
+      if (!this.listenPending) console.error(`proxy: listener error: ${error.message}`);
+    });
+  }
+
+  /** Replaces routes and upstreams at once; throws, keeping the running configuration, when `config` is invalid. */
+  apply(config: ProxyConfig): void {
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new Error(`invalid proxy configuration: ${problems.join('; ')}`);
+    const routes = new RouteTable(config.routes);
+    const upstreams = new Map<string, UpstreamPool>();
+    for (const upstreamConfig of Object.values(config.upstreams)) {
+      const upstream = this.upstreams.get(upstreamConfig.name) ?? new UpstreamPool(upstreamConfig);
+      upstream.kind = upstreamConfig.kind;
+      upstream.balance = upstreamConfig.balance;
+      upstream.members = this.registry.recordsFor(upstreamConfig.members);
+      upstreams.set(upstreamConfig.name, upstream);
+    }
+    const urlTargets = new Map<string, Target>();
+    for (const route of config.routes) {
+      if (route.target !== 'url' || urlTargets.has(route.to)) continue;
+      urlTargets.set(route.to, this.urlTargets.get(route.to) ?? this.urlTarget(route.to));
+    }
+    const previousUrls = this.urlTargets;
+    this.routes = routes;
+    this.upstreams = upstreams;
+    this.urlTargets = urlTargets;
+    for (const [href, target] of previousUrls) if (!urlTargets.has(href)) this.pools.release(target.origin);
+    this.retainMembers();
+  }
+
+  /** Replaces one upstream's members; throws for an unknown upstream or a malformed list. */
+  setMembers(upstream: string, members: UpstreamMember[]): void {
+    const pool = this.upstreams.get(upstream);
+    if (pool === undefined) throw new Error(`no upstream named '${upstream}' (known: ${[...this.upstreams.keys()].join(', ') || 'none'})`);
+    const problems = memberProblems(upstream, members);
+    if (problems.length > 0) throw new Error(`invalid members: ${problems.join('; ')}`);
+    pool.members = this.registry.recordsFor(members);
+    this.retainMembers();
+  }
+
+  /** Requests in flight to a member. */
+  inFlight(memberId: string): number {
+    return this.registry.get(memberId)?.inFlight ?? 0;
+  }
+
+  /**
+   * Binds (port 0 picks a free port), or takes over a listening socket handed over by a previous
+   * proxy (a ListenerHandle, or a net.Server); resolves with the address.
+   */
+  listen(target: ProxyAddress | ListenerHandle | net.Server): Promise<ProxyAddress> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        this.listenPending = false;
+        this.server.off('listening', onListening);
+        reject(error);
+      };
+      const onListening = () => {
+        this.listenPending = false;
+        this.server.off('error', onError);
+        resolve(this.address() as ProxyAddress);
+      };
+      this.listenPending = true;
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      // Synchronously: a handed-over socket must have its server before the event loop polls again.
+      try {
+        if (isAddress(target)) this.server.listen({ host: target.host, port: target.port });
+        else this.server.listen(target);
+      } catch (error) {
+        this.server.off('error', onError);
+        onError(error as Error);
+      }
+    });
+  }
+
+  /** Open client connections and requests (or tunnels) under way. */
+  stats(): ProxyStats {
+    return { connections: this.connections.size, active: this.active };
+  }
+
+  /** Where the proxy listens, or null. */
+  address(): ProxyAddress | null {
+    const address = this.server.address() as AddressInfo | null;
+    return address === null ? null : { host: address.address, port: address.port };
+  }
+
+  /**
+   * The listening socket's native handle, to send to the next proxy (`process.send(msg, handle)`).
+   * Not the net.Server: a process that receives a net.Server starts accepting on it, and the core,
+   * which only passes the handle on, would take connections it never answers. This proxy keeps
+   * accepting until `drain()`, to be called once the send has completed.
+   */
+  handOver(): ListenerHandle {
+    const handle = (this.server as net.Server & { _handle?: ListenerHandle | null })._handle;
+    if (!this.server.listening || handle === null || handle === undefined) throw new Error('the proxy is not listening, so there is nothing to hand over');
+    return handle;
+  }
+
+  /**
+   * Stops accepting, answers with `Connection: close` from now on, closes idle keep-alive
+   * connections and waits up to `graceMs` for requests under way; then cuts the rest. Resolves with
+   * how many requests (and tunnels) were cut.
+   */
+  drain(graceMs: number): Promise<number> {
+    if (this.drained !== null) return this.drained;
+    this.draining = true;
+    // net.Server's close, not http.Server's: that one also destroys idle keep-alive connections at
+    // once, failing any request a client is sending on one at that instant.
+    if (this.server.listening) net.Server.prototype.close.call(this.server);
+    this.connections.drain();
+    const quietWait = Math.min(QUIET_CONNECTION_WAIT_MS, graceMs);
+    const quietUntil = Date.now() + quietWait;
+    this.drained = new Promise<number>((resolve) => {
+      const finish = (unfinished: number) => {
+        clearTimeout(quietTimer);
+        clearTimeout(graceTimer);
+        this.drainCheck = null;
+        resolve(unfinished);
+      };
+      const check = () => {
+        if (this.active > 0) return;
+        if (this.connections.quietCount() > 0 && Date.now() < quietUntil) return;
+        this.connections.closeQuiet();
+        finish(0);
+      };
+      const quietTimer = setTimeout(() => {
+        this.connections.closeQuiet();
+        check();
+      }, quietWait);
+      const graceTimer = setTimeout(() => {
+        const unfinished = this.active;
+        this.connections.destroyAll();
+        finish(unfinished);
+      }, graceMs);
+      this.drainCheck = check;
+      check();
+    });
+    return this.drained;
+  }
+
+  /** Closes everything at once: listener, client connections, upstream connections. */
+  async close(): Promise<void> {
+    this.draining = true;
+    this.drainCheck = null;
+    const closed = this.server.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    this.connections.destroyAll();
+    this.server.closeAllConnections();
+    await closed;
+    await this.pools.destroy();
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.registry.dispose();
+    this._onAccess.dispose();
+  }
+
+  private handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const arrived = Date.now();
+    this.active++;
+    const head = readRequestHead(req.rawHeaders);
+    const target = req.url ?? '/';
+    const route = this.routes.match(head.host, target);
+    const clientIp = clientIpOf(req);
+    const exchange = new ProxyExchange(this.host, req, res, route, head.requestId, arrived, clientIp);
+    if (route === null) {
+      exchange.fail('no route');
+      exchange.respond(noRoutePage(target, this.routes.hasHostRoutes ? head.host : undefined));
+      return;
+    }
+    if (route.url !== null) {
+      exchange.forward(head, null, this.urlTargets.get(route.url.href) as Target);
+      return;
+    }
+    const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
+    const first = upstream.pick(clientIp, null, arrived);
+    if (first === null) {
+      exchange.fail('no ready worker');
+      exchange.respond(unavailablePage(upstream.name, upstream.unavailable(arrived)));
+      return;
+    }
+    exchange.forward(head, upstream, first);
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    this.active++;
+    const requestHead = readRequestHead(req.rawHeaders);
+    const target = req.url ?? '/';
+    const route = this.routes.match(requestHead.host, target);
+    if (route === null) {
+      socket.on('error', () => socket.destroy());
+      writeRawErrorPage(socket, noRoutePage(target, this.routes.hasHostRoutes ? requestHead.host : undefined), requestHead.requestId);
+      this.finished({
+        time: Date.now(),
+        method: req.method ?? '',
+        path: target,
+        status: 404,
+        bytes: 0,
+        duration: 0,
+        route: null,
+        worker: null,
+        requestId: requestHead.requestId,
+        error: 'no route',
+        attempts: 0,
+      });
+      return;
+    }
+    const clientIp = clientIpOf(req);
+    const tunnel = new WebSocketTunnel(this.host, req, socket, head, route, requestHead.requestId, clientIp);
+    if (route.url !== null) {
+      tunnel.start(requestHead, null, this.urlTargets.get(route.url.href) as Target);
+      return;
+    }
+    const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
+    const first = upstream.pick(clientIp, null, Date.now());
+    if (first === null) tunnel.reject(unavailablePage(upstream.name, upstream.unavailable(Date.now())), 'no ready worker');
+    else tunnel.start(requestHead, upstream, first);
+  }
+
+  private finished(event: AccessEvent): void {
+    this.active--;
+    this._onAccess.fire(event);
+    if (this.drainCheck !== null) this.drainCheck();
+  }
+
+  private urlTarget(href: string): Target {
+    const origin = new URL(href).origin;
+    return { dispatcher: this.pools.acquire(origin), origin, worker: href, description: href, record: null };
+  }
+
+  private retainMembers(): void {
+    const inUse = new Set<MemberRecord>();
+    for (const upstream of this.upstreams.values()) for (const record of upstream.members) inUse.add(record);
+    this.registry.retain(inUse);
+  }
+}
+
+function isAddress(target: ProxyAddress | ListenerHandle | net.Server): target is ProxyAddress {
+  return !(target instanceof net.Server) && typeof (target as Partial<ProxyAddress>).port === 'number' && typeof (target as Partial<ProxyAddress>).host === 'string';
+}
+
+// A malformed request never reaches a handler: answer 400 (431 for oversized headers) unless a
+// response is already under way on that connection, and never let the error escape.
+function handleClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const current = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || (current && current.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  writeRawErrorPage(socket, errorPage(status, `the proxy could not read this request (${error.code ?? error.message})`), randomUUID());
+}

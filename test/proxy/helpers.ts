@@ -1,0 +1,155 @@
+// Real sockets on loopback for the proxy tests: in-process upstream servers, a ProxyServer in front
+// of them, and a client that opens a fresh connection per request unless told otherwise.
+
+import { afterEach } from 'vitest';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { AccessEvent, MemberState, ProxyConfig, ProxyRoute, UpstreamConfig, UpstreamMember } from '../../shared/proxy.ts';
+import type { BalanceStrategy } from '../../shared/stack.ts';
+import { ProxyServer } from '../../main/core/proxy/builtin/proxy-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Registers the after-each cleanup; call once at the top of a test file. */
+export function cleanUpAfterEach(): void {
+  afterEach(async () => {
+    const pending = cleanups.splice(0).reverse();
+    for (const cleanup of pending) await cleanup();
+  });
+}
+
+/** Runs `cleanup` after the current test. */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
+/** An in-process upstream: its port and what it received. */
+export interface Upstream {
+  readonly port: number;
+  readonly server: http.Server;
+  readonly requests: { method: string; url: string; headers: http.IncomingHttpHeaders; rawHeaders: string[] }[];
+}
+
+/** An HTTP server on 127.0.0.1 that records each request, then hands it to `handler`. */
+export async function startUpstream(
+  handler: http.RequestListener = (_req, res) => res.end('ok'),
+  options: http.ServerOptions = {},
+): Promise<Upstream> {
+  const requests: Upstream['requests'] = [];
+  const server = http.createServer(options, (req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  onCleanup(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { port: (server.address() as AddressInfo).port, server, requests };
+}
+
+/** A loopback port nothing listens on: bound, then closed again. */
+export async function refusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A member for `port`, with an id unique to this port. */
+export function member(name: string, port: number, state: MemberState = 'ready'): UpstreamMember {
+  return { id: `${name}@${port}`, name, host: '127.0.0.1', port, state };
+}
+
+/** An app upstream named `name`. */
+export function app(name: string, members: UpstreamMember[], balance: BalanceStrategy = 'round-robin'): UpstreamConfig {
+  return { name, kind: 'app', balance, members };
+}
+
+/** A route; by default to an app, without a host or prefix stripping, with a 10 s timeout. */
+export function route(path: string, to: string, overrides: Partial<ProxyRoute> = {}): ProxyRoute {
+  return { host: null, path, to, target: 'app', stripPrefix: false, timeout: 10_000, ...overrides };
+}
+
+/** A configuration from routes and upstreams. */
+export function config(routes: ProxyRoute[], upstreams: UpstreamConfig[]): ProxyConfig {
+  return { routes, upstreams: Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream])) };
+}
+
+/** A running proxy on a free port, with the access events it fired. */
+export interface RunningProxy {
+  readonly proxy: ProxyServer;
+  readonly port: number;
+  readonly access: AccessEvent[];
+}
+
+/** Starts a ProxyServer with `initial` on 127.0.0.1; closed after the test. */
+export async function startProxy(initial: ProxyConfig): Promise<RunningProxy> {
+  const proxy = new ProxyServer();
+  const access: AccessEvent[] = [];
+  proxy.onAccess((event) => access.push(event));
+  proxy.apply(initial);
+  const { port } = await proxy.listen({ host: '127.0.0.1', port: 0 });
+  onCleanup(() => proxy.close());
+  return { proxy, port, access };
+}
+
+/** A proxy forwarding everything to one app `api` with the given ports as members api-1, api-2 …. */
+export async function proxyTo(ports: number[], balance: BalanceStrategy = 'round-robin', routeOverrides: Partial<ProxyRoute> = {}): Promise<RunningProxy> {
+  const members = ports.map((port, i) => member(`api-${i + 1}`, port));
+  return startProxy(config([route('/', 'api', routeOverrides)], [app('api', members, balance)]));
+}
+
+/** What a client got back. */
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Options for one client request. */
+export interface RequestOptions {
+  method?: string;
+  headers?: http.OutgoingHttpHeaders;
+  body?: string | Buffer;
+  localAddress?: string;
+  agent?: http.Agent | false;
+}
+
+/** One request to the proxy on 127.0.0.1:`port`, on a fresh connection unless an agent is given. */
+export function send(port: number, path: string, options: RequestOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        localAddress: options.localAddress,
+        agent: options.agent ?? false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+/** Resolves after `ms`; only for pacing a client, never for waiting on the proxy (use waitFor). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The access event for `path`, once the proxy has fired it (after the client got its answer, possibly). */
+export function accessFor(running: RunningProxy, path: string): Promise<AccessEvent> {
+  return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { timeout: 5000, interval: 5 });
+}

@@ -1,0 +1,90 @@
+// The upstream keep-alive pool and its best-known pitfall (nodejs/node #47130): a request written
+// onto a pooled socket that the upstream is closing at that very moment.
+
+import { describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { DEFAULT_IDLE_MS, KEEP_ALIVE_MARGIN_MS } from '../../main/core/proxy/builtin/connection-pools.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { cleanUpAfterEach, pause, proxyTo, send, startUpstream } from './helpers.ts';
+
+cleanUpAfterEach();
+
+/** An upstream that notes, per connection, when its last response ended and when the proxy closed it. */
+async function observedUpstream(keepAliveTimeout: number) {
+  const closedByProxy: number[] = [];
+  let lastResponseEnd = 0;
+  const upstream = await startUpstream(
+    (_req, res) => {
+      res.on('finish', () => (lastResponseEnd = Date.now()));
+      res.end('ok');
+    },
+    { keepAliveTimeout },
+  );
+  // Node waits a second past the advertised timeout by default; the pitfall needs it to close on time.
+  upstream.server.keepAliveTimeoutBuffer = 0;
+  let connections = 0;
+  upstream.server.on('connection', (socket: Socket) => {
+    connections++;
+    socket.on('end', () => closedByProxy.push(Date.now() - lastResponseEnd));
+  });
+  return { upstream, closedByProxy, connections: () => connections };
+}
+
+describe('upstream keep-alive', () => {
+  it('gives no 5xx when requests arrive just as the upstream closes idle connections (nodejs/node #47130)', async () => {
+    const { upstream } = await observedUpstream(1000);
+    const { port } = await proxyTo([upstream.port]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await send(port, `/tick/${i}`)).status);
+      await pause(1000 + Math.random() * 100);
+    }
+    expect(statuses).toEqual(Array(8).fill(200));
+  });
+
+  it('repeats a GET on a new connection when its reused one is dropped before any response', async () => {
+    // The upstream drops any request that arrives on a connection idle for 200 ms or more, which is
+    // what the race looks like from the proxy: a reused socket closed as the request crossed it.
+    const lastUse = new WeakMap<Socket, number>();
+    let dropped = 0;
+    const upstream = await startUpstream((req, res) => {
+      const idleSince = lastUse.get(req.socket);
+      if (idleSince !== undefined && Date.now() - idleSince >= 200) {
+        dropped++;
+        req.socket.destroy();
+        return;
+      }
+      res.on('finish', () => lastUse.set(req.socket, Date.now()));
+      res.end('ok');
+    });
+    const { port } = await proxyTo([upstream.port]);
+    expect((await send(port, '/one')).status).toBe(200);
+    await pause(300);
+    expect(await send(port, '/two')).toMatchObject({ status: 200, body: 'ok' });
+    expect(dropped).toBe(1);
+    expect(upstream.requests.map((r) => r.url)).toEqual(['/one', '/two', '/two']);
+  });
+
+  it('closes idle upstream connections a margin before the Keep-Alive timeout the upstream advertises', async () => {
+    const { upstream, closedByProxy } = await observedUpstream(3000);
+    const { port } = await proxyTo([upstream.port]);
+    expect((await send(port, '/')).status).toBe(200);
+    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: 4000 });
+    const expected = 3000 - KEEP_ALIVE_MARGIN_MS;
+    expect(closedByProxy[0]).toBeGreaterThanOrEqual(expected - 100);
+    expect(closedByProxy[0]).toBeLessThan(expected + 400);
+  });
+
+  it('keeps idle upstream connections for a short default when the upstream advertises no timeout', async () => {
+    // keepAliveTimeout 0: Node keeps the connection open forever and sends no Keep-Alive hint.
+    const { upstream, closedByProxy, connections } = await observedUpstream(0);
+    const { port } = await proxyTo([upstream.port]);
+    await send(port, '/');
+    await send(port, '/');
+    // Both requests went over one connection.
+    expect(connections()).toBe(1);
+    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: 4000 });
+    expect(closedByProxy[0]).toBeGreaterThanOrEqual(DEFAULT_IDLE_MS - 100);
+    expect(closedByProxy[0]).toBeLessThan(DEFAULT_IDLE_MS + 400);
+  });
+});
