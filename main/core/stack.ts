@@ -248,6 +248,10 @@ export class Stack {
     for (const [name, pool] of this.pools) if (!wanted.has(name)) removed.push(pool);
 
     // New pools first, so that routes to them have members to show; then the routes; then the rest.
+    // A pool whose name changes kind (a static site becoming an app) keeps serving as leaving workers
+    // until its successor is configured.
+    const replaced = removed.filter((pool) => wanted.has(pool.spec.name));
+    for (const pool of replaced) for (const supervisor of pool.sorted()) this.leaving.add(supervisor);
     for (const pool of added) this.pools.set(pool.spec.name, pool);
     const started = added.flatMap((pool) => this.addWorkers(pool, pool.spec.replicas));
     await Promise.all(started.map((supervisor) => supervisor.start()));
@@ -258,6 +262,10 @@ export class Stack {
       await this.engine?.configure(buildProxyConfig(next, (name) => (nextPools.has(name) ? this.members(name) : [])));
     } catch (error) {
       for (const pool of added) this.pools.delete(pool.spec.name);
+      for (const pool of replaced) {
+        this.pools.set(pool.spec.name, pool);
+        for (const supervisor of pool.sorted()) this.leaving.delete(supervisor);
+      }
       await Promise.all(started.map((supervisor) => supervisor.stop()));
       throw error;
     }
@@ -397,7 +405,8 @@ export class Stack {
     return supervisor
       .stop({
         drain: async () => {
-          if (!this.engine) return;
+          // A process that serves no port gets no requests to finish.
+          if (!this.engine || supervisor.spec.portEnv === null) return;
           const drained = await this.engine.drained(memberId(supervisor), supervisor.spec.stop.timeout);
           if (!drained) this.note(supervisor.name, `requests still in flight after ${supervisor.spec.stop.timeout}ms of draining; stopping anyway`);
         },
@@ -412,6 +421,7 @@ export class Stack {
     return {
       name: only ?? pool.spec.name,
       workers: () => pool.sorted().filter((supervisor) => only === null || supervisor.name === only),
+      holds: (old) => pool.workers.get(old.spec.worker) === old && this.pools.get(pool.spec.name) === pool,
       replacement: (old) => {
         const fresh = this.createSupervisor(pool, old.spec.worker);
         this.surging.add(fresh);

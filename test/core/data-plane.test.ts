@@ -11,6 +11,7 @@ import type { AppSpec, ProxySpec, RouteSpec, StackSpec } from '../../shared/stac
 import { StackFileWatcher, type StackFileOutcome } from '../../main/core/reload/stack-file-watcher.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { startLoad } from '../helpers/load.ts';
+import { newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES, fixtureApp } from '../helpers/specs.ts';
 import { waitFor, waitForState } from '../helpers/wait.ts';
 
@@ -298,5 +299,29 @@ describe('watch globs', () => {
     const note = stack.logs.query({ sources: null, tail: 1000 }).find((line) => line.text.includes('changed: reloading api'));
     expect(note?.text).toContain('server.js');
     expect(note?.text).not.toContain('notes.txt');
+  });
+});
+
+describe('reload races', () => {
+  it('a scale-down during a reload leaves no process behind and keeps the new size', async () => {
+    const marker = newMarker();
+    const { stack, port } = await dataPlane([workerApp(3, { env: { [marker.key]: marker.value } })]);
+    const reload = stack.reload('api');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await stack.scale('api', 1)).toEqual(['api-1']);
+    await reload;
+    await waitFor(() => stack.processes().filter((p) => p.app === 'api').length === 1, 'one api worker listed');
+    expect((await get(port, '/api/after')).status).toBe(200);
+    await stack.stop();
+    await waitFor(() => processesWithMarker(marker).length === 0, 'every worker gone after stop');
+  });
+
+  it('reloading an app that serves no port does not wait for a drain', async () => {
+    const { stack } = await dataPlane([workerApp(1), fixtureApp('jobs', 'ticker.js', { portEnv: null, stop: { signal: 'SIGTERM', timeout: 4000 } })]);
+    const before = stack.processes().find((p) => p.name === 'jobs-1')?.pid;
+    expect(await stack.reload('jobs')).toEqual(['jobs-1']);
+    expect(stack.processes().find((p) => p.name === 'jobs-1')?.pid).not.toBe(before);
+    const notes = stack.logs.query({ sources: stack.logSources('jobs'), tail: 100 }).map((line) => line.text);
+    expect(notes.some((text) => text.includes('still in flight'))).toBe(false);
   });
 });

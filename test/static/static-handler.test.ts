@@ -260,7 +260,8 @@ describe('directories', () => {
   it('redirects a folder without its slash, keeping the query, and serves its index.html with it', async () => {
     const redirect = await get(port, '/docs?tab=1');
     expect(redirect.status).toBe(301);
-    expect(redirect.headers.location).toBe('/docs/?tab=1');
+    // Relative, so that it stays under a proxy route that strips its prefix.
+    expect(redirect.headers.location).toBe('docs/?tab=1');
     const index = await get(port, '/docs/');
     expect(index.status).toBe(200);
     expect(index.text).toContain('<title>docs</title>');
@@ -269,7 +270,7 @@ describe('directories', () => {
   it('cannot be turned into an open redirect with a doubled slash', async () => {
     const reply = await get(port, '//docs');
     expect(reply.status).toBe(301);
-    expect(reply.headers.location).toBe('/docs/');
+    expect(reply.headers.location).toBe('docs/');
   });
 
   it('answers 404 for a folder without index.html and for a file asked for as a folder', async () => {

@@ -90,8 +90,15 @@ export class BuiltinEngine implements ProxyEngine {
       this.config = config;
       return;
     }
-    await this.request(channel, config);
+    // Stored before the answer, so that membership changes meanwhile reach the new upstreams too.
+    const previous = this.config;
     this.config = config;
+    try {
+      await this.request(channel, config);
+    } catch (error) {
+      if (this.config === config) this.config = previous;
+      throw error;
+    }
   }
 
   setMembers(upstream: string, members: UpstreamMember[]): void {
@@ -106,6 +113,9 @@ export class BuiltinEngine implements ProxyEngine {
 
   drained(member: string, timeout: number): Promise<boolean> {
     if (this.drainedEarly.delete(member)) return Promise.resolve(true);
+    // The proxy only reports members of upstreams it routes to (an app just removed from the stack file is not one).
+    const routed = Object.values(this.config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
+    if (!routed) return Promise.resolve(true);
     if (!this.instances().some((instance) => instance.channel)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiters = this.drainWaiters.get(member) ?? new Set();
@@ -263,8 +273,8 @@ export class BuiltinEngine implements ProxyEngine {
     if (!channel || !config) return;
     void (async () => {
       try {
-        await this.request(channel, config);
-        instance.configured = true;
+        // Messages keep their order on the channel, so membership changes may follow the configuration at once.
+        await this.request(channel, config, () => (instance.configured = true));
       } catch (error) {
         // The running configuration was accepted before, so this is a bug or a dying process.
         this.options.deps.logs.append('proxy', 'system', `could not configure the proxy: ${(error as Error).message}`);
@@ -311,12 +321,14 @@ export class BuiltinEngine implements ProxyEngine {
     for (const waiters of [...this.drainWaiters.values()]) for (const done of [...waiters]) done(true);
   }
 
-  private async request(channel: IpcChannel, config: ProxyConfig): Promise<void> {
+  private async request(channel: IpcChannel, config: ProxyConfig, sent: () => void = () => {}): Promise<void> {
     const version = ++this.version;
     const reply = deferred<void>();
     this.replies.set(version, reply);
     try {
-      await channel.send({ type: 'configure', version, config } satisfies ToProxy);
+      const sending = channel.send({ type: 'configure', version, config } satisfies ToProxy);
+      sent();
+      await sending;
       await withTimeout(reply.promise, ANSWER_TIMEOUT_MS, 'the proxy did not answer a configuration change');
     } finally {
       this.replies.delete(version);

@@ -13,6 +13,8 @@ export interface ReloadTarget {
   workers(): Supervisor[];
   /** A new, unstarted worker with the same number as `old`; it counts as a member from the start. */
   replacement(old: Supervisor): Supervisor;
+  /** Whether `old` is still one of the pool's workers (a scale-down may have removed it meanwhile). */
+  holds(old: Supervisor): boolean;
   /** The replacement takes `old`'s place in the pool; `old` is still listed until it has stopped. */
   swap(old: Supervisor, fresh: Supervisor): void;
   /** A replacement that never became healthy leaves again. */
@@ -28,6 +30,8 @@ const GAVE_UP = new Set(['failed', 'exited', 'crashed', 'stopped']);
 export async function rollingReload(target: ReloadTarget, readyTimeout: number): Promise<string[]> {
   const replaced: string[] = [];
   for (const old of target.workers()) {
+    // Scaled away since the reload began: nothing to replace.
+    if (!target.holds(old)) continue;
     if (old.state !== 'ready' && old.state !== 'unhealthy' && old.state !== 'starting') {
       // Not serving anyway (crashed, backing off, failed): nothing to keep up, so start it fresh.
       await old.restart(`reload of ${target.name}`);
@@ -46,6 +50,12 @@ export async function rollingReload(target: ReloadTarget, readyTimeout: number):
           replaced.length > 0 ? ` (already replaced: ${replaced.join(', ')})` : ''
         }. See \`switchyard logs ${old.name}\`.`,
       );
+    }
+    if (!target.holds(old)) {
+      // Scaled away while its replacement started: the replacement has no place to take.
+      target.discard(fresh);
+      await fresh.stop();
+      continue;
     }
     target.swap(old, fresh);
     await target.retire(old);

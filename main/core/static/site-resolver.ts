@@ -46,9 +46,10 @@ export class SiteResolver {
     const found = this.locate(this.root, segments);
     if (found.kind !== 'found') return found;
     if (found.stat.isDirectory()) {
-      // As nginx does: `/docs` → `/docs/`, so relative links inside docs/index.html resolve.
-      // The Location is rebuilt from the checked segments, so `//evil.example/` cannot come back out.
-      if (!trailingSlash) return { kind: 'redirect', location: `/${segments.map(encodeURIComponent).join('/')}/` };
+      // As nginx does: `/docs` → `/docs/`, so relative links inside docs/index.html resolve. The
+      // Location is relative (`docs/`): behind a proxy route that strips its prefix, an absolute one
+      // would leave the route. Built from the checked last segment, it cannot name another host.
+      if (!trailingSlash) return { kind: 'redirect', location: `${encodeURIComponent(segments.at(-1) ?? '')}/` };
       const index = this.locate(found.path, [INDEX_FILE]);
       if (index.kind !== 'found') return index;
       return index.stat.isFile() ? { kind: 'file', path: index.path, stat: index.stat, publicName: INDEX_FILE } : { kind: 'missing' };

@@ -39,13 +39,25 @@ export function pickLeastConn<C extends Candidate>(members: readonly C[], cursor
 }
 
 /**
- * The member a client IP hashes to, by position in the list; when that one cannot take the request,
- * the next one in list order does, so a worker leaving moves only its own clients.
+ * The member a client IP hashes to, by name: the hash picks one of the distinct names in list order,
+ * so a worker's replacement (same name, during a reload) keeps its clients and the others stay put.
+ * When no member of that name can take the request, the next name's can, so a worker leaving moves
+ * only its own clients.
  */
 export function pickIpHash<C extends Candidate>(members: readonly C[], clientIp: string, eligible: Eligibility<C>): number {
   const n = members.length;
   if (n === 0) return -1;
-  return pickRoundRobin(members, hashIp(clientIp) % n, eligible);
+  const names: string[] = [];
+  for (const member of members) if (names.at(-1) !== member.name && !names.includes(member.name)) names.push(member.name);
+  const start = hashIp(clientIp) % names.length;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(start + i) % names.length];
+    for (let index = 0; index < n; index++) {
+      const member = members[index] as C;
+      if (member.name === name && eligible(member)) return index;
+    }
+  }
+  return -1;
 }
 
 /** Picks by `strategy`; the cursor matters to round-robin and least-conn only. */

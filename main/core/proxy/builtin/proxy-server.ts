@@ -87,7 +87,7 @@ export class ProxyServer implements Disposable {
       isDraining: () => this.draining,
       finished: (event) => this.finished(event),
     };
-    this.server = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS }, (req, res) => this.handleRequest(req, res));
+    this.server = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS, requestTimeout: 0 }, (req, res) => this.handleRequest(req, res));
     this.server.on('connection', (socket: Socket) => this.connections.add(socket));
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
     this.server.on('clientError', handleClientError);
