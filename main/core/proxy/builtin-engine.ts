@@ -43,6 +43,15 @@ interface Instance {
   listening: boolean;
   /** Resolves once a retiring proxy has finished its in-flight requests. */
   idle: Deferred<void> | null;
+  /** Members this process has reported drained. */
+  drained: Set<string>;
+}
+
+/** A wait for one member to drain in every proxy process that may have requests on it. */
+interface DrainWaiter {
+  member: string;
+  pending: Set<Instance>;
+  done: (drained: boolean) => void;
 }
 
 interface Deferred<T> {
@@ -59,9 +68,8 @@ export class BuiltinEngine implements ProxyEngine {
   private config: ProxyConfig | null = null;
   private version = 0;
   private readonly replies = new Map<number, Deferred<void>>();
-  private readonly drainWaiters = new Map<string, Set<(drained: boolean) => void>>();
-  /** Members reported drained before anyone asked. */
-  private readonly drainedEarly = new Set<string>();
+  /** Who waits for which member to drain, and which proxies have yet to report it. */
+  private readonly drainWaiters = new Set<DrainWaiter>();
   /** Set while a restart waits for the new process to take over the listener. */
   private takeover: Deferred<void> | null = null;
   private stopped = false;
@@ -107,27 +115,29 @@ export class BuiltinEngine implements ProxyEngine {
     if (!config || !existing) return;
     config.upstreams[upstream] = { ...existing, members };
     const live = new Set(Object.values(config.upstreams).flatMap((u) => u.members.map((m) => m.id)));
-    for (const id of this.drainedEarly) if (!live.has(id)) this.drainedEarly.delete(id);
+    for (const instance of this.instances()) for (const id of instance.drained) if (!live.has(id)) instance.drained.delete(id);
     for (const instance of this.instances()) if (instance.configured) this.send(instance, { type: 'members', upstream, members });
   }
 
   drained(member: string, timeout: number): Promise<boolean> {
-    if (this.drainedEarly.delete(member)) return Promise.resolve(true);
     // The proxy only reports members of upstreams it routes to (an app just removed from the stack file is not one).
     const routed = Object.values(this.config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
     if (!routed) return Promise.resolve(true);
-    if (!this.instances().some((instance) => instance.channel)) return Promise.resolve(true);
+    // During a proxy handover both processes may have requests on the member: each must report it.
+    const pending = new Set(this.instances().filter((instance) => instance.configured && instance.channel && !instance.drained.has(member)));
+    if (pending.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const waiters = this.drainWaiters.get(member) ?? new Set();
-      this.drainWaiters.set(member, waiters);
-      const done = (drained: boolean) => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0) this.drainWaiters.delete(member);
-        resolve(drained);
+      const waiter: DrainWaiter = {
+        member,
+        pending,
+        done: (drained) => {
+          clearTimeout(timer);
+          this.drainWaiters.delete(waiter);
+          resolve(drained);
+        },
       };
-      const timer = setTimeout(() => done(false), timeout);
-      waiters.add(done);
+      const timer = setTimeout(() => waiter.done(false), timeout);
+      this.drainWaiters.add(waiter);
     });
   }
 
@@ -202,7 +212,7 @@ export class BuiltinEngine implements ProxyEngine {
       stop: { signal: 'SIGTERM', timeout: RETIRE_GRACE_MS },
     };
     const supervisor = new Supervisor(spec, deps);
-    const instance: Instance = { supervisor, channel: null, configured: false, listening: false, idle: null };
+    const instance: Instance = { supervisor, channel: null, configured: false, listening: false, idle: null, drained: new Set() };
     supervisor.onSpawn(({ run, child }) => {
       instance.channel = child.channel ?? null;
       instance.configured = false;
@@ -220,7 +230,8 @@ export class BuiltinEngine implements ProxyEngine {
       instance.listening = false;
       instance.idle?.resolve();
       // A proxy that died has nothing in flight; nobody should wait for its drains.
-      if (!this.instances().some((other) => other.channel)) this.releaseDrainWaiters();
+      instance.drained.clear();
+      this.settleDrains(instance);
     });
     return instance;
   }
@@ -252,7 +263,8 @@ export class BuiltinEngine implements ProxyEngine {
         this._onAccess.fire(message.events);
         return;
       case 'drained':
-        this.onDrained(message.member);
+        instance.drained.add(message.member);
+        this.settleDrains(instance, message.member);
         return;
       case 'passive':
         this._onPassive.fire(message.mark);
@@ -308,17 +320,13 @@ export class BuiltinEngine implements ProxyEngine {
       .finally(() => handle.close());
   }
 
-  private onDrained(member: string): void {
-    const waiters = this.drainWaiters.get(member);
-    if (!waiters) {
-      this.drainedEarly.add(member);
-      return;
+  /** `instance` has drained `member` (or, without one, has nothing in flight any more). */
+  private settleDrains(instance: Instance, member?: string): void {
+    for (const waiter of [...this.drainWaiters]) {
+      if (member !== undefined && waiter.member !== member) continue;
+      waiter.pending.delete(instance);
+      if (waiter.pending.size === 0) waiter.done(true);
     }
-    for (const done of [...waiters]) done(true);
-  }
-
-  private releaseDrainWaiters(): void {
-    for (const waiters of [...this.drainWaiters.values()]) for (const done of [...waiters]) done(true);
   }
 
   private async request(channel: IpcChannel, config: ProxyConfig, sent: () => void = () => {}): Promise<void> {
