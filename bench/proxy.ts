@@ -12,7 +12,7 @@ import { startNodeServer, type ChildServer } from './lib/child.ts';
 import { cpuSeconds, machineCpu } from './lib/cpu.ts';
 import { loadTool, runLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { freePort, LOOPBACK } from './lib/net.ts';
-import { findNginx, startNginx } from './lib/nginx.ts';
+import { findNginx, proxySite, startNginx } from './lib/nginx.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
 import { ms, printTable, type BenchResult, type Goal } from './stats.ts';
@@ -85,7 +85,7 @@ export async function benchProxy(): Promise<BenchResult> {
     const nginx = findNginx();
     if (nginx) {
       try {
-        const server = await startNginx(nginx, backend.port);
+        const server = await startNginx(nginx, proxySite(backend.port));
         servers.push(server);
         variants.push({ label: NGINX, port: server.port, proxyPid: server.pid });
       } catch (error) {

@@ -2,19 +2,19 @@
 // static-main.ts and by nginx (sendfile on, one worker), both on loopback, loaded by wrk (or
 // autocannon when wrk is absent) with 32 keep-alive connections.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './lib/child.ts';
+import { loadTool, runLoad, type LoadOptions } from './lib/load.ts';
+import { LOOPBACK } from './lib/net.ts';
+import { findNginx, startNginx, staticSite } from './lib/nginx.ts';
 import { median, ms, printTable, ratio, type BenchResult, type Goal } from './stats.ts';
 
 const STATIC_MAIN = fileURLToPath(new URL('../main/core/static/static-main.ts', import.meta.url));
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/.bin/autocannon', import.meta.url));
-const NGINX = '/usr/sbin/nginx';
-const WRK = '/usr/bin/wrk';
 const CONNECTIONS = 32;
 const SECONDS = 3;
 const WARM_UP_SECONDS = 1;
@@ -29,13 +29,6 @@ const FILES = [
   { label: '100 KiB', name: 'asset-100k.bin', bytes: 100 * 1024 },
 ] as const;
 
-/** One load run's figures. */
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-}
-
 /** A server under test, reachable on a loopback port. */
 interface Target {
   name: string;
@@ -49,26 +42,26 @@ export async function benchStatic(): Promise<BenchResult> {
   const root = path.join(dir, 'site');
   mkdirSync(root);
   for (const file of FILES) writeFileSync(path.join(root, file.name), Buffer.alloc(file.bytes, 'switchyard '));
-  const load = existsSync(WRK) ? { name: 'wrk', run: runWrk } : { name: 'autocannon', run: runAutocannon };
+  const measured: LoadOptions = { connections: CONNECTIONS, seconds: SECONDS, warmup: 0 };
+  const warmup: LoadOptions = { connections: CONNECTIONS, seconds: WARM_UP_SECONDS, warmup: 0 };
   const targets: Target[] = [];
   try {
     targets.push(await startStaticMain(root));
-    const nginx = existsSync(NGINX) ? await startNginx(dir, root) : null;
+    const nginx = await startNginxSite(root);
     if (nginx) targets.push(nginx);
-    else console.log(`\nStatic: ${NGINX} not found; measuring static-main.ts alone, without the nginx anchor`);
 
     for (const target of targets) for (const file of FILES) await checkServes(target, file.name, file.bytes);
 
-    const results = new Map<string, LoadResult[]>();
+    const results = new Map<string, Figures[]>();
     const key = (target: Target, file: (typeof FILES)[number]) => `${target.name} ${file.label}`;
     for (const file of FILES) {
-      for (const target of targets) await load.run(url(target, file.name), WARM_UP_SECONDS);
+      for (const target of targets) await measure(url(target, file.name), warmup);
       for (let round = 0; round < ROUNDS; round++) {
         // The order flips each round, so neither server always runs on a machine the other just heated.
         const ordered = round % 2 === 0 ? targets : [...targets].reverse();
         for (const target of ordered) {
           const list = results.get(key(target, file)) ?? [];
-          list.push(await load.run(url(target, file.name), SECONDS));
+          list.push(await measure(url(target, file.name), measured));
           results.set(key(target, file), list);
         }
       }
@@ -103,7 +96,7 @@ export async function benchStatic(): Promise<BenchResult> {
       );
     }
     printTable(
-      `Static files: ${load.name}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, median of ${ROUNDS} runs`,
+      `Static files: ${loadTool(measured).tool}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, median of ${ROUNDS} runs`,
       [{ title: 'file' }, { title: 'server', align: 'left' }, { title: 'req/s' }, { title: 'p50 ms' }, { title: 'p99 ms' }, { title: '÷ nginx' }],
       rows,
       [
@@ -118,8 +111,21 @@ export async function benchStatic(): Promise<BenchResult> {
   }
 }
 
+/** The three figures of a run; an error response makes the run worthless, so it fails. */
+interface Figures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(target: string, options: LoadOptions): Promise<Figures> {
+  const result = await runLoad(target, options);
+  if (result.non2xx > 0) throw new Error(`${result.tool} saw ${result.non2xx} error responses from ${target}`);
+  return { requestsPerSecond: result.rps, p50: result.p50, p99: result.p99 };
+}
+
 function url(target: Target, name: string): string {
-  return `http://127.0.0.1:${target.port}/${name}`;
+  return `http://${LOOPBACK}:${target.port}/${name}`;
 }
 
 async function startStaticMain(root: string): Promise<Target> {
@@ -147,59 +153,26 @@ async function startStaticMain(root: string): Promise<Target> {
   return { name: 'static-main.ts', port, stop: () => stopChild(child) };
 }
 
-/** nginx as an unprivileged foreground process; everything it writes lives in `dir`. */
-async function startNginx(dir: string, root: string): Promise<Target | null> {
-  const port = await freePort();
-  const prefix = path.join(dir, 'nginx');
-  mkdirSync(prefix);
-  const config = path.join(prefix, 'nginx.conf');
-  const temp = (name: string) => path.join(prefix, name);
-  writeFileSync(
-    config,
-    `daemon off;
-master_process off;
-worker_processes 1;
-error_log stderr;
-pid ${temp('nginx.pid')};
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 5s;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path ${temp('client_body')};
-  proxy_temp_path ${temp('proxy')};
-  fastcgi_temp_path ${temp('fastcgi')};
-  uwsgi_temp_path ${temp('uwsgi')};
-  scgi_temp_path ${temp('scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
+/** nginx serving `root`, or null (with the reason printed) where it is absent or does not start. */
+async function startNginxSite(root: string): Promise<Target | null> {
+  const binary = findNginx();
+  if (!binary) {
+    console.log('\nStatic: nginx not found; measuring static-main.ts alone, without the nginx anchor');
+    return null;
   }
-}
-`,
-  );
-  const child = spawn(NGINX, ['-p', prefix, '-e', 'stderr', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const deadline = Date.now() + START_DEADLINE_MS;
-  while ((await status(port, '/')) === null) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      console.log(`\nStatic: nginx did not start (${stderr.trim().split('\n').at(-1) ?? 'no message'}); measuring static-main.ts alone`);
-      return null;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    const server = await startNginx(binary, staticSite(root));
+    return { name: 'nginx', port: server.port, stop: server.stop };
+  } catch (error) {
+    console.log(`\nStatic: nginx did not start (${(error as Error).message}); measuring static-main.ts alone`);
+    return null;
   }
-  return { name: 'nginx', port, stop: () => stopChild(child) };
 }
 
 async function checkServes(target: Target, name: string, bytes: number): Promise<void> {
   const reply = await new Promise<{ status: number; length: number }>((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port: target.port, path: `/${name}`, agent: false }, (response) => {
+      .get({ host: LOOPBACK, port: target.port, path: `/${name}`, agent: false }, (response) => {
         let length = 0;
         response.on('data', (chunk: Buffer) => (length += chunk.length));
         response.once('end', () => resolve({ status: response.statusCode ?? 0, length }));
@@ -207,91 +180,6 @@ async function checkServes(target: Target, name: string, bytes: number): Promise
       .once('error', reject);
   });
   if (reply.status !== 200 || reply.length !== bytes) throw new Error(`${target.name} answered /${name} with ${reply.status} and ${reply.length} bytes, not 200 and ${bytes}`);
-}
-
-function runWrk(target: string, seconds: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(WRK, ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', target], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited with code ${code}: ${output}`));
-      try {
-        resolve(parseWrk(output));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  });
-}
-
-/** Reads requests/s and the 50th and 99th latency percentiles (in ms) from wrk's report. */
-export function parseWrk(output: string): LoadResult {
-  if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`wrk saw error responses:\n${output}`);
-  const requests = /Requests\/sec:\s+([\d.]+)/.exec(output);
-  const percentile = (p: number) => {
-    const match = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
-    if (!match) throw new Error(`no ${p}% latency in wrk's report:\n${output}`);
-    const scale = match[2] === 'us' ? 0.001 : match[2] === 's' ? 1000 : 1;
-    return Number(match[1]) * scale;
-  };
-  if (!requests) throw new Error(`no Requests/sec in wrk's report:\n${output}`);
-  return { requestsPerSecond: Number(requests[1]), p50: percentile(50), p99: percentile(99) };
-}
-
-function runAutocannon(target: string, seconds: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AUTOCANNON, '-c', String(CONNECTIONS), '-d', String(seconds), '--json', target], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let errors = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (errors += text));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`autocannon exited with code ${code}: ${errors}`);
-        const report = JSON.parse(output) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };
-        if (report.non2xx > 0) throw new Error(`autocannon saw ${report.non2xx} error responses`);
-        resolve({ requestsPerSecond: report.requests.average, p50: report.latency.p50, p99: report.latency.p99 });
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function status(port: number, target: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: target, agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? null);
-    });
-    request.setTimeout(1000, () => request.destroy());
-    request.once('error', () => resolve(null));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  // nginx without a master process takes SIGQUIT as "finish and exit", SIGTERM as "exit now"; both work here.
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 if (import.meta.main) {

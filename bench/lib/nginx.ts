@@ -1,6 +1,6 @@
-// nginx as the reverse-proxy anchor, configured the way it is run in front of gunicorn: one worker,
-// an upstream keep-alive pool, HTTP/1.1 to the upstream, no access log. Everything it writes (config,
-// pid, error log, temp files) lives in a temp folder that is removed on stop.
+// nginx as the benchmarks' anchor: one worker, no access log; as a reverse proxy the way it is run
+// in front of gunicorn (an upstream keep-alive pool, HTTP/1.1 to the upstream), or as a static file
+// server. Everything it writes (config, pid, error log, temp files) lives in a temp folder removed on stop.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +18,8 @@ export function findNginx(): string | null {
   return which.sync('nginx', { nothrow: true }) ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
 }
 
-/** The nginx.conf for one proxy in front of `upstreamPort`, listening on `port`. */
-export function nginxConfig(dir: string, port: number, upstreamPort: number): string {
+/** The nginx.conf of one foreground process whose `http` block holds `site`; it writes nothing outside `dir`. */
+export function nginxConfig(dir: string, site: string): string {
   const file = (name: string) => path.join(dir, name);
   return `# Written by bench/lib/nginx.ts; foreground, one process, nothing outside ${dir}.
 worker_processes 1;
@@ -39,7 +39,14 @@ http {
   fastcgi_temp_path ${file('fastcgi')};
   uwsgi_temp_path ${file('uwsgi')};
   scgi_temp_path ${file('scgi')};
+${site}
+}
+`;
+}
 
+/** nginx as a reverse proxy in front of `upstreamPort`, the way it is run in front of gunicorn. */
+export function proxySite(upstreamPort: number): (port: number) => string {
+  return (port) => `
   upstream backend {
     server ${LOOPBACK}:${upstreamPort};
     keepalive 32;
@@ -52,17 +59,30 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
-  }
-}
-`;
+  }`;
 }
 
-/** Starts nginx in front of `upstreamPort` on a free loopback port. */
-export async function startNginx(binary: string, upstreamPort: number): Promise<ChildServer> {
+/** nginx serving the files under `root` (sendfile on), as a static file server is run. */
+export function staticSite(root: string): (port: number) => string {
+  return (port) => `
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 5s;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+
+  server {
+    listen ${LOOPBACK}:${port};
+    root ${root};
+  }`;
+}
+
+/** Starts nginx with `site` (given the free loopback port it listens on). */
+export async function startNginx(binary: string, site: (port: number) => string): Promise<ChildServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-nginx-'));
   const port = await freePort();
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(dir, port, upstreamPort));
+  writeFileSync(conf, nginxConfig(dir, site(port)));
   // -e: the compiled-in error log (/var/log/nginx) is opened before the config is read; keep that in the temp folder too.
   const child = spawn(binary, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
