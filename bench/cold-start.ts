@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +14,7 @@ import { loadStack } from '../main/core/config/load.ts';
 import { BOOT_PROBE_INTERVAL_MS } from '../main/core/health/health-probe.ts';
 import { Stack } from '../main/core/stack.ts';
 import { alive } from '../test/helpers/processes.ts';
+import { freePorts } from './lib/net.ts';
 import { Samples, max, min, ms, printTable, ratio, type BenchResult } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,7 +95,7 @@ export async function coldStart(): Promise<BenchResult> {
       `anchors poll every ${POLL_MS} ms; Switchyard probes every ${BOOT_PROBE_INTERVAL_MS} ms until the first pass (BOOT_PROBE_INTERVAL_MS),`,
       `which the "listening → ready" row shows (per worker, all runs; the line travels through the log pipe, so it is an estimate)`,
       `"4 at once" is the fair anchor on ${os.availableParallelism()} cores: the workers compete for CPU either way`,
-      cliSkipped ? `CLI rows skipped: ${cliSkipped}` : 'CLI: demo stack without its proxy section (not served yet; it would only need port 8080 free)',
+      cliSkipped ? `CLI rows skipped: ${cliSkipped}` : "Stack and CLI: the demo's workers alone, without its proxy and static site, as the anchor boots them",
     ].join('\n'),
   );
 
@@ -243,25 +243,6 @@ async function bootCli(file: string, workers: number): Promise<{ endToEnd: numbe
       await exit;
     }
   }
-}
-
-/** Free loopback ports, found before the clock starts (Switchyard finds its own inside the clock). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  // All held open together, so the same port cannot be handed out twice.
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 function getStatus(port: number): Promise<number | null> {
