@@ -255,7 +255,9 @@ export class Stack {
     for (const pool of added) this.pools.set(pool.spec.name, pool);
     const started = added.flatMap((pool) => this.addWorkers(pool, pool.spec.replicas));
     await Promise.all(started.map((supervisor) => supervisor.start()));
-    const routesChanged = JSON.stringify(prev.proxy?.routes.map(({ at: _at, ...route }) => route)) !== JSON.stringify(next.proxy?.routes.map(({ at: _at, ...route }) => route));
+    // Routes as the proxy sees them: a route that only moved in the file is no change.
+    const routesOf = (spec: StackSpec) => JSON.stringify(buildProxyConfig(spec, () => []).routes);
+    const routesChanged = routesOf(prev) !== routesOf(next);
     const nextPools = new Map(this.pools);
     for (const pool of removed) if (nextPools.get(pool.spec.name) === pool) nextPools.delete(pool.spec.name);
     try {
@@ -376,10 +378,13 @@ export class Stack {
     if (!proxy) throw new Error('createEngine needs a proxy section');
     const engine = new BuiltinEngine({ listen: proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node });
     engine.onProcessChange((change) => this._onProcessChange.fire(change));
+    // One line per request at proxy speed: the writer is the log store's per-line fast path.
+    const writeAccess = this.logs.writer('proxy');
     engine.onAccess((events) => {
+      const now = Date.now();
       for (const event of events) {
         this.access.add(event);
-        this.logs.append('proxy', 'stdout', formatAccess(event));
+        writeAccess('stdout', formatAccess(event), now);
       }
     });
     engine.onPassive(({ member, out, reason, until }) => {
