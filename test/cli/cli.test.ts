@@ -258,5 +258,8 @@ describe('switchyard up with a proxy', () => {
     writeFileSync(path.join(dir, 'switchyard.yaml'), yaml('    - path: /bad/\n      to: missing-app'));
     await up.waitForOutput(/switchyard\.yaml changed but was not applied:[\s\S]*missing-app/);
     expect((await fetch(`http://127.0.0.1:${port}/hello`)).status).toBe(200);
+
+    const down = await runCli(['down'], dir);
+    expect(down.exitCode, String(down.stderr)).toBe(0);
   });
 });
