@@ -13,8 +13,6 @@ export class ClientConnection {
   readonly socket: Socket;
   /** Requests received and not yet answered in full. */
   active = 0;
-  /** Requests answered. */
-  served = 0;
   /** Handed to a WebSocket tunnel: no longer HTTP. */
   upgraded = false;
 
@@ -69,7 +67,6 @@ export class ClientConnections {
   /** A request on `connection` has been answered (or abandoned). */
   finished(connection: ClientConnection): void {
     connection.active--;
-    connection.served++;
     // Not ended here even during a drain: a response that began before the drain promised keep-alive,
     // so the client may already be sending its next request on this connection. It lingers as a quiet
     // connection; that request is answered with `Connection: close`, which makes Node close it.

@@ -48,7 +48,7 @@ export interface ProxyStats {
 }
 
 /** How long a drain keeps quiet connections (new, or idle keep-alive) open for a request already on its way. */
-export const QUIET_CONNECTION_WAIT_MS = 1000;
+const QUIET_CONNECTION_WAIT_MS = 1000;
 /** Client keep-alive, as nginx's keepalive_timeout: browsers reuse connections for a while. */
 const CLIENT_KEEP_ALIVE_MS = 75_000;
 
