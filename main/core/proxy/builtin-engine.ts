@@ -159,18 +159,44 @@ export class BuiltinEngine implements ProxyEngine {
       await fresh.supervisor.start();
       await withTimeout(takeover.promise, ANSWER_TIMEOUT_MS, 'the new proxy did not take over the listener');
     } catch (error) {
-      // The old proxy keeps serving if it never let go; otherwise the new one is all there is.
-      if (!old.idle) {
-        this.retiring.delete(old);
-        this.current = old;
-        await fresh.supervisor.stop();
-      }
+      this.takeover = null;
+      await this.recoverTakeover(old, fresh);
       throw error instanceof SwitchyardError ? error : new SwitchyardError('internal', `proxy restart failed: ${(error as Error).message}`);
     } finally {
       this.takeover = null;
     }
     await old.supervisor.stop({ drain: () => old.idle?.promise ?? Promise.resolve() });
     this.retiring.delete(old);
+  }
+
+  /**
+   * A restart failed before the new proxy accepted on the listener. The old one never stopped
+   * accepting (it only does once told to retire), so while it lives it stays the proxy, and is
+   * brought up to date with anything configured meanwhile; if it died, the new one listens itself.
+   */
+  private async recoverTakeover(old: Instance, fresh: Instance): Promise<void> {
+    const oldAlive = old.channel !== null && LIVE_STATES.includes(old.supervisor.state);
+    if (fresh.listening) {
+      // It did take over after all (its answer came as the wait gave up): finish the handover.
+      if (oldAlive) this.send(old, { type: 'retire', grace: RETIRE_GRACE_MS });
+      return;
+    }
+    if (!oldAlive) {
+      const { host, port } = this.options.listen;
+      if (fresh.configured) this.send(fresh, { type: 'listen', host, port });
+      return;
+    }
+    this.retiring.delete(old);
+    old.idle = null;
+    this.current = old;
+    await fresh.supervisor.stop();
+    const config = this.config;
+    if (config === null || old.channel === null) return;
+    try {
+      await this.request(old.channel, config);
+    } catch (error) {
+      this.options.deps.logs.append('proxy', 'system', `the proxy kept after a failed restart refused the current configuration: ${(error as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -232,6 +258,8 @@ export class BuiltinEngine implements ProxyEngine {
       // A proxy that died has nothing in flight; nobody should wait for its drains.
       instance.drained.clear();
       this.settleDrains(instance);
+      // A new proxy that dies during a restart will not take over: fail now, not at the timeout.
+      if (this.takeover && instance === this.current) this.takeover.reject(new SwitchyardError('internal', `the new proxy ${change.to === 'stopped' ? 'stopped' : 'exited'} before it took over the listener`));
     });
     return instance;
   }
@@ -288,8 +316,12 @@ export class BuiltinEngine implements ProxyEngine {
         // Messages keep their order on the channel, so membership changes may follow the configuration at once.
         await this.request(channel, config, () => (instance.configured = true));
       } catch (error) {
-        // The running configuration was accepted before, so this is a bug or a dying process.
+        // The running configuration was accepted before, so this is a bug or a dying process. A
+        // proxy without routes must not listen: a restart's takeover fails at once, and a lone
+        // proxy is ended so that its supervisor restarts it with backoff, as after a crash.
         this.options.deps.logs.append('proxy', 'system', `could not configure the proxy: ${(error as Error).message}`);
+        if (this.takeover && instance === this.current) this.takeover.reject(error as Error);
+        else killProcess(instance.supervisor.currentPid);
         return;
       }
       const retiring = [...this.retiring].find((other) => other.listening && other.channel && !other.idle);
@@ -356,6 +388,15 @@ interface ListenerHandle {
 
 function isListenerHandle(handle: unknown): handle is ListenerHandle {
   return typeof handle === 'object' && handle !== null && typeof (handle as ListenerHandle).close === 'function';
+}
+
+function killProcess(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone: its supervisor has seen the exit.
+  }
 }
 
 function deferred<T = void>(): Deferred<T> {
