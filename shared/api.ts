@@ -1,7 +1,8 @@
-// The control contract: what a client (the CLI, later the dashboard) may ask of a running stack.
-// Clients only name actions; no method runs an arbitrary command.
+// The control contract: what a client (the CLI, the dashboard, the desktop shell) may ask of a
+// running stack. Clients only name actions; no method runs an arbitrary command.
 
 import type { LogLine, ProcessInfo } from './process.ts';
+import type { AccessEvent } from './proxy.ts';
 import type { StackSpec } from './stack.ts';
 
 /** Which log lines to return. */
@@ -33,6 +34,12 @@ export interface ControlApi {
   listProcesses(): Promise<ProcessInfo[]>;
   /** Recent log lines, oldest first. */
   logs(query: LogQuery): Promise<LogLine[]>;
+  /** Recent access events of the proxy, oldest first. */
+  access(query: AccessQuery): Promise<AccessRecord[]>;
+  /** Start a stopped worker (`api-2`), every worker of an app, `proxy` or a static site; returns the names started. */
+  start(target: string): Promise<string[]>;
+  /** Stop a worker, an app's workers (drained first), `proxy` or a static site; returns the names stopped. */
+  stop(target: string): Promise<string[]>;
   /** Restart a worker (`api-2`), every worker of an app (`api`), `proxy`, a static site, or everything (`all`); returns the names restarted. */
   restart(target: string): Promise<string[]>;
   /**
@@ -42,8 +49,75 @@ export interface ControlApi {
   reload(target: string): Promise<string[]>;
   /** Change an app's number of workers; returns the worker names after the change. */
   scale(app: string, replicas: number): Promise<string[]>;
+  /** SIGKILL one worker on purpose, as a crash would end it (its restart policy then applies). Returns its pid. */
+  kill(worker: string): Promise<number>;
+  /** Read the stack file again and apply it, as saving it does. */
+  reloadStackFile(): Promise<ConfigOutcome>;
+  /** Start a load test against the stack's own proxy (loopback only); progress comes as `load` events. */
+  loadTest(spec: LoadSpec): Promise<LoadProgress>;
+  /** Stop a running load test early; returns its final figures. */
+  stopLoadTest(id: string): Promise<LoadProgress>;
   /** Stop the whole stack gracefully; resolves once the stop has begun. */
   shutdown(): Promise<void>;
+}
+
+/** Which access events to return. */
+export interface AccessQuery {
+  /** At most this many of the most recent events (default 500). */
+  tail?: number;
+  /** Only events with a larger seq. */
+  after?: number;
+}
+
+/** An access event as the core keeps it: numbered, so that a client can ask for what it missed. */
+export interface AccessRecord extends AccessEvent {
+  seq: number;
+  /** The app or static site of the worker that answered, when one did. */
+  app: string | null;
+}
+
+/** What became of a stack file change (saved, or `reloadStackFile`). */
+export type ConfigOutcome =
+  | { time: number; applied: true; changes: string[] }
+  | { time: number; applied: false; message: string };
+
+/** Limits of a load test: it is a demo tool, bounded so that it always stops by itself. */
+export const LOAD_LIMITS = { maxRate: 5000, maxDuration: 600, maxConcurrency: 256 } as const;
+
+/** A load test: `rate` requests per second to `path` on the stack's proxy, for `duration` seconds. */
+export interface LoadSpec {
+  /** Path and query on the proxy, starting with `/`. */
+  path: string;
+  /** Requests per second, 1 to LOAD_LIMITS.maxRate. */
+  rate: number;
+  /** Seconds, 1 to LOAD_LIMITS.maxDuration. */
+  duration: number;
+  /** HTTP method (default GET). */
+  method?: 'GET' | 'HEAD' | 'POST';
+}
+
+/** How a load test is going (or went). */
+export interface LoadProgress {
+  id: string;
+  spec: LoadSpec;
+  state: 'running' | 'done' | 'stopped';
+  startedAt: number;
+  /** Seconds since the start. */
+  elapsed: number;
+  sent: number;
+  /** Answered with a status below 500. */
+  ok: number;
+  /** 5xx answers, connection errors and timeouts. */
+  failed: number;
+  /** Requests not sent because too many were still waiting (the stack is slower than the rate). */
+  skipped: number;
+  /** Answers by status class: `2xx`, `3xx`, `4xx`, `5xx`, `error`. */
+  statuses: Record<string, number>;
+  /** Latency of answered requests in milliseconds. */
+  p50: number | null;
+  p99: number | null;
+  /** The last few failures, newest last. */
+  errors: string[];
 }
 
 /** A method name of the control contract. */

@@ -5,6 +5,7 @@
 import type { ProcessInfo } from '../../shared/process.ts';
 import type { UpstreamMember } from '../../shared/proxy.ts';
 import type { AppSpec, StackSpec } from '../../shared/stack.ts';
+import { LIVE_STATES } from '../../shared/process.ts';
 import { SwitchyardError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
@@ -187,6 +188,62 @@ export class Stack {
       return restarted.flat();
     }
     return this.restartSupervisors(this.resolve(target), target);
+  }
+
+  /** Starts a stopped (or failed) worker, an app's workers, a static site or the proxy; returns the names started. */
+  async startTarget(target: string): Promise<string[]> {
+    this.refuseWhileStopping();
+    const resting = (supervisors: Supervisor[]) => supervisors.filter((supervisor) => !LIVE_STATES.includes(supervisor.state));
+    if (target === 'proxy') {
+      if (!this.engine) throw this.noProxy();
+      if (resting(this.engine.supervisors()).length === 0) return [];
+      // With nothing listening, the engine's restart is a plain start that configures the new process.
+      await this.engine.restart();
+      return ['proxy'];
+    }
+    const stopped = resting(this.resolve(target));
+    // A person's start also clears a crash loop, as a restart does.
+    await Promise.all(stopped.map((supervisor) => supervisor.restart('start requested')));
+    return stopped.map((supervisor) => supervisor.name);
+  }
+
+  /** Stops a worker, an app's workers or a static site (each drained first), or the proxy; returns the names stopped. */
+  async stopTarget(target: string): Promise<string[]> {
+    this.refuseWhileStopping();
+    if (target === 'proxy') {
+      if (!this.engine) throw this.noProxy();
+      await Promise.all(this.engine.supervisors().map((supervisor) => supervisor.stop()));
+      return ['proxy'];
+    }
+    const live = this.resolve(target).filter((supervisor) => LIVE_STATES.includes(supervisor.state));
+    await Promise.all(live.map((supervisor) => this.retire(supervisor)));
+    return live.map((supervisor) => supervisor.name);
+  }
+
+  /** SIGKILLs one worker on purpose, as a crash would; its restart policy decides what follows. Returns the pid killed. */
+  killWorker(name: string): number {
+    this.refuseWhileStopping();
+    const supervisor = this.find(name);
+    if (!supervisor) throw this.notFound(name);
+    if (supervisor.spec.kind === 'proxy') throw new SwitchyardError('bad-request', 'kill is for workers and static sites; use restart proxy to replace the proxy');
+    const pid = supervisor.currentPid;
+    if (pid === null) throw new SwitchyardError('bad-request', `${name} is not running (${supervisor.state}); start it first`);
+    this.logs.append(name, 'system', `killed on purpose with SIGKILL (pid ${pid})`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      throw new SwitchyardError('internal', `could not kill ${name} (pid ${pid}): ${(error as Error).message}`);
+    }
+    return pid;
+  }
+
+  /** The app or static site a process belongs to, by its name (`api-2` → `api`, `web` → `web`). */
+  appOfWorker(worker: string): string | null {
+    if (this.pools.has(worker)) return worker;
+    const dash = worker.lastIndexOf('-');
+    if (dash <= 0 || !/^\d+$/.test(worker.slice(dash + 1))) return null;
+    const app = worker.slice(0, dash);
+    return this.pools.has(app) ? app : null;
   }
 
   /**
@@ -382,10 +439,8 @@ export class Stack {
     const writeAccess = this.logs.writer('proxy');
     engine.onAccess((events) => {
       const now = Date.now();
-      for (const event of events) {
-        this.access.add(event);
-        writeAccess('stdout', formatAccess(event), now);
-      }
+      for (const event of events) writeAccess('stdout', formatAccess(event), now);
+      this.access.add(events, (worker) => this.appOfWorker(worker));
     });
     engine.onPassive(({ member, out, reason, until }) => {
       const back = until === null ? '' : ` for ${Math.max(0, Math.round((until - Date.now()) / 100) / 10)}s`;
@@ -394,8 +449,12 @@ export class Stack {
     return engine;
   }
 
+  private noProxy(): SwitchyardError {
+    return new SwitchyardError('not-found', 'this stack has no proxy: add a proxy: section to the stack file');
+  }
+
   private async restartProxy(): Promise<string[]> {
-    if (!this.engine) throw new SwitchyardError('not-found', 'this stack has no proxy: add a proxy: section to the stack file');
+    if (!this.engine) throw this.noProxy();
     await this.engine.restart();
     return ['proxy'];
   }

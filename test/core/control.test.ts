@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ControlReply, LogStreamItem, RunFile } from '../../shared/api.ts';
 import type { LogLine } from '../../shared/process.ts';
-import { createControlApi } from '../../main/core/control/control-api.ts';
+import { ControlHub } from '../../main/core/control/control-api.ts';
 import { ControlClient } from '../../main/core/control/control-client.ts';
 import { ControlServer } from '../../main/core/control/control-server.ts';
 import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../main/core/control/run-file.ts';
@@ -25,6 +25,15 @@ let stack: Stack;
 let server: ControlServer;
 let client: ControlClient;
 let shutdowns = 0;
+let hub: ControlHub | undefined;
+const extraHubs: ControlHub[] = [];
+
+/** The API of another hub over the shared stack, disposed after the file. */
+function hubFor(of: Stack) {
+  const extra = new ControlHub(of, { startedAt, onShutdown: () => {} });
+  extraHubs.push(extra);
+  return extra.api;
+}
 
 beforeAll(async () => {
   stack = new Stack(
@@ -39,13 +48,16 @@ beforeAll(async () => {
   );
   await stack.start();
   await Promise.all(['api-1', 'api-2', 'ticker-1'].map((name) => waitForState(stack, name, 'ready')));
-  const api = createControlApi(stack, { startedAt, onShutdown: () => shutdowns++ });
+  hub = new ControlHub(stack, { startedAt, onShutdown: () => shutdowns++ });
+  const api = hub.api;
   server = await ControlServer.listen({ api, logs: stack.logs, logSources: (name) => stack.logSources(name), token });
   client = new ControlClient({ port: server.port, token });
 });
 
 afterAll(async () => {
   await server?.close();
+  hub?.dispose();
+  for (const extra of extraHubs) extra.dispose();
   await stack?.kill();
 });
 
@@ -395,7 +407,7 @@ describe('followed logs', () => {
   });
 
   it('answers a follow at once, before any line matches', async () => {
-    const own = await ControlServer.listen({ api: createControlApi(stack, { startedAt, onShutdown: () => {} }), logs: new LogStore(), logSources: () => null, token });
+    const own = await ControlServer.listen({ api: hubFor(stack), logs: new LogStore(), logSources: () => null, token });
     const follower = follow('', { port: own.port });
     try {
       const answered = await Promise.race([follower.answered.then((res) => res.statusCode), new Promise((resolve) => setTimeout(resolve, 1500, 'no answer'))]);
@@ -423,7 +435,7 @@ describe('followed logs', () => {
 
   it('tells a reader that catches up how many lines it missed, even when no new line follows', async () => {
     const logs = new LogStore(1000);
-    const own = await ControlServer.listen({ api: createControlApi(stack, { startedAt, onShutdown: () => {} }), logs, logSources: () => null, token });
+    const own = await ControlServer.listen({ api: hubFor(stack), logs, logSources: () => null, token });
     logs.append('app-1', 'stdout', 'first');
     const follower = follow('?tail=1', { port: own.port, paused: true });
     try {
@@ -448,7 +460,7 @@ describe('followed logs', () => {
 
   it('ends followed streams on close instead of hanging', async () => {
     const second = await ControlServer.listen({
-      api: createControlApi(stack, { startedAt, onShutdown: () => {} }),
+      api: hubFor(stack),
       logs: stack.logs,
       logSources: (name) => stack.logSources(name),
       token,

@@ -2,10 +2,12 @@
 // a second Ctrl-C kills everything at once.
 
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StackSpec } from '../../../shared/stack.ts';
 import { ControlClient } from '../../core/control/control-client.ts';
-import { createControlApi } from '../../core/control/control-api.ts';
+import { ControlHub } from '../../core/control/control-api.ts';
 import { ControlServer } from '../../core/control/control-server.ts';
 import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../core/control/run-file.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
@@ -13,10 +15,14 @@ import { isAlive } from '../../core/process/process-tree.ts';
 import { Watchdog } from '../../core/process/watchdog.ts';
 import { StackFileWatcher } from '../../core/reload/stack-file-watcher.ts';
 import { Stack } from '../../core/stack.ts';
+import { SwitchyardError } from '../../core/errors.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { LogPrinter } from '../log-printer.ts';
 import { colorEnabled, paint } from '../output.ts';
 import { loadOrExit } from './check.ts';
+
+/** The built dashboard (`npm run build`), served by the control server. */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../../renderer/dist/', import.meta.url));
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -65,11 +71,28 @@ export async function up(options: UpOptions): Promise<number> {
   };
 
   const token = randomBytes(32).toString('base64url');
-  const api = createControlApi(stack, { startedAt, onShutdown: () => requestStop('`switchyard down`') });
+  let fileWatcher: StackFileWatcher | null = null;
+  const hub = new ControlHub(stack, {
+    startedAt,
+    onShutdown: () => requestStop('`switchyard down`'),
+    reloadStackFile: () => {
+      if (!fileWatcher) return Promise.reject(new SwitchyardError('bad-request', 'the stack is still starting; try again in a moment'));
+      return fileWatcher.applyNow().then((outcome) => ({ time: Date.now(), ...outcome }));
+    },
+  });
+  const dashboardBuilt = existsSync(path.join(DASHBOARD_DIR, 'index.html'));
   let server: ControlServer;
   try {
-    server = await ControlServer.listen({ api, logs: stack.logs, logSources: (name) => stack.logSources(name), token });
+    server = await ControlServer.listen({
+      api: hub.api,
+      hub,
+      logs: stack.logs,
+      logSources: (name) => stack.logSources(name),
+      token,
+      ...(dashboardBuilt ? { dashboardDir: DASHBOARD_DIR } : {}),
+    });
   } catch (error) {
+    hub.dispose();
     watchdog.dispose();
     throw new CliError(`could not open the control API on 127.0.0.1: ${(error as Error).message}`);
   }
@@ -88,9 +111,11 @@ export async function up(options: UpOptions): Promise<number> {
   setUnexpectedErrorHandler((error) => printer.note(`a listener failed: ${String(error)}`));
 
   printBanner(printer, spec, file, server.url, color);
+  printer.note(dashboardBuilt ? `dashboard ${paint(color, 'bold', server.dashboardUrl)}` : 'dashboard not built: run `npm run build` once, then restart `switchyard up`');
   announceReadiness(stack, printer, startedAt);
   await stack.start();
-  const fileWatcher = new StackFileWatcher(file, stack, (outcome) => {
+  fileWatcher = new StackFileWatcher(file, stack, (outcome) => {
+    hub.reportConfig({ time: Date.now(), ...outcome });
     if (outcome.applied) {
       printer.note(outcome.changes.length > 0 ? `${path.basename(file)} changed: ${outcome.changes.join('; ')}` : `${path.basename(file)} saved with no change to apply`);
     } else printer.note(`${path.basename(file)} changed but was not applied:\n${outcome.message}`);
@@ -100,6 +125,7 @@ export async function up(options: UpOptions): Promise<number> {
   fileWatcher.dispose();
   printer.flush();
   await server.close();
+  hub.dispose();
   removeRunFile(runFile);
   watchdog.dispose();
   for (const [event, handler] of [

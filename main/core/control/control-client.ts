@@ -1,6 +1,6 @@
 // A client of the control API: the same ControlApi interface, carried over HTTP to a running `up`.
 
-import type { ControlApi, ControlCall, ControlMethod, ControlReply, LogQuery, LogStreamItem, RunFile } from '../../../shared/api.ts';
+import type { AccessQuery, ControlApi, ControlCall, ControlMethod, ControlReply, LoadSpec, LogQuery, LogStreamItem, RunFile } from '../../../shared/api.ts';
 import { SwitchyardError } from '../errors.ts';
 
 /** Talks to the instance described by a run file. */
@@ -16,9 +16,16 @@ export class ControlClient implements ControlApi {
   status = () => this.call({ method: 'status', args: [] });
   listProcesses = () => this.call({ method: 'listProcesses', args: [] });
   logs = (query: LogQuery) => this.call({ method: 'logs', args: [query] });
+  access = (query: AccessQuery) => this.call({ method: 'access', args: [query] });
+  start = (target: string) => this.call({ method: 'start', args: [target] });
+  stop = (target: string) => this.call({ method: 'stop', args: [target] });
   restart = (target: string) => this.call({ method: 'restart', args: [target] });
   reload = (target: string) => this.call({ method: 'reload', args: [target] });
   scale = (app: string, replicas: number) => this.call({ method: 'scale', args: [app, replicas] });
+  kill = (worker: string) => this.call({ method: 'kill', args: [worker] });
+  reloadStackFile = () => this.call({ method: 'reloadStackFile', args: [] });
+  loadTest = (spec: LoadSpec) => this.call({ method: 'loadTest', args: [spec] });
+  stopLoadTest = (id: string) => this.call({ method: 'stopLoadTest', args: [id] });
   shutdown = () => this.call({ method: 'shutdown', args: [] });
 
   /** Follows the log stream until `signal` aborts or the instance goes away. */

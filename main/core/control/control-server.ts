@@ -1,6 +1,8 @@
-// The control API on loopback: JSON calls on POST /v1/call and a followed log stream (NDJSON) on
-// GET /v1/logs. Every request must carry the bearer token, a Host naming this very address (so a
-// DNS-rebound name gets nothing) and, when a browser sends one, an Origin of this address.
+// The control API on loopback: JSON calls on POST /v1/call, a followed log stream (NDJSON) on
+// GET /v1/logs, sessions over a WebSocket on /v1/ws, and the dashboard's built page on every other
+// GET. Every request must carry a Host naming this very address (so a DNS-rebound name gets
+// nothing) and, when a browser sends one, an Origin of this address; all but the page's own files
+// need the token too (the page reads it from the URL's fragment, which never reaches a server).
 
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -9,7 +11,10 @@ import type { ControlApi, ControlErrorCode, ControlReply, LogStreamItem } from '
 import type { LogLine } from '../../../shared/process.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { LogStore, SourceFilter } from '../logs/log-store.ts';
+import { createStaticHandler, type StaticHandler } from '../static/static-handler.ts';
+import type { ControlHub } from './control-api.ts';
 import { parseControlCall } from './wire.ts';
+import { WebSocketEndpoint, type Refusal } from './ws-endpoint.ts';
 
 /** Largest request body accepted. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -26,6 +31,10 @@ export interface ControlServerOptions {
   token: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
+  /** Serves sessions on /v1/ws when given. */
+  hub?: ControlHub;
+  /** The built dashboard (renderer/dist), served on GET / when given. */
+  dashboardDir?: string;
 }
 
 /** A listening control server. */
@@ -33,10 +42,14 @@ export class ControlServer {
   private readonly server: http.Server;
   private readonly options: ControlServerOptions;
   private readonly followers = new Set<http.ServerResponse>();
+  private readonly sessions: WebSocketEndpoint | null;
+  private readonly dashboard: StaticHandler | null;
 
   private constructor(server: http.Server, options: ControlServerOptions) {
     this.server = server;
     this.options = options;
+    this.sessions = options.hub ? new WebSocketEndpoint(options.hub, server, (request, token) => this.refuse(request, token)) : null;
+    this.dashboard = options.dashboardDir ? createStaticHandler({ root: options.dashboardDir, spa: true }) : null;
   }
 
   static async listen(options: ControlServerOptions): Promise<ControlServer> {
@@ -60,16 +73,31 @@ export class ControlServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The dashboard's address, with the token in the fragment. */
+  get dashboardUrl(): string {
+    return `${this.url}/#token=${this.options.token}`;
+  }
+
   async close(): Promise<void> {
+    this.sessions?.close();
     for (const follower of this.followers) follower.end();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
   }
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const refusal = this.refuse(request);
-    if (refusal) return sendJson(response, refusal.status, failure(refusal.code, refusal.message));
     const url = new URL(request.url ?? '/', this.url);
+    if (this.dashboard && (request.method === 'GET' || request.method === 'HEAD') && !url.pathname.startsWith('/v1/')) {
+      const refusal = this.refuseForeign(request);
+      if (refusal) return sendJson(response, refusal.status, failure('forbidden', refusal.message));
+      // The page may not be framed by another site, and runs only its own scripts.
+      response.setHeader('x-frame-options', 'DENY');
+      response.setHeader('content-security-policy', "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+      response.setHeader('referrer-policy', 'no-referrer');
+      return this.dashboard(request, response);
+    }
+    const refusal = this.refuse(request, bearerToken(request));
+    if (refusal) return sendJson(response, refusal.status, failure(codeFor(refusal.status), refusal.message));
     try {
       if (request.method === 'POST' && url.pathname === '/v1/call') return await this.call(request, response);
       if (request.method === 'GET' && url.pathname === '/v1/logs') return this.follow(url, request, response);
@@ -81,21 +109,27 @@ export class ControlServer {
     }
   }
 
-  /** Host, Origin and token checks; null when the request may proceed. */
-  private refuse(request: http.IncomingMessage): { status: number; code: ControlErrorCode; message: string } | null {
+  /** Host and Origin checks; null when the request comes from this address or a non-browser client. */
+  private refuseForeign(request: http.IncomingMessage): Refusal | null {
     const own = [`127.0.0.1:${this.port}`, `localhost:${this.port}`];
     if (!own.includes(request.headers.host ?? '')) {
-      return { status: 403, code: 'forbidden', message: `foreign Host header '${request.headers.host ?? ''}'; the control API answers only to ${own[0]}` };
+      return { status: 403, message: `foreign Host header '${request.headers.host ?? ''}'; the control API answers only to ${own[0]}` };
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !own.some((host) => origin === `http://${host}`)) {
-      return { status: 403, code: 'forbidden', message: `foreign Origin '${origin}'` };
+      return { status: 403, message: `foreign Origin '${origin}'` };
     }
-    const given = /^bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    return null;
+  }
+
+  /** Host, Origin and token checks; null when the request may proceed. */
+  private refuse(request: http.IncomingMessage, given: string): Refusal | null {
+    const foreign = this.refuseForeign(request);
+    if (foreign) return foreign;
     const expected = Buffer.from(this.options.token);
     const actual = Buffer.from(given);
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-      return { status: 401, code: 'unauthorized', message: 'missing or wrong token; the token is in .switchyard/run.json beside the stack file' };
+      return { status: 401, message: 'missing or wrong token; the token is in .switchyard/run.json beside the stack file, and in the dashboard URL `switchyard up` prints' };
     }
     return null;
   }
@@ -169,6 +203,14 @@ export class ControlServer {
     request.once('close', done);
     response.once('close', done);
   }
+}
+
+function bearerToken(request: http.IncomingMessage): string {
+  return /^bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+}
+
+function codeFor(status: number): ControlErrorCode {
+  return status === 401 ? 'unauthorized' : status === 404 ? 'not-found' : 'forbidden';
 }
 
 function failure(code: ControlErrorCode, message: string): ControlReply {

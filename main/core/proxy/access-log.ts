@@ -1,34 +1,49 @@
 // The proxy's access events, kept in a bounded buffer for the UI and written as log lines for
 // `switchyard logs proxy`, one per request, as nginx's access log does.
 
+import type { AccessRecord } from '../../../shared/api.ts';
 import type { AccessEvent } from '../../../shared/proxy.ts';
+import { Emitter } from '../events.ts';
 import { RingBuffer } from '../logs/ring-buffer.ts';
 
 /** Access events kept unless configured otherwise. */
 export const DEFAULT_RETAINED_ACCESS_EVENTS = 10_000;
 
-/** The most recent access events. */
+/** The most recent access events, numbered in arrival order. */
 export class AccessLog {
-  private readonly events: RingBuffer<AccessEvent>;
+  private readonly events: RingBuffer<AccessRecord>;
   private total = 0;
+  private readonly _onRecords = new Emitter<AccessRecord[]>();
+  /** Fires with each batch as it is recorded. */
+  readonly onRecords = this._onRecords.event;
 
   constructor(capacity = DEFAULT_RETAINED_ACCESS_EVENTS) {
     this.events = new RingBuffer(capacity);
   }
 
-  /** Every event recorded since the start, including those no longer retained. */
+  /** Every event recorded since the start, including those no longer retained; also the last seq. */
   get count(): number {
     return this.total;
   }
 
-  add(event: AccessEvent): void {
-    this.events.push(event);
-    this.total++;
+  /** Records a batch; `appOf` names the app or static site of a worker. */
+  add(events: readonly AccessEvent[], appOf: (worker: string) => string | null = () => null): AccessRecord[] {
+    const records: AccessRecord[] = [];
+    for (const event of events) {
+      const record: AccessRecord = { ...event, seq: ++this.total, app: event.worker === null ? null : appOf(event.worker) };
+      this.events.push(record);
+      records.push(record);
+    }
+    if (records.length > 0) this._onRecords.fire(records);
+    return records;
   }
 
-  /** The newest `n` events (all retained by default), oldest first. */
-  recent(n?: number): AccessEvent[] {
-    return this.events.last(n);
+  /** The newest `n` events (all retained by default), oldest first; with `after`, only later ones. */
+  recent(n?: number, after = 0): AccessRecord[] {
+    const newest = this.events.last(n);
+    if (after <= 0) return newest;
+    const first = newest.findIndex((record) => record.seq > after);
+    return first < 0 ? [] : newest.slice(first);
   }
 }
 

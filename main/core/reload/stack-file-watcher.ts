@@ -20,21 +20,35 @@ export class StackFileWatcher implements Disposable {
   private readonly watcher: FSWatcher;
   private timer: NodeJS.Timeout | null = null;
   /** Changes are applied one at a time, in order. */
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly file: string;
+  private readonly stack: Stack;
+  private readonly report: (outcome: StackFileOutcome) => void;
   readonly ready: Promise<void>;
 
   constructor(file: string, stack: Stack, report: (outcome: StackFileOutcome) => void, debounceMs = STACK_FILE_DEBOUNCE_MS) {
+    this.file = file;
+    this.stack = stack;
+    this.report = report;
     this.watcher = watch(file, { ignoreInitial: true });
     const changed = () => {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = null;
-        this.queue = this.queue.then(() => apply(file, stack).then(report));
+        void this.applyNow();
       }, debounceMs);
     };
     this.watcher.on('change', changed).on('add', changed);
     this.watcher.on('error', () => {});
     this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+  }
+
+  /** Reads and applies the file now (after any change already under way), and reports the outcome too. */
+  applyNow(): Promise<StackFileOutcome> {
+    const outcome = this.queue.then(() => apply(this.file, this.stack));
+    // One failed read must not stop the changes after it.
+    this.queue = outcome.then(this.report).catch(() => {});
+    return outcome;
   }
 
   dispose(): void {
