@@ -2,6 +2,10 @@
 // keep other pages and other hosts out of it.
 
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SessionClient } from '../../shared/client.ts';
@@ -85,6 +89,42 @@ describe('the WebSocket endpoint refuses', () => {
     expect(await refusal(openSocket(server.port, { token, origin: `http://127.0.0.1:${server.port + 1}` }))).toBe(403);
   });
 });
+
+describe('the dashboard page', () => {
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  it('is served without the token, framed by nobody, and only to its own Host', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-dashboard-'));
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Switchyard</title>');
+    const hub = { api: {} } as unknown as ControlHub;
+    const server = await ControlServer.listen({ api: hub.api, hub, logs: new LogStore(), logSources: () => null, token: 'secret-token', dashboardDir: dir });
+    servers.push(server);
+    expect(server.dashboardUrl).toBe(`http://127.0.0.1:${server.port}/#token=secret-token`);
+    const page = await fetch(`http://127.0.0.1:${server.port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Switchyard</title>');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    // A client-side route of the page gets the page too; the API next to it still wants the token.
+    expect((await fetch(`http://127.0.0.1:${server.port}/logs`, { headers: { accept: 'text/html' } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${server.port}/v1/logs`)).status).toBe(401);
+    const rebound = await rawGet(server.port, '/', `rebound.example:${server.port}`);
+    expect(rebound).toMatch(/^HTTP\/1.1 403/);
+  });
+});
+
+/** A GET with a Host header of our choosing (fetch will not send a foreign one). */
+function rawGet(port: number, target: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
 
 describe('a session', () => {
   it('drops a client that does not take its events, with the close code that says to reconnect', () => {

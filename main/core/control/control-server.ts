@@ -92,7 +92,8 @@ export class ControlServer {
       if (refusal) return sendJson(response, refusal.status, failure('forbidden', refusal.message));
       // The page may not be framed by another site, and runs only its own scripts.
       response.setHeader('x-frame-options', 'DENY');
-      response.setHeader('content-security-policy', "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+      const sockets = `ws://127.0.0.1:${this.port} ws://localhost:${this.port}`;
+      response.setHeader('content-security-policy', `default-src 'self'; connect-src 'self' ${sockets}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'`);
       response.setHeader('referrer-policy', 'no-referrer');
       return this.dashboard(request, response);
     }
