@@ -1,0 +1,36 @@
+// The dashboard in a browser: the token from the URL, a WebSocket to the core that served the page.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { WS_PATH } from '../../shared/events.ts';
+import { Dashboard } from './app/Dashboard.tsx';
+import { takeToken } from './client/token.ts';
+import { httpProbe, WebSocketClient } from './client/ws-client.ts';
+import './styles.css';
+
+function readToken(): string | null {
+  try {
+    return takeToken({ location, history, storage: sessionStorage });
+  } catch {
+    // Storage refused (a sandboxed frame): the fragment still works for this load.
+    return new URLSearchParams(location.hash.slice(1)).get('token');
+  }
+}
+
+const token = readToken();
+const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+const client = new WebSocketClient({ url: `${scheme}//${location.host}${WS_PATH}`, token, probe: httpProbe(location.origin, token) });
+client.start();
+// Back from sleep or a network change: no need to sit out the rest of the backoff.
+window.addEventListener('online', () => client.retryNow());
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) client.retryNow();
+});
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <Dashboard client={client} />
+  </StrictMode>,
+);

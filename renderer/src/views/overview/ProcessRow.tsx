@@ -1,0 +1,116 @@
+// One supervised process in the table: its state and numbers, and what can be done to it.
+// A worker can be restarted, stopped or started, and killed; the proxy and a static site can be
+// reloaded instead of killed. Stop and kill ask first.
+
+import type { ProcessInfo } from '../../../../shared/process.ts';
+import { useActions, useClient } from '../../app/context.ts';
+import { ActionButton } from '../../ui/ActionButton.tsx';
+import { formatDuration, formatMiB, formatOrDash, formatPercent, formatRate } from '../../ui/format.ts';
+import { useNow } from '../../ui/now.ts';
+import { isLive, stateTone } from './process-model.ts';
+
+export function ProcessRow(props: { process: ProcessInfo; rate: number | undefined; nested?: boolean }) {
+  const { process, rate } = props;
+  const { api } = useClient();
+  const { run, notify } = useActions();
+  const now = useNow();
+  const name = process.name;
+  const live = isLive(process.state);
+  const uptime = live && process.startedAt !== null ? formatDuration(now - process.startedAt) : '—';
+  const trouble = process.reason ?? (process.lastStderr.length > 0 && !live ? process.lastStderr[process.lastStderr.length - 1] : null);
+
+  const act = async (verb: string, call: () => Promise<unknown>, done: string, confirm?: { body: string }) => {
+    const result = await run(`${verb} ${name}`, call, confirm && { title: `${verb} ${name}?`, body: confirm.body, confirmLabel: `${verb} ${name}` });
+    if (result !== undefined) notify(done);
+  };
+
+  return (
+    <tr data-process={name} data-state={process.state} className={`process-row tone-${stateTone(process.state)}${props.nested ? ' nested' : ''}`}>
+      <th scope="row" className="name">
+        <span className="mono">{name}</span>
+        {process.kind !== 'worker' && <span className="kind">{process.kind === 'proxy' ? 'proxy' : 'static'}</span>}
+        {trouble && (
+          <div className="reason" data-testid={`reason-${name}`} title={process.lastStderr.join('\n') || undefined}>
+            {trouble}
+          </div>
+        )}
+      </th>
+      <td>
+        <span className={`state tone-${stateTone(process.state)}`} data-testid={`state-${name}`} data-state={process.state}>
+          {process.state}
+        </span>
+      </td>
+      <td>
+        <span className={`health health-${process.health}`} data-testid={`health-${name}`} data-health={process.health}>
+          {process.health}
+        </span>
+      </td>
+      <td className="num mono" data-testid={`pid-${name}`}>
+        {formatOrDash(process.pid)}
+      </td>
+      <td className="num mono" data-testid={`port-${name}`}>
+        {formatOrDash(process.port)}
+      </td>
+      <td className="num mono" data-testid={`cpu-${name}`}>
+        {live ? formatPercent(process.cpu) : '—'}
+      </td>
+      <td className="num mono" data-testid={`memory-${name}`}>
+        {live ? formatMiB(process.memory) : '—'}
+      </td>
+      <td className={`num mono${process.restarts > 0 ? ' warn-text' : ''}`} data-testid={`restarts-${name}`}>
+        {process.restarts}
+      </td>
+      <td className="num mono" data-testid={`uptime-${name}`}>
+        {uptime}
+      </td>
+      <td className="num mono" data-testid={`rps-${name}`}>
+        {formatRate(rate)}
+      </td>
+      <td className="actions">
+        <div className="action-group">
+          <ActionButton label={`Restart ${name}`} onRun={() => act('Restart', () => api.restart(name), `Restarted ${name}`)}>
+            Restart
+          </ActionButton>
+          {process.kind !== 'worker' && (
+            <ActionButton label={`Reload ${name}`} onRun={() => act('Reload', () => api.reload(name), `Reloaded ${name}`)}>
+              Reload
+            </ActionButton>
+          )}
+          {live ? (
+            <ActionButton
+              label={`Stop ${name}`}
+              onRun={() =>
+                act('Stop', () => api.stop(name), `Stopped ${name}`, {
+                  body:
+                    process.kind === 'proxy'
+                      ? 'Nothing answers on the proxy address until it is started again.'
+                      : `${name} stops gracefully and stays stopped until you start it.`,
+                })
+              }
+            >
+              Stop
+            </ActionButton>
+          ) : (
+            <ActionButton label={`Start ${name}`} onRun={() => act('Start', () => api.start(name), `Started ${name}`)}>
+              Start
+            </ActionButton>
+          )}
+          {process.kind === 'worker' && (
+            <ActionButton
+              label={`Kill ${name}`}
+              danger
+              disabled={!live}
+              onRun={() =>
+                act('Kill', () => api.kill(name), `Killed ${name}`, {
+                  body: `Sends SIGKILL to ${name}${process.pid ? ` (pid ${process.pid})` : ''}, as a crash would; its restart policy then applies.`,
+                })
+              }
+            >
+              Kill
+            </ActionButton>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}
