@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { coldStart } from './cold-start.ts';
+import { benchDashboard } from './dashboard.ts';
 import { logIngestion } from './log-ingestion.ts';
 import { memory } from './memory.ts';
 import { benchProxy } from './proxy.ts';
@@ -19,6 +20,7 @@ const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['static', benchStatic],
   ['proxy', benchProxy],
   ['failures under churn', benchFailuresUnderChurn],
+  ['dashboard', benchDashboard],
 ];
 
 const started = performance.now();
