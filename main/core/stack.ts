@@ -165,8 +165,16 @@ export class Stack {
     return this.stopping !== null;
   }
 
+  /** One snapshot per name: during a reload or a proxy handover, the process that holds the name. */
   processes(): ProcessInfo[] {
-    return this.supervisors().map((supervisor) => supervisor.info());
+    const seen = new Set<string>();
+    const infos: ProcessInfo[] = [];
+    for (const supervisor of this.supervisors()) {
+      if (seen.has(supervisor.name)) continue;
+      seen.add(supervisor.name);
+      infos.push(supervisor.info());
+    }
+    return infos;
   }
 
   /**

@@ -165,6 +165,21 @@ export function contractSuite(transport: string, connect: Connect): void {
       expect(await main.client.api.start('api-2')).toEqual([]);
     });
 
+    it('ends a rolling reload with each worker name showing its successor, ready', async () => {
+      const before = new Map(stack.processes().filter((p) => p.app === 'api').map((p) => [p.name, p.pid]));
+      const from = main.events.length;
+      expect(await main.client.api.reload('api')).toEqual(['api-1', 'api-2']);
+      await waitFor(() => {
+        const shown = main.events.slice(from).filter((event) => event.topic === 'process').map((event) => event.data as ProcessInfo);
+        return [...before.keys()].every((name) => {
+          const last = shown.findLast((info) => info.name === name);
+          return last?.state === 'ready' && last.pid !== before.get(name);
+        });
+      }, 'the last event of each worker to be its successor, ready');
+      const listed = await main.client.api.listProcesses();
+      expect(listed.filter((p) => p.app === 'api').map((p) => p.name)).toEqual(['api-1', 'api-2']);
+    });
+
     it('scales up and down, saying which process left', async () => {
       expect(await main.client.api.scale('api', 3)).toEqual(['api-1', 'api-2', 'api-3']);
       await waitFor(() => latest(main, 'api-3')?.state === 'ready', 'api-3 ready');
