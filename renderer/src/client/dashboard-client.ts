@@ -1,5 +1,5 @@
 // The one interface the dashboard depends on: the control API, the subscription and the state of
-// the connection. A WebSocket implements it in a browser, the desktop shell's IPC may next, and
+// the connection. A WebSocket implements it in a browser, the desktop app's bridge inside it, and
 // tests hand the views a fake.
 
 import type { ControlApi } from '../../../shared/api.ts';

@@ -2,12 +2,11 @@
 // (250 ms doubling to 5 s), at once after the core dropped it for reading too slowly, never after
 // a refusal. The token rides in the subprotocol list because browsers cannot set headers.
 
-import type { ControlApi } from '../../../shared/api.ts';
-import { CallError, SessionClient } from '../../../shared/client.ts';
-import type { EventEnvelope, ServerMessage, Snapshot, SubscribeRequest } from '../../../shared/events.ts';
+import { CallError } from '../../../shared/client.ts';
+import type { ClientMessage, ServerMessage } from '../../../shared/events.ts';
 import { CLOSE_REFUSED, CLOSE_TOO_SLOW, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/events.ts';
-import type { ConnectionState, DashboardClient } from './dashboard-client.ts';
 import { NOT_ANSWERING, REFUSED_MESSAGE } from './dashboard-client.ts';
+import { SessionBackedClient } from './session-backed-client.ts';
 
 /** First wait after a lost connection; it doubles up to MAX_BACKOFF_MS. */
 export const INITIAL_BACKOFF_MS = 250;
@@ -40,20 +39,16 @@ export interface WebSocketClientOptions {
 
 const OPEN = 1;
 
-export class WebSocketClient implements DashboardClient {
+export class WebSocketClient extends SessionBackedClient {
   private readonly options: Required<Omit<WebSocketClientOptions, 'token'>> & { token: string | null };
-  private readonly session: SessionClient;
-  private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private socket: SocketLike | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private backoff = INITIAL_BACKOFF_MS;
   private attempt = 0;
   private disposed = false;
-  private state: ConnectionState = { status: 'connecting', attempt: 0 };
-
-  readonly api: ControlApi;
 
   constructor(options: WebSocketClientOptions) {
+    super({ status: 'connecting', attempt: 0 });
     this.options = {
       url: options.url,
       token: options.token,
@@ -61,18 +56,6 @@ export class WebSocketClient implements DashboardClient {
       probe: options.probe ?? (async () => 'unreachable'),
       now: options.now ?? (() => Date.now()),
     };
-    this.session = new SessionClient({
-      send: (message) => {
-        const socket = this.socket;
-        if (!socket || socket.readyState !== OPEN) throw new CallError('disconnected', 'not connected to the Switchyard core');
-        socket.send(JSON.stringify(message));
-      },
-    });
-    this.api = this.session.api;
-  }
-
-  get connection(): ConnectionState {
-    return this.state;
   }
 
   /** Opens the first connection. */
@@ -80,25 +63,8 @@ export class WebSocketClient implements DashboardClient {
     this.connect();
   }
 
-  subscribe(request: SubscribeRequest): void {
-    this.session.subscribe(request);
-  }
-
-  onSnapshot(listener: (snapshot: Snapshot) => void): () => void {
-    return this.session.onSnapshot(listener);
-  }
-
-  onEvents(listener: (events: EventEnvelope[]) => void): () => void {
-    return this.session.onEvents(listener);
-  }
-
-  onConnection(listener: (state: ConnectionState) => void): () => void {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
-  }
-
   retryNow(): void {
-    if (this.state.status !== 'closed') return;
+    if (this.connection.status !== 'closed') return;
     this.clearRetry();
     this.connect();
   }
@@ -189,9 +155,10 @@ export class WebSocketClient implements DashboardClient {
     this.retryTimer = null;
   }
 
-  private setState(state: ConnectionState): void {
-    this.state = state;
-    for (const listener of this.connectionListeners) listener(state);
+  protected send(message: ClientMessage): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN) throw new CallError('disconnected', 'not connected to the Switchyard core');
+    socket.send(JSON.stringify(message));
   }
 }
 
