@@ -248,10 +248,8 @@ export class Stack {
   /** The app or static site a process belongs to, by its name (`api-2` → `api`, `web` → `web`). */
   appOfWorker(worker: string): string | null {
     if (this.pools.has(worker)) return worker;
-    const dash = worker.lastIndexOf('-');
-    if (dash <= 0 || !/^\d+$/.test(worker.slice(dash + 1))) return null;
-    const app = worker.slice(0, dash);
-    return this.pools.has(app) ? app : null;
+    const app = appOfWorkerName(worker);
+    return app !== null && this.pools.has(app) ? app : null;
   }
 
   /**
@@ -408,10 +406,7 @@ export class Stack {
   logSources(name: string | undefined): SourceFilter {
     if (name === undefined || name === '' || name === 'all') return null;
     const pool = this.pools.get(name);
-    if (pool?.kind === 'worker') {
-      const prefix = `${name}-`;
-      return (source) => source.startsWith(prefix) && /^\d+$/.test(source.slice(prefix.length));
-    }
+    if (pool?.kind === 'worker') return (source) => appOfWorkerName(source) === name;
     if (pool || this.find(name) || this.logs.sources().includes(name)) return new Set([name]);
     throw this.notFound(name);
   }
@@ -613,6 +608,12 @@ export class Stack {
     });
     return supervisor;
   }
+}
+
+/** The app in a worker's name (`api-2` → `api`, as AppPool.workerName builds it), or null for another shape. */
+function appOfWorkerName(name: string): string | null {
+  const dash = name.lastIndexOf('-');
+  return dash > 0 && /^\d+$/.test(name.slice(dash + 1)) ? name.slice(0, dash) : null;
 }
 
 /** A member id is unique per run of a process, so a restarted worker starts with a clean record. */
