@@ -9,11 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControlApi, ControlErrorCode, ControlReply, LogStreamItem } from '../../../shared/api.ts';
 import type { LogLine } from '../../../shared/process.ts';
-import { SwitchyardError } from '../errors.ts';
 import type { LogStore, SourceFilter } from '../logs/log-store.ts';
 import { createStaticHandler, type StaticHandler } from '../static/static-handler.ts';
 import type { ControlHub } from './control-api.ts';
-import { parseControlCall } from './wire.ts';
+import { callFailure, invoke, parseControlCall } from './wire.ts';
 import { WebSocketEndpoint, type Refusal } from './ws-endpoint.ts';
 
 /** Largest request body accepted. */
@@ -104,9 +103,8 @@ export class ControlServer {
       if (request.method === 'GET' && url.pathname === '/v1/logs') return this.follow(url, request, response);
       sendJson(response, 404, failure('not-found', `no such endpoint: ${request.method} ${url.pathname}`));
     } catch (error) {
-      const known = error instanceof SwitchyardError;
-      const status = known ? statusFor(error.code) : 500;
-      sendJson(response, status, failure(known ? error.code : 'internal', error instanceof Error ? error.message : String(error)));
+      const { code, message } = callFailure(error);
+      sendJson(response, statusFor(code), failure(code, message));
     }
   }
 
@@ -149,9 +147,7 @@ export class ControlServer {
     }
     const parsed = parseControlCall(input);
     if (!parsed.ok) return sendJson(response, 400, failure('bad-request', parsed.message));
-    const { method, args } = parsed.call;
-    const fn = this.options.api[method] as (...a: unknown[]) => Promise<unknown>;
-    const result = await fn.apply(this.options.api, args);
+    const result = await invoke(this.options.api, parsed.call);
     sendJson(response, 200, { ok: true, result } as ControlReply);
   }
 

@@ -8,9 +8,8 @@ import type { ClientMessage, EventEnvelope, ServerMessage } from '../../../share
 import { CLOSE_TOO_SLOW } from '../../../shared/events.ts';
 import type { LogLine } from '../../../shared/process.ts';
 import type { AccessRecord } from '../../../shared/api.ts';
-import { SwitchyardError } from '../errors.ts';
 import type { ControlHub } from './control-api.ts';
-import { parseClientMessage } from './wire.ts';
+import { callFailure, invoke, parseClientMessage } from './wire.ts';
 
 /** Events wait this long for others to share their message (a 60 Hz frame, give or take). */
 export const EVENT_BATCH_MS = 25;
@@ -114,14 +113,12 @@ export class Session {
   }
 
   private async call(message: Extract<ClientMessage, { type: 'call' }>): Promise<void> {
-    const { id, method, args } = message;
+    const { type: _type, id, ...call } = message;
     try {
-      const fn = this.hub.api[method] as (...a: unknown[]) => Promise<unknown>;
-      const result = await fn.apply(this.hub.api, args as unknown[]);
+      const result = await invoke(this.hub.api, call);
       this.send({ type: 'reply', id, ok: true, result: result ?? null });
     } catch (error) {
-      const known = error instanceof SwitchyardError;
-      this.send({ type: 'reply', id, ok: false, error: { code: known ? error.code : 'internal', message: error instanceof Error ? error.message : String(error) } });
+      this.send({ type: 'reply', id, ok: false, error: callFailure(error) });
     }
   }
 

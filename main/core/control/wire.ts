@@ -1,8 +1,9 @@
 // Validation of what arrives on the wire: a control call is untrusted input until it parses.
 
 import { z } from 'zod';
-import type { ControlCall } from '../../../shared/api.ts';
+import type { ControlApi, ControlCall, ControlErrorCode } from '../../../shared/api.ts';
 import type { ClientMessage } from '../../../shared/events.ts';
+import { SwitchyardError } from '../errors.ts';
 
 const name = z.string().min(1).max(200);
 const logQuery = z.strictObject({
@@ -75,4 +76,16 @@ function describe(what: string, error: z.ZodError): string {
   const issue = error.issues[0];
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
   return `${what}${where}: ${issue?.message ?? 'unknown problem'}`;
+}
+
+/** Runs one parsed call on `api`, whichever transport it came by. */
+export function invoke(api: ControlApi, call: ControlCall): Promise<unknown> {
+  const fn = api[call.method] as (...args: unknown[]) => Promise<unknown>;
+  return fn.apply(api, call.args as unknown[]);
+}
+
+/** What a failed call tells the client: a SwitchyardError's code and message, anything else as internal. */
+export function callFailure(error: unknown): { code: ControlErrorCode; message: string } {
+  const code = error instanceof SwitchyardError ? error.code : 'internal';
+  return { code, message: error instanceof Error ? error.message : String(error) };
 }
