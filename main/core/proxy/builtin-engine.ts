@@ -11,6 +11,7 @@ import type { ListenAddress } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { IpcChannel } from '../process/spawner.ts';
+import { signalProcess } from '../process/process-tree.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
 import type { ProxyEngine } from './engine.ts';
 
@@ -321,7 +322,11 @@ export class BuiltinEngine implements ProxyEngine {
         // proxy is ended so that its supervisor restarts it with backoff, as after a crash.
         this.options.deps.logs.append('proxy', 'system', `could not configure the proxy: ${(error as Error).message}`);
         if (this.takeover && instance === this.current) this.takeover.reject(error as Error);
-        else killProcess(instance.supervisor.currentPid);
+        else {
+          // Already gone is fine: its supervisor has seen the exit.
+          const pid = instance.supervisor.currentPid;
+          if (pid !== null) signalProcess(pid, 'SIGKILL');
+        }
         return;
       }
       const retiring = [...this.retiring].find((other) => other.listening && other.channel && !other.idle);
@@ -388,15 +393,6 @@ interface ListenerHandle {
 
 function isListenerHandle(handle: unknown): handle is ListenerHandle {
   return typeof handle === 'object' && handle !== null && typeof (handle as ListenerHandle).close === 'function';
-}
-
-function killProcess(pid: number | null): void {
-  if (pid === null) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone: its supervisor has seen the exit.
-  }
 }
 
 function deferred<T = void>(): Deferred<T> {
