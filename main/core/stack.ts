@@ -10,6 +10,7 @@ import { SwitchyardError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
 import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
+import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
 import { PortAllocator } from './process/port-allocator.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
 import { Supervisor, type ProcessTracker, type StateChange, type SupervisorDeps } from './process/supervisor.ts';
@@ -31,8 +32,8 @@ export interface StackOptions {
   metricsInterval?: number;
   /** The environment workers inherit beneath their own `env` (process.env by default). */
   baseEnv?: NodeJS.ProcessEnv;
-  /** The Node runtime (and flags) that runs the proxy and static servers (process.execPath by default). */
-  node?: readonly string[];
+  /** The Node runtime that runs the proxy and static servers (this Node by default). */
+  node?: NodeRuntime;
   /** Reload an app when files matching its `watch:` globs change (off unless asked; `up` asks). */
   watch?: boolean;
   /** Access events kept for the UI. */
@@ -82,7 +83,7 @@ export class Stack {
   private readonly pools = new Map<string, AppPool>();
   private readonly engine: ProxyEngine | null;
   private readonly sampler: MetricsSampler;
-  private readonly node: readonly string[];
+  private readonly node: NodeRuntime;
   private readonly watchEnabled: boolean;
   private readonly watchers = new Map<string, GlobWatcher>();
   private stopping: Promise<void> | null = null;
@@ -116,7 +117,7 @@ export class Stack {
       ...(options.tracker ? { tracker: options.tracker } : {}),
     };
     this.baseEnv = definedOnly(options.baseEnv ?? process.env);
-    this.node = options.node ?? [process.execPath];
+    this.node = options.node ?? currentNodeRuntime();
     this.watchEnabled = options.watch ?? false;
     for (const site of spec.statics) this.pools.set(site.name, new AppPool(staticAppSpec(site, spec.dir, this.node), 'static'));
     for (const app of spec.apps) this.pools.set(app.name, new AppPool(app, 'worker'));
@@ -591,6 +592,8 @@ export class Stack {
         argv: spec.argv,
         cwd: spec.cwd,
         env: { ...this.baseEnv, ...spec.env },
+        // A static site is Switchyard's own process and needs its runtime; an app's worker never gets it.
+        ...(pool.kind === 'static' ? { runtimeEnv: this.node.env } : {}),
         portEnv: spec.portEnv,
         health: spec.health,
         restart: spec.restart,

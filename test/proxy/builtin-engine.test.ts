@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ProcessState } from '../../shared/process.ts';
 import type { ProxyConfig } from '../../shared/proxy.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
+import { currentNodeRuntime, type NodeRuntime } from '../../main/core/process/node-runtime.ts';
 import { PortAllocator } from '../../main/core/process/port-allocator.ts';
 import { execaSpawner } from '../../main/core/process/spawner.ts';
 import { BuiltinEngine } from '../../main/core/proxy/builtin-engine.ts';
@@ -28,7 +29,7 @@ interface Running {
   lines: () => string[];
 }
 
-function startEngine(initial: ProxyConfig, extra: { node?: string[]; env?: Record<string, string> } = {}): Promise<Running> {
+function startEngine(initial: ProxyConfig, extra: { node?: NodeRuntime; env?: Record<string, string> } = {}): Promise<Running> {
   return (async () => {
     const port = await refusedPort();
     const logs = new LogStore(10_000);
@@ -37,7 +38,7 @@ function startEngine(initial: ProxyConfig, extra: { node?: string[]; env?: Recor
       deps: { spawner: execaSpawner, logs, ports: new PortAllocator() },
       cwd: FIXTURES,
       env: { ...(process.env as Record<string, string>), ...extra.env },
-      node: extra.node ?? [process.execPath],
+      node: extra.node ?? currentNodeRuntime(),
     });
     const states: ProcessState[] = [];
     engine.onProcessChange((change) => states.push(change.to));
@@ -85,7 +86,7 @@ describe('BuiltinEngine', () => {
     const a = await startUpstream((_req, res) => res.end('a'));
     const b = await startUpstream((_req, res) => res.end('b'));
     const { engine, port, lines } = await startEngine(config([route('/', 'a')], [app('a', [member('a-1', a.port)])]), {
-      node: [process.execPath, '--import', path.join(FIXTURES, 'proxy-fail-adopt.mjs')],
+      node: { argv: [process.execPath, '--import', path.join(FIXTURES, 'proxy-fail-adopt.mjs')], env: {} },
       env: { SWITCHYARD_TEST_FAIL_ADOPT: flag },
     });
     await waitFor(() => answers(port), 'the first proxy to answer');

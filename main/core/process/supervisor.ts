@@ -28,6 +28,11 @@ export type ProcessSpec = Pick<
   fixedPort?: number;
   /** Open a Node IPC channel to it (Switchyard's own processes only). */
   ipc?: boolean;
+  /**
+   * Variables of the runtime that runs Switchyard's own processes (the proxy, static sites), set
+   * after the environment is scrubbed; user processes never have any.
+   */
+  runtimeEnv?: Readonly<Record<string, string>>;
 };
 
 /** A process that has just been spawned, with its channel when it has one. */
@@ -62,7 +67,10 @@ export interface StateChange {
 /** How many stderr lines a crashed or failed process reports. */
 export const STDERR_TAIL_LINES = 20;
 
-/** Variables never passed to user processes (they would turn an Electron binary into Node). */
+/**
+ * Variables no process inherits (they would turn an Electron binary into Node); Switchyard's own
+ * processes get back what their runtime needs through `runtimeEnv`.
+ */
 const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
 
 /** Supervises one process through its whole life. */
@@ -385,6 +393,7 @@ export class Supervisor {
   private environment(port: number | null): Record<string, string> {
     const env: Record<string, string> = { ...this.spec.env };
     for (const key of SCRUBBED_ENV) delete env[key];
+    Object.assign(env, this.spec.runtimeEnv);
     if (this.spec.portEnv !== null && port !== null && this.spec.fixedPort === undefined) env[this.spec.portEnv] = String(port);
     env.SWITCHYARD_APP = this.spec.app;
     env.SWITCHYARD_WORKER = String(this.spec.worker);

@@ -1,7 +1,8 @@
 // The orchestrator's side of the watchdog (see watchdog-main.ts).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { childScript } from './child-script.ts';
+import { currentNodeRuntime, type NodeRuntime } from './node-runtime.ts';
 import type { ProcessTracker } from './supervisor.ts';
 
 /** Messages from the orchestrator to the watchdog. */
@@ -11,7 +12,8 @@ export type WatchdogMessage =
   | { type: 'untrack'; pid: number }
   | { type: 'goodbye' };
 
-const script = fileURLToPath(new URL('./watchdog-main.ts', import.meta.url));
+/** The watchdog's entry point. */
+export const WATCHDOG_MAIN = childScript('./watchdog-main.ts', import.meta.url);
 
 /** A running watchdog process that kills every tracked tree if this process dies. */
 export class Watchdog implements ProcessTracker {
@@ -22,14 +24,15 @@ export class Watchdog implements ProcessTracker {
   }
 
   /**
-   * Starts the watchdog with the given Node-compatible runtime (process.execPath by default; an
-   * Electron binary with ELECTRON_RUN_AS_NODE=1 in the desktop app).
+   * Starts the watchdog with `runtime` (this Node by default; the Electron binary with
+   * ELECTRON_RUN_AS_NODE=1 in the desktop app).
    */
-  static start(options: { runFile?: string | null; execPath?: string; env?: NodeJS.ProcessEnv } = {}): Watchdog {
-    const child = fork(script, [], {
-      execPath: options.execPath ?? process.execPath,
-      execArgv: [],
-      env: options.env ?? process.env,
+  static start(options: { runFile?: string | null; runtime?: NodeRuntime } = {}): Watchdog {
+    const [execPath = process.execPath, ...execArgv] = (options.runtime ?? currentNodeRuntime()).argv;
+    const child = fork(WATCHDOG_MAIN, [], {
+      execPath,
+      execArgv,
+      env: { ...process.env, ...options.runtime?.env },
       // Its own session: a terminal's Ctrl-C or hang-up does not reach it.
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],

@@ -4,19 +4,20 @@
 // upgrade, HAProxy's -sf).
 
 import type net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { AccessEvent, FromProxy, PassiveMark, ProxyConfig, ToProxy, UpstreamMember } from '../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../shared/process.ts';
 import type { ListenAddress } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
+import { childScript } from '../process/child-script.ts';
+import type { NodeRuntime } from '../process/node-runtime.ts';
 import type { IpcChannel } from '../process/spawner.ts';
 import { signalProcess } from '../process/process-tree.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
 import type { ProxyEngine } from './engine.ts';
 
 /** The proxy process's entry point. */
-export const PROXY_MAIN = fileURLToPath(new URL('./builtin/proxy-main.ts', import.meta.url));
+export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url);
 
 /** How long the proxy may take to answer a configuration or take over the listener. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -29,10 +30,10 @@ export interface BuiltinEngineOptions {
   deps: SupervisorDeps;
   /** Working directory of the proxy process (the stack file's folder). */
   cwd: string;
-  /** Environment of the proxy process. */
+  /** Environment of the proxy process, scrubbed before use like any process's. */
   env: Record<string, string>;
-  /** The Node runtime (and flags) that runs Switchyard's own processes. */
-  node: readonly string[];
+  /** The Node runtime that runs Switchyard's own processes; its variables are set after scrubbing. */
+  node: NodeRuntime;
 }
 
 /** One proxy process and the conversation with it. */
@@ -225,9 +226,10 @@ export class BuiltinEngine implements ProxyEngine {
       app: 'proxy',
       kind: 'proxy',
       worker: 1,
-      argv: [...node, PROXY_MAIN],
+      argv: [...node.argv, PROXY_MAIN],
       cwd,
       env,
+      runtimeEnv: node.env,
       portEnv: null,
       fixedPort: listen.port,
       ipc: true,

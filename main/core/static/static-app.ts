@@ -1,17 +1,21 @@
 // A static site runs as a pool of one Switchyard-owned process (static-main.ts), supervised,
 // balanced and reloaded exactly like an app's workers.
 
-import { fileURLToPath } from 'node:url';
 import type { AppSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import { childScript } from '../process/child-script.ts';
+import type { NodeRuntime } from '../process/node-runtime.ts';
 
 /** The static server's entry point. */
-export const STATIC_MAIN = fileURLToPath(new URL('./static-main.ts', import.meta.url));
+export const STATIC_MAIN = childScript('./static-main.ts', import.meta.url);
 
-/** The app-shaped settings of the process that serves `site`, run by `node` (the Node runtime and flags). */
-export function staticAppSpec(site: StaticSiteSpec, cwd: string, node: readonly string[]): AppSpec {
+/**
+ * The app-shaped settings of the process that serves `site`, run by `node`. Its `env` holds the
+ * site's settings only: the runtime's variables are the supervisor's `runtimeEnv`, set after scrubbing.
+ */
+export function staticAppSpec(site: StaticSiteSpec, cwd: string, node: NodeRuntime): AppSpec {
   return {
     name: site.name,
-    argv: [...node, STATIC_MAIN],
+    argv: [...node.argv, STATIC_MAIN],
     cwd,
     replicas: 1,
     portEnv: 'PORT',
