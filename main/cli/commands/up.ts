@@ -1,21 +1,13 @@
 // `switchyard up`: run the stack in the foreground with merged logs; Ctrl-C stops it gracefully,
 // a second Ctrl-C kills everything at once.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackSpec } from '../../../shared/stack.ts';
-import { ControlClient } from '../../core/control/control-client.ts';
-import { ControlHub } from '../../core/control/control-api.ts';
-import { ControlServer } from '../../core/control/control-server.ts';
-import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../core/control/run-file.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
-import { isAlive } from '../../core/process/process-tree.ts';
-import { Watchdog } from '../../core/process/watchdog.ts';
-import { StackFileWatcher } from '../../core/reload/stack-file-watcher.ts';
-import { Stack } from '../../core/stack.ts';
-import { SwitchyardError } from '../../core/errors.ts';
+import { StackHost } from '../../core/host/stack-host.ts';
+import type { Stack } from '../../core/stack.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { LogPrinter } from '../log-printer.ts';
 import { colorEnabled, paint } from '../output.ts';
@@ -34,8 +26,6 @@ export interface UpOptions {
 
 export async function up(options: UpOptions): Promise<number> {
   const { spec, file } = await loadOrExit(options.cwd, options.file, process.stderr);
-  const runFile = runFilePath(file);
-  await refuseSecondInstance(runFile, file);
 
   const color = colorEnabled(process.stdout);
   const printer = new LogPrinter(
@@ -47,56 +37,42 @@ export async function up(options: UpOptions): Promise<number> {
       ...spec.apps.flatMap((app) => Array.from({ length: app.replicas }, (_, i) => `${app.name}-${i + 1}`)),
     ],
   );
-  const watchdog = Watchdog.start({ runFile });
-  const stack = new Stack(spec, { tracker: watchdog, watch: true, ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}) });
-  stack.logs.onLine((line) => printer.print(line));
-  const startedAt = Date.now();
 
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let stopRequests = 0;
   let exitCode: number = EXIT.ok;
+  let host: StackHost | null = null;
   const requestStop = (why: string, code: number = EXIT.ok) => {
+    if (!host) return;
+    const running = host;
     stopRequests++;
     if (stopRequests === 1) {
       exitCode = code;
       printer.note(`${why}: stopping gracefully (press Ctrl-C again to kill everything now)`);
-      void stack.stop().then(() => finish(exitCode));
+      void running.stop().then(() => finish(exitCode));
     } else if (stopRequests === 2) {
       // 128 + SIGINT, as a shell reports a process ended by Ctrl-C.
       exitCode = 130;
       printer.note('killing every process now');
-      void stack.kill();
+      void running.kill();
     }
   };
 
-  const token = randomBytes(32).toString('base64url');
-  let fileWatcher: StackFileWatcher | null = null;
-  const hub = new ControlHub(stack, {
-    startedAt,
-    onShutdown: () => requestStop('`switchyard down`'),
-    reloadStackFile: () => {
-      if (!fileWatcher) return Promise.reject(new SwitchyardError('bad-request', 'the stack is still starting; try again in a moment'));
-      return fileWatcher.applyNow().then((outcome) => ({ time: Date.now(), ...outcome }));
-    },
-  });
   const dashboardBuilt = existsSync(path.join(DASHBOARD_DIR, 'index.html'));
-  let server: ControlServer;
   try {
-    server = await ControlServer.listen({
-      api: hub.api,
-      hub,
-      logs: stack.logs,
-      logSources: (name) => stack.logSources(name),
-      token,
+    host = await StackHost.open({
+      file,
+      spec,
+      onShutdownRequest: () => requestStop('`switchyard down`'),
+      ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}),
       ...(dashboardBuilt ? { dashboardDir: DASHBOARD_DIR } : {}),
     });
   } catch (error) {
-    hub.dispose();
-    watchdog.dispose();
-    throw new CliError(`could not open the control API on 127.0.0.1: ${(error as Error).message}`);
+    throw new CliError((error as Error).message);
   }
-  writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
+  const { stack, server } = host;
+  stack.logs.onLine((line) => printer.print(line));
 
   const onSignal = (signal: NodeJS.Signals) => requestStop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
   process.on('SIGINT', onSignal);
@@ -112,22 +88,17 @@ export async function up(options: UpOptions): Promise<number> {
 
   printBanner(printer, spec, file, server.url, color);
   printer.note(dashboardBuilt ? `dashboard ${paint(color, 'bold', server.dashboardUrl)}` : 'dashboard not built: run `npm run build` once, then restart `switchyard up`');
-  announceReadiness(stack, printer, startedAt);
-  await stack.start();
-  fileWatcher = new StackFileWatcher(file, stack, (outcome) => {
-    hub.reportConfig({ time: Date.now(), ...outcome });
+  announceReadiness(stack, printer, host.startedAt);
+  host.onConfig((outcome) => {
     if (outcome.applied) {
       printer.note(outcome.changes.length > 0 ? `${path.basename(file)} changed: ${outcome.changes.join('; ')}` : `${path.basename(file)} saved with no change to apply`);
     } else printer.note(`${path.basename(file)} changed but was not applied:\n${outcome.message}`);
   });
+  await host.start();
 
   const code = await finished;
-  fileWatcher.dispose();
   printer.flush();
-  await server.close();
-  hub.dispose();
-  removeRunFile(runFile);
-  watchdog.dispose();
+  await host.close();
   for (const [event, handler] of [
     ['SIGINT', onSignal],
     ['SIGTERM', onSignal],
@@ -140,22 +111,6 @@ export async function up(options: UpOptions): Promise<number> {
   printer.note(code === EXIT.ok ? 'stopped' : `stopped (exit ${code})`);
   printer.flush();
   return code;
-}
-
-/** A second `up` for the same stack file would fight the first over ports and the run file. */
-async function refuseSecondInstance(runFile: string, stackFile: string): Promise<void> {
-  const existing = readRunFile(runFile);
-  if (!existing || !isAlive(existing.pid)) return;
-  try {
-    await Promise.race([
-      new ControlClient(existing).status(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 1000)),
-    ]);
-  } catch {
-    // The pid lives but nothing answers: a recycled pid, not our instance.
-    return;
-  }
-  throw new CliError(`${stackFile} is already running (pid ${existing.pid}); stop it with \`switchyard down\` or use \`switchyard logs -f\``);
 }
 
 function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean): void {

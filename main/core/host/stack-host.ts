@@ -1,0 +1,166 @@
+// One running stack with everything around it: the watchdog, the control hub and server, the run
+// file and the stack-file watcher. `switchyard up` and the desktop app both run a stack through
+// this, so the two hosts cannot drift apart.
+
+import { randomBytes } from 'node:crypto';
+import type { ConfigOutcome, RunFile } from '../../../shared/api.ts';
+import type { StackSpec } from '../../../shared/stack.ts';
+import { ControlClient } from '../control/control-client.ts';
+import { ControlHub, type ControlHubOptions } from '../control/control-api.ts';
+import { ControlServer } from '../control/control-server.ts';
+import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../control/run-file.ts';
+import { SwitchyardError } from '../errors.ts';
+import { Emitter } from '../events.ts';
+import type { NodeRuntime } from '../process/node-runtime.ts';
+import { isAlive } from '../process/process-tree.ts';
+import { Watchdog } from '../process/watchdog.ts';
+import { StackFileWatcher } from '../reload/stack-file-watcher.ts';
+import { Stack } from '../stack.ts';
+
+/** How to host one stack. */
+export interface StackHostOptions {
+  /** The stack file, absolute. */
+  file: string;
+  spec: StackSpec;
+  /** Runs the proxy, the static servers and the watchdog (this Node by default). */
+  runtime?: NodeRuntime;
+  /** The environment workers inherit beneath their own `env` (process.env by default). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Log lines kept per process. */
+  retainedLines?: number;
+  /** The built dashboard, served on the control port when given. */
+  dashboardDir?: string;
+  /** `switchyard down` (or the API's shutdown) asked the host to stop. */
+  onShutdownRequest: () => void;
+  /** More of the hub's options (what the diagnostics report, for one). */
+  hub?: Partial<Omit<ControlHubOptions, 'startedAt' | 'onShutdown' | 'reloadStackFile'>>;
+}
+
+/** A hosted stack: open it, start it, stop it, close it. */
+export class StackHost {
+  readonly file: string;
+  readonly stack: Stack;
+  readonly hub: ControlHub;
+  readonly server: ControlServer;
+  readonly startedAt: number;
+  private readonly watchdog: Watchdog;
+  private readonly runFile: string;
+  private fileWatcher: StackFileWatcher | null = null;
+  private stopping: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly _onConfig = new Emitter<ConfigOutcome>();
+  /** Fires when a change of the stack file was applied or refused. */
+  readonly onConfig = this._onConfig.event;
+
+  private constructor(parts: { file: string; stack: Stack; hub: ControlHub; server: ControlServer; watchdog: Watchdog; runFile: string; startedAt: number }) {
+    this.file = parts.file;
+    this.stack = parts.stack;
+    this.hub = parts.hub;
+    this.server = parts.server;
+    this.watchdog = parts.watchdog;
+    this.runFile = parts.runFile;
+    this.startedAt = parts.startedAt;
+  }
+
+  /**
+   * Creates the stack (nothing spawned yet), opens the control API on loopback and writes the run
+   * file. Refuses a stack file that another instance is running.
+   */
+  static async open(options: StackHostOptions): Promise<StackHost> {
+    const { file, spec } = options;
+    const runFile = runFilePath(file);
+    const running = await findRunningInstance(runFile);
+    if (running) {
+      throw new SwitchyardError('bad-request', `${file} is already running (pid ${running.pid}); stop it with \`switchyard down\` or follow it with \`switchyard logs -f\``);
+    }
+    const startedAt = Date.now();
+    const watchdog = Watchdog.start({ runFile, ...(options.runtime ? { runtime: options.runtime } : {}) });
+    const stack = new Stack(spec, {
+      tracker: watchdog,
+      watch: true,
+      ...(options.runtime ? { node: options.runtime } : {}),
+      ...(options.baseEnv ? { baseEnv: options.baseEnv } : {}),
+      ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}),
+    });
+    let host: StackHost | null = null;
+    const hub = new ControlHub(stack, {
+      ...options.hub,
+      startedAt,
+      onShutdown: options.onShutdownRequest,
+      reloadStackFile: () => {
+        const watcher = host?.fileWatcher;
+        if (!watcher) return Promise.reject(new SwitchyardError('bad-request', 'the stack is still starting; try again in a moment'));
+        return watcher.applyNow().then((outcome) => ({ time: Date.now(), ...outcome }));
+      },
+    });
+    const token = randomBytes(32).toString('base64url');
+    let server: ControlServer;
+    try {
+      server = await ControlServer.listen({
+        api: hub.api,
+        hub,
+        logs: stack.logs,
+        logSources: (name) => stack.logSources(name),
+        token,
+        ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+      });
+    } catch (error) {
+      hub.dispose();
+      watchdog.dispose();
+      throw new SwitchyardError('internal', `could not open the control API on 127.0.0.1: ${(error as Error).message}`);
+    }
+    writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
+    host = new StackHost({ file, stack, hub, server, watchdog, runFile, startedAt });
+    return host;
+  }
+
+  /** Spawns every process, then watches the stack file for changes. */
+  async start(): Promise<void> {
+    await this.stack.start();
+    if (this.stopping || this.closing) return;
+    this.fileWatcher = new StackFileWatcher(this.file, this.stack, (outcome) => {
+      const config: ConfigOutcome = { time: Date.now(), ...outcome };
+      this.hub.reportConfig(config);
+      this._onConfig.fire(config);
+    });
+  }
+
+  /** Stops every process gracefully (each with its own stop signal and timeout); safe to call again. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stack.stop();
+    return this.stopping;
+  }
+
+  /** Kills every process tree at once (a second Ctrl-C, or a graceful stop that takes too long). */
+  kill(): Promise<void> {
+    return this.stack.kill();
+  }
+
+  /** After a stop: closes the control API, removes the run file and lets the watchdog go. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.fileWatcher?.dispose();
+      await this.server.close();
+      this.hub.dispose();
+      removeRunFile(this.runFile);
+      this.watchdog.dispose();
+    })();
+    return this.closing;
+  }
+}
+
+/** The instance that runs the stack of `runFile`, if one lives and answers. */
+export async function findRunningInstance(runFile: string): Promise<RunFile | null> {
+  const existing = readRunFile(runFile);
+  if (!existing || existing.pid === process.pid || !isAlive(existing.pid)) return null;
+  try {
+    await Promise.race([
+      new ControlClient(existing).status(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 1000).unref()),
+    ]);
+    return existing;
+  } catch {
+    // The pid lives but nothing answers: a recycled pid, not our instance.
+    return null;
+  }
+}
