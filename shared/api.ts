@@ -59,6 +59,57 @@ export interface ControlApi {
   stopLoadTest(id: string): Promise<LoadProgress>;
   /** Stop the whole stack gracefully; resolves once the stop has begun. */
   shutdown(): Promise<void>;
+  /** What the stack runs with: the host and runtime, the PATH its processes get, and where each app's command resolves. */
+  diagnostics(): Promise<Diagnostics>;
+}
+
+/** Where the core runs and what its processes run with: what to look at when a command is not found. */
+export interface Diagnostics {
+  runtime: DiagnosticsRuntime;
+  stack: { name: string; file: string };
+  path: DiagnosticsPath;
+  /** One per app of the stack, in stack order; the proxy and static sites are Switchyard's own and not listed. */
+  commands: CommandResolution[];
+}
+
+/** The process that runs the stack. */
+export interface DiagnosticsRuntime {
+  /** `switchyard up` in a terminal, or the desktop app. */
+  host: 'cli' | 'desktop';
+  /** Node's version (process.versions.node). */
+  node: string;
+  /** Electron's version inside the desktop app, null under plain Node. */
+  electron: string | null;
+  /** Node's process.platform and process.arch: `darwin`, `arm64`. */
+  platform: string;
+  arch: string;
+  pid: number;
+  /** Epoch milliseconds when the stack was started. */
+  startedAt: number;
+}
+
+/** The PATH the stack's processes inherit, and how it was found. */
+export interface DiagnosticsPath {
+  value: string;
+  /** The PATH's entries in search order, each with whether it is an existing folder. */
+  entries: { dir: string; exists: boolean }[];
+  /** Read from the user's login shell (the desktop app), or inherited from whoever started the core. */
+  source: 'login-shell' | 'inherited';
+  /** The shell asked, when one was. */
+  shell: string | null;
+  /** How long asking the shell took; 0 when inherited. */
+  durationMs: number;
+  /** Why the login shell's PATH could not be used, when it could not. */
+  problem: string | null;
+}
+
+/** Where an app's program resolves on the PATH it is started with. */
+export interface CommandResolution {
+  app: string;
+  /** The program as written (argv[0]). */
+  command: string;
+  /** Its absolute path, or null when it is not found on the PATH (or, written as a path, is not an executable file). */
+  resolved: string | null;
 }
 
 /** Which access events to return. */

@@ -102,6 +102,9 @@ export class Stack {
   private readonly _onMetrics = new Emitter<ProcessInfo[]>();
   /** Fires after each metrics sample with every process's snapshot. */
   readonly onMetrics = this._onMetrics.event;
+  private readonly _onKilledOnPurpose = new Emitter<string>();
+  /** Fires with a process name just before `killWorker` kills it, so the crash that follows is known to be asked for. */
+  readonly onKilledOnPurpose = this._onKilledOnPurpose.event;
   private readonly _onProcessRemoved = new Emitter<string>();
   /** Fires with a process name when scaling down removed it. */
   readonly onProcessRemoved = this._onProcessRemoved.event;
@@ -127,6 +130,12 @@ export class Stack {
       () => this._onMetrics.fire(this.processes()),
       options.metricsInterval ?? SAMPLE_INTERVAL_MS,
     );
+  }
+
+  /** The PATH every process of the stack inherits (beneath an app's own `env`). */
+  get basePath(): string {
+    const key = process.platform === 'win32' ? Object.keys(this.baseEnv).find((name) => name.toUpperCase() === 'PATH') : 'PATH';
+    return (key === undefined ? undefined : this.baseEnv[key]) ?? '';
   }
 
   /** The stack as currently applied (a changed stack file replaces it). */
@@ -238,6 +247,7 @@ export class Stack {
     const pid = supervisor.currentPid;
     if (pid === null) throw new SwitchyardError('bad-request', `${name} is not running (${supervisor.state}); start it first`);
     this.logs.append(name, 'system', `killed on purpose with SIGKILL (pid ${pid})`);
+    this._onKilledOnPurpose.fire(name);
     try {
       process.kill(pid, 'SIGKILL');
     } catch (error) {

@@ -116,6 +116,14 @@ export function contractSuite(transport: string, connect: Connect): void {
       await expect(main.client.api.reloadStackFile()).rejects.toMatchObject({ code: 'bad-request' });
     });
 
+    it('answers diagnostics with the stack, the PATH its processes get and where each app\'s program resolves', async () => {
+      const diagnostics = await main.client.api.diagnostics();
+      expect(diagnostics.stack).toEqual({ name: 'contract', file: path.join(FIXTURES, 'switchyard.yaml') });
+      expect(diagnostics.runtime).toMatchObject({ host: 'cli', node: process.versions.node, pid: process.pid });
+      expect(diagnostics.path).toMatchObject({ value: process.env.PATH ?? '', source: 'inherited', problem: null });
+      expect(diagnostics.commands).toEqual([{ app: 'api', command: process.execPath, resolved: process.execPath }]);
+    });
+
     it('streams log lines as a worker prints them', async () => {
       const text = `contract-line-${Date.now()}`;
       await fetch(`http://127.0.0.1:${proxyPort}/api/say?text=${text}`);

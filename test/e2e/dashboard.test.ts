@@ -384,6 +384,29 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     await show('overview');
   });
 
+  it('6b: the Diagnostics view (key 7) shows the PATH the stack runs with and where the api command resolves', async () => {
+    await page.keyboard.press('7');
+    await page.getByTestId('view-diagnostics').waitFor();
+    expect(await page.getByTestId('nav-diagnostics').getAttribute('aria-current')).toBe('page');
+    expect(await page.getByTestId('diagnostics-runtime').getAttribute('data-host')).toBe('cli');
+    expect(await text('diagnostics-runtime')).toContain(`Node ${process.versions.node}`);
+    expect(await page.getByTestId('path-source').getAttribute('data-source')).toBe('inherited');
+    // `up` was started with the test's PATH, which its workers inherit: its folders, in order.
+    const entries = page.getByTestId('path-entry');
+    await entries.first().waitFor();
+    const shown = (await entries.locator('td:nth-child(2)').allTextContents()).map((dir) => dir.trim());
+    expect(shown).toEqual((process.env.PATH ?? '').split(path.delimiter).filter(Boolean));
+    const api = page.getByTestId('command-api');
+    expect(await api.getAttribute('data-resolved')).toBe('true');
+    expect(await api.textContent()).toContain(process.execPath);
+    expect(await page.getByTestId('commands-hint').count()).toBe(0);
+    await shot('6b-diagnostics');
+    await page.getByTestId('diagnostics-refresh').click();
+    await page.locator('[data-testid="diagnostics-refresh"]:not([disabled])').waitFor();
+    expect(await page.getByTestId('diagnostics-error').count()).toBe(0);
+    await show('overview');
+  });
+
   it('7: refuses a page without the token, with a wrong one, and a socket from another origin', async () => {
     const elsewhere = await (browser as Browser).newContext({ viewport: { width: 1280, height: 720 } });
     elsewhere.setDefaultTimeout(WAIT_MS);

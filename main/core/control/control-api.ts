@@ -9,6 +9,7 @@ import { Emitter, type Disposable } from '../events.ts';
 import { LoadGenerator } from '../load/load-generator.ts';
 import { TrafficStats, startTrafficTicker } from '../metrics/traffic.ts';
 import type { Stack } from '../stack.ts';
+import { collectDiagnostics, inheritedEnvironment, type HostEnvironment } from './diagnostics.ts';
 
 /** Default number of lines `logs` returns. */
 export const DEFAULT_LOG_TAIL = 200;
@@ -28,6 +29,11 @@ export interface ControlHubOptions {
   onShutdown: () => void;
   /** Reads the stack file again and applies it; absent where nothing watches a stack file. */
   reloadStackFile?: () => Promise<ConfigOutcome>;
+  /**
+   * The host and the PATH it gave the stack's processes (the Stack's `baseEnv`), for `diagnostics`;
+   * a terminal's `switchyard up` and the inherited process.env.PATH when absent.
+   */
+  environment?: HostEnvironment;
 }
 
 /** The contract's methods and events for one running stack. */
@@ -35,6 +41,7 @@ export class ControlHub implements Disposable {
   readonly api: ControlApi;
   private readonly stack: Stack;
   private readonly options: ControlHubOptions;
+  private readonly environment: HostEnvironment;
   private readonly traffic = new TrafficStats();
   private readonly load: LoadGenerator;
   private lastConfig: ConfigOutcome | null = null;
@@ -44,6 +51,7 @@ export class ControlHub implements Disposable {
   constructor(stack: Stack, options: ControlHubOptions) {
     this.stack = stack;
     this.options = options;
+    this.environment = options.environment ?? inheritedEnvironment();
     const emit = (envelope: EventEnvelope) => this._onEvent.fire(envelope);
     this.load = new LoadGenerator({ target: () => stack.spec.proxy?.listen ?? null, onProgress: (data) => emit({ topic: 'load', data }) });
     this.disposables.push(
@@ -134,6 +142,8 @@ export class ControlHub implements Disposable {
         // Answer first; the stop runs after the reply is on its way.
         setImmediate(this.options.onShutdown);
       },
+      // The PATH reported is the one the processes really get; the host only says where it came from.
+      diagnostics: () => collectDiagnostics(stack.spec, { ...this.environment, path: { ...this.environment.path, path: stack.basePath } }, this.options.startedAt),
     };
   }
 }

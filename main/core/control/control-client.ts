@@ -27,6 +27,7 @@ export class ControlClient implements ControlApi {
   loadTest = (spec: LoadSpec) => this.call({ method: 'loadTest', args: [spec] });
   stopLoadTest = (id: string) => this.call({ method: 'stopLoadTest', args: [id] });
   shutdown = () => this.call({ method: 'shutdown', args: [] });
+  diagnostics = () => this.call({ method: 'diagnostics', args: [] });
 
   /** Follows the log stream until `signal` aborts or the instance goes away. */
   async followLogs(query: Pick<LogQuery, 'name' | 'tail'>, onItem: (item: LogStreamItem) => void, signal?: AbortSignal): Promise<void> {

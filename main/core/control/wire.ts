@@ -39,6 +39,7 @@ const calls = [
   z.strictObject({ method: z.literal('loadTest'), args: z.tuple([loadSpec]) }),
   z.strictObject({ method: z.literal('stopLoadTest'), args: z.tuple([name]) }),
   z.strictObject({ method: z.literal('shutdown'), args: z.tuple([]) }),
+  z.strictObject({ method: z.literal('diagnostics'), args: z.tuple([]) }),
 ] as const;
 const call = z.discriminatedUnion('method', calls);
 

@@ -5,6 +5,7 @@ import { lazy, Suspense, useCallback, useState, useSyncExternalStore } from 'rea
 import type { DashboardClient } from '../client/dashboard-client.ts';
 import { useDashboard } from '../state/hooks.ts';
 import { toggleTheme } from '../ui/theme.ts';
+import { DiagnosticsView } from '../views/diagnostics/DiagnosticsView.tsx';
 import { LoadView } from '../views/load/LoadView.tsx';
 import { LogsView } from '../views/logs/LogsView.tsx';
 import { Overview } from '../views/overview/Overview.tsx';
@@ -90,6 +91,7 @@ export function Shell(props: { client: DashboardClient; initialView: ViewId }) {
             )}
             {view === 'load' && <LoadView />}
             {view === 'stack' && <StackView />}
+            {view === 'diagnostics' && <DiagnosticsView />}
           </main>
         </div>
       )}

@@ -11,7 +11,7 @@ describe('ShortcutsHelp', () => {
     const onClose = vi.fn();
     render(<ShortcutsHelp onClose={onClose} />);
     const dialog = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    for (const key of ['1 – 6', '/', 'f', 't', '?']) expect(dialog.textContent).toContain(key);
+    for (const key of ['1 – 7', '/', 'f', 't', '?']) expect(dialog.textContent).toContain(key);
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Close' }));
     fireEvent.click(screen.getByRole('button', { name: 'Close' }));
     expect(onClose).toHaveBeenCalled();

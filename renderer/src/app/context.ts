@@ -66,6 +66,7 @@ export const VIEWS = [
   { id: 'metrics', label: 'Metrics', key: '4' },
   { id: 'load', label: 'Load', key: '5' },
   { id: 'stack', label: 'Stack', key: '6' },
+  { id: 'diagnostics', label: 'Diagnostics', key: '7' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

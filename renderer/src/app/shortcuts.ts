@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 
 /** Every shortcut, for the help dialog. */
 export const SHORTCUTS: readonly { keys: string; action: string }[] = [
-  { keys: '1 – 6', action: 'Overview, Logs, Requests, Metrics, Load, Stack' },
+  { keys: '1 – 7', action: 'Overview, Logs, Requests, Metrics, Load, Stack, Diagnostics' },
   { keys: '/', action: 'Search the logs' },
   { keys: 'f', action: 'Follow the logs on or off' },
   { keys: 't', action: 'Dark or light theme' },

@@ -5,6 +5,7 @@
 import type { ControlApi, ControlMethod } from '../../../shared/api.ts';
 import type { EventEnvelope, Snapshot, SubscribeRequest } from '../../../shared/events.ts';
 import type { ConnectionState, DashboardClient } from '../client/dashboard-client.ts';
+import { diagnostics } from './fixtures.ts';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -26,6 +27,7 @@ const DEFAULTS: Partial<Record<ControlMethod, Handler>> = {
   logs: () => [],
   access: () => [],
   listProcesses: () => [],
+  diagnostics: () => diagnostics(),
 };
 
 export class FakeClient implements DashboardClient {

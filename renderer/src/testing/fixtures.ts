@@ -1,7 +1,7 @@
 // A small stack as the core would describe it: a proxy routing /api/ to an app `api` with two
 // workers and / to a static site `web`. Builders take overrides so a test states only what matters.
 
-import type { AccessRecord, LoadProgress, StackStatus } from '../../../shared/api.ts';
+import type { AccessRecord, Diagnostics, LoadProgress, StackStatus } from '../../../shared/api.ts';
 import type { AppTraffic, Snapshot, TrafficSample } from '../../../shared/events.ts';
 import type { LogLine, ProcessInfo } from '../../../shared/process.ts';
 import type { AppSpec, RouteSpec, StackSpec } from '../../../shared/stack.ts';
@@ -144,6 +144,28 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     traffic: [],
     config: null,
     loads: [],
+    ...overrides,
+  };
+}
+
+/** The shop stack run by `switchyard up` in a terminal: every PATH folder there and `node` found. */
+export function diagnostics(overrides: Partial<Diagnostics> = {}): Diagnostics {
+  return {
+    runtime: { host: 'cli', node: '24.21.0', electron: null, platform: 'darwin', arch: 'arm64', pid: 1000, startedAt: T0 },
+    stack: { name: 'shop', file: '/srv/shop/switchyard.yaml' },
+    path: {
+      value: '/opt/homebrew/bin:/usr/bin:/bin',
+      entries: [
+        { dir: '/opt/homebrew/bin', exists: true },
+        { dir: '/usr/bin', exists: true },
+        { dir: '/bin', exists: true },
+      ],
+      source: 'inherited',
+      shell: null,
+      durationMs: 0,
+      problem: null,
+    },
+    commands: [{ app: 'api', command: 'node', resolved: '/opt/homebrew/bin/node' }],
     ...overrides,
   };
 }

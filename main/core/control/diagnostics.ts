@@ -1,0 +1,71 @@
+// What the stack runs with, for the Diagnostics view. An app started from the desktop does not
+// inherit the login shell's PATH, so "command not found" there is a question of which PATH; this
+// answers it with the PATH the processes get and where each app's program resolves on it.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandResolution, Diagnostics } from '../../../shared/api.ts';
+import type { AppSpec, StackSpec } from '../../../shared/stack.ts';
+import { resolveProgram } from '../config/command.ts';
+
+/** How the PATH was found (main/core/env/login-shell.ts's PathResolution has this shape). */
+export interface PathOrigin {
+  path: string;
+  source: 'login-shell' | 'inherited';
+  shell: string | null;
+  durationMs: number;
+  problem: string | null;
+}
+
+/** Which host runs the core, and the PATH it gave the stack's processes. */
+export interface HostEnvironment {
+  host: 'cli' | 'desktop';
+  path: PathOrigin;
+}
+
+/** A core started from a terminal: the PATH it inherited, as the stack's processes inherit it. */
+export function inheritedEnvironment(): HostEnvironment {
+  return { host: 'cli', path: { path: process.env.PATH ?? '', source: 'inherited', shell: null, durationMs: 0, problem: null } };
+}
+
+/** The diagnostics of a stack run by this process with `environment`. */
+export async function collectDiagnostics(spec: StackSpec, environment: HostEnvironment, startedAt: number): Promise<Diagnostics> {
+  const origin = environment.path;
+  const [entries, commands] = await Promise.all([pathEntries(origin.path, spec.dir), Promise.all(spec.apps.map((app) => resolveCommand(app, origin.path)))]);
+  return {
+    runtime: {
+      host: environment.host,
+      node: process.versions.node,
+      electron: process.versions.electron ?? null,
+      platform: process.platform,
+      arch: process.arch,
+      pid: process.pid,
+      startedAt,
+    },
+    stack: { name: spec.name, file: spec.file },
+    path: { value: origin.path, entries, source: origin.source, shell: origin.shell, durationMs: origin.durationMs, problem: origin.problem },
+    commands,
+  };
+}
+
+/** Each entry in search order; a relative one is looked up from the stack's folder. */
+async function pathEntries(value: string, dir: string): Promise<Diagnostics['path']['entries']> {
+  const dirs = value.split(path.delimiter).filter((entry) => entry !== '');
+  return Promise.all(dirs.map(async (entry) => ({ dir: entry, exists: await isDirectory(path.resolve(dir, entry)) })));
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// An app's own `env` may set PATH; its workers then search that one, as the stack spawns them.
+async function resolveCommand(app: AppSpec, basePath: string): Promise<CommandResolution> {
+  const command = app.argv[0] ?? '';
+  const pathKey = process.platform === 'win32' ? Object.keys(app.env).find((key) => key.toUpperCase() === 'PATH') : 'PATH';
+  const searched = (pathKey === undefined ? undefined : app.env[pathKey]) ?? basePath;
+  return { app: app.name, command, resolved: await resolveProgram(command, app.cwd, searched) };
+}
