@@ -1,9 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests spawn real processes and bind real sockets; two cores means two test files at a time.
 // The dashboard's tests run in Node too; a component test asks for jsdom in its first line.
 export default defineConfig({
+  // The Electron binary cannot run here: the shell's tests get the one fake of its module. electron-store
+  // imports electron too, so it is inlined to see the same fake.
+  resolve: { alias: { electron: fileURLToPath(new URL('./test/fakes/electron.ts', import.meta.url)) } },
   test: {
+    server: { deps: { inline: ['electron-store'] } },
     include: ['test/**/*.test.ts', 'renderer/src/**/*.test.ts', 'renderer/src/**/*.test.tsx'],
     environment: 'node',
     globalSetup: ['test/global-setup.ts'],

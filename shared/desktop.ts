@@ -12,3 +12,12 @@ export interface DesktopBridge {
 
 /** The global name the preload gives the bridge. */
 export const DESKTOP_BRIDGE_NAME = 'switchyard';
+
+/**
+ * The one IPC message the preload sends: it carries the page's end of a MessagePort, and the main
+ * process accepts it only from the app's own window and page.
+ */
+export const DESKTOP_CONNECT_CHANNEL = 'switchyard:connect';
+
+/** The line the desktop app prints once its window is up on a running stack (the launcher waits for it). */
+export const DESKTOP_READY_MARKER = 'switchyard: desktop app ready';

@@ -1,0 +1,414 @@
+// The desktop app's lifecycle: one instance, one hosted stack at a time, a window on its dashboard,
+// a tray icon with its state, native menus, and a quit that stops the stack gracefully before the
+// app exits. Everything about the stack itself is the core's (StackHost); this file only wires.
+
+import path from 'node:path';
+import { app, type BrowserWindow, dialog, Menu, nativeImage, nativeTheme, Notification, shell, Tray, type Event as ElectronEvent } from 'electron';
+import type Store from 'electron-store';
+import launchEditor from 'launch-editor';
+import { DESKTOP_READY_MARKER } from '../../shared/desktop.ts';
+import type { StackSpec } from '../../shared/stack.ts';
+import { loadStack } from '../core/config/load.ts';
+import { formatIssues } from '../core/config/plan.ts';
+import { DisposableStore, type Disposable } from '../core/events.ts';
+import { resolveLoginShellPath, type PathResolution } from '../core/env/login-shell.ts';
+import { CrashLoopDetector, summarizeStack, type StackSummary } from '../core/health/stack-state.ts';
+import { StackHost } from '../core/host/stack-host.ts';
+import type { NodeRuntime } from '../core/process/node-runtime.ts';
+import { createStackFromTemplate, DEMO_TEMPLATE_DIR, forgetMissing, locateStackFile, rememberStack } from '../core/projects/projects.ts';
+import { serveRenderer } from './app-protocol.ts';
+import { acceptSessions } from './bridge.ts';
+import { applicationMenu, trayMenu, trayTooltip, type MenuState, type ShellActions } from './menus.ts';
+import { ASSETS_DIR, PRELOAD_FILE, RENDERER_DIR } from './paths.ts';
+import { openPreferences, type Preferences, type ThemeSource } from './preferences.ts';
+import { createMainWindow, openExternally, refusePermissions } from './window.ts';
+
+/** The proxy, the static servers and the watchdog run on the app's own binary, as Node. */
+export const ELECTRON_NODE_RUNTIME: NodeRuntime = { argv: [process.execPath], env: { ELECTRON_RUN_AS_NODE: '1' } };
+
+/** The line the launcher (`switchyard app`) waits for. */
+export const READY_MARKER = DESKTOP_READY_MARKER;
+
+/** What the app needs from outside; tests replace the slow or global parts. */
+export interface DesktopAppOptions {
+  argv: readonly string[];
+  platform?: NodeJS.Platform;
+  /** The login shell's PATH (resolved once, with a timeout). */
+  resolvePath?: () => Promise<PathResolution>;
+  /** Where preferences live (app.getPath('userData') by default). */
+  preferencesDir?: string;
+  /** How long a graceful stop may take before everything is killed. */
+  stopTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** The stack file named on the command line, if any: Chromium's switches and the app's own path are not. */
+export function stackArgument(argv: readonly string[], packaged: boolean): string | null {
+  const rest = argv.slice(packaged ? 1 : 2).filter((arg) => !arg.startsWith('-'));
+  return rest[0] ?? null;
+}
+
+type QuitPhase = 'running' | 'stopping' | 'done';
+
+export class DesktopApp {
+  private readonly options: DesktopAppOptions;
+  private readonly platform: NodeJS.Platform;
+  private readonly log: (line: string) => void;
+  private prefs!: Store<Preferences>;
+  private host: StackHost | null = null;
+  private readonly hostSubscriptions = new DisposableStore();
+  private window: BrowserWindow | null = null;
+  private tray: Tray | null = null;
+  private sessions: Disposable | null = null;
+  private summary: StackSummary | null = null;
+  private busy = false;
+  private quitPhase: QuitPhase = 'running';
+  private pathResolution: Promise<PathResolution> | null = null;
+  readonly actions: ShellActions;
+
+  constructor(options: DesktopAppOptions) {
+    this.options = options;
+    this.platform = options.platform ?? process.platform;
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.actions = {
+      showWindow: () => this.showWindow(),
+      openStack: () => void this.chooseStack(),
+      openRecent: (file) => void this.openStack(file),
+      clearRecent: () => {
+        this.prefs.set('recentStacks', []);
+        this.refresh();
+      },
+      newStackFromDemo: () => void this.newStackFromDemo(),
+      editStackFile: () => this.editStackFile(),
+      revealStackFile: () => this.host && shell.showItemInFolder(this.host.file),
+      openProxyInBrowser: () => {
+        const url = this.proxyUrl();
+        if (url) openExternally(url);
+      },
+      openDashboardInBrowser: () => this.host && openExternally(this.host.server.dashboardUrl),
+      startAll: () => void this.eachTarget('start'),
+      stopAll: () => void this.eachTarget('stop'),
+      reloadAll: () => void this.eachTarget('reload'),
+      setTheme: (theme) => this.setTheme(theme),
+      quit: () => app.quit(),
+    };
+  }
+
+  /** Registers the app's events, then opens the stack named on the command line, the last one, or asks. */
+  async run(): Promise<void> {
+    app.on('second-instance', (_event, argv) => {
+      this.showWindow();
+      const target = stackArgument(argv, app.isPackaged);
+      if (target) void this.openStack(target);
+    });
+    app.on('open-file', (event, file) => {
+      event.preventDefault();
+      void this.openStack(file);
+    });
+    app.on('window-all-closed', () => {
+      // macOS keeps the app (and its stack) in the menu bar; elsewhere closing the window quits.
+      if (this.platform !== 'darwin') app.quit();
+    });
+    app.on('activate', () => this.showWindow());
+    app.on('before-quit', (event) => this.beforeQuit(event));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+
+    // Resolving the login shell's PATH takes a shell's start-up: begin at once, wait only when spawning.
+    this.pathResolution = (this.options.resolvePath ?? (() => resolveLoginShellPath()))();
+    await app.whenReady();
+    const opened = openPreferences({ cwd: this.options.preferencesDir ?? app.getPath('userData'), projectVersion: app.getVersion() });
+    this.prefs = opened.store;
+    if (opened.movedAside) this.log(`preferences were unreadable; kept them in ${opened.movedAside} and started from the defaults`);
+    this.prefs.set('recentStacks', forgetMissing(this.prefs.get('recentStacks')));
+    nativeTheme.themeSource = this.prefs.get('theme');
+    refusePermissions();
+    serveRenderer(RENDERER_DIR);
+    this.sessions = acceptSessions({
+      window: () => this.window?.webContents ?? null,
+      hub: () => this.host?.hub ?? null,
+      onRefused: (reason) => this.log(`refused a session from ${reason}`),
+    });
+    this.tray = new Tray(this.trayIcon());
+    this.tray.on('click', () => this.showWindow());
+    this.refresh();
+
+    const target = stackArgument(this.options.argv, app.isPackaged) ?? this.prefs.get('recentStacks')[0]?.file ?? null;
+    if (!(target && (await this.openStack(target)))) await this.welcome();
+    if (this.host) this.log(`${READY_MARKER} (stack ${this.host.stack.spec.name}, control ${this.host.server.url})`);
+  }
+
+  /** Opens `target` (a folder or a stack file) in place of the current stack. */
+  async openStack(target: string): Promise<boolean> {
+    if (this.busy || this.quitPhase !== 'running') return false;
+    const located = locateStackFile(path.resolve(target));
+    if (!located.ok) {
+      dialog.showErrorBox('Cannot open this stack', located.problem);
+      return false;
+    }
+    // Loading checks that each app's command exists: on the PATH the stack will run with.
+    await this.loginShellPath();
+    const { spec, issues } = await loadStack(located.file);
+    if (!spec) {
+      dialog.showErrorBox(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
+      return false;
+    }
+    this.busy = true;
+    this.refresh();
+    try {
+      await this.closeStack();
+      await this.hostStack(located.file, spec);
+      return true;
+    } catch (error) {
+      dialog.showErrorBox('Could not start the stack', (error as Error).message);
+      return false;
+    } finally {
+      this.busy = false;
+      this.refresh();
+    }
+  }
+
+  private async hostStack(file: string, spec: StackSpec): Promise<void> {
+    const resolution = await this.loginShellPath();
+    const host = await StackHost.open({
+      file,
+      spec,
+      runtime: ELECTRON_NODE_RUNTIME,
+      baseEnv: { ...process.env, PATH: resolution.path },
+      retainedLines: this.prefs.get('logRetention'),
+      dashboardDir: RENDERER_DIR,
+      // `switchyard down` against the app's stack ends the app, as it ends `switchyard up`.
+      onShutdownRequest: () => app.quit(),
+      hub: { environment: { host: 'desktop', path: resolution } },
+    });
+    this.host = host;
+    const loops = new CrashLoopDetector();
+    this.hostSubscriptions.add(loops);
+    this.hostSubscriptions.add(loops.onCrashLoop((loop) => this.notify(loop.gaveUp ? `${loop.app} stopped restarting` : `${loop.app} is crash-looping`, loop.message)));
+    this.hostSubscriptions.add(
+      host.stack.onProcessChange((change) => {
+        loops.observe(change.info);
+        this.updateSummary();
+      }),
+    );
+    this.hostSubscriptions.add(host.stack.onProcessRemoved((name) => loops.forget(name)));
+    // A kill from the dashboard is a crash a person asked for, not a loop to warn about.
+    this.hostSubscriptions.add(host.stack.onKilledOnPurpose((name) => loops.expectKill(name)));
+    this.prefs.set('recentStacks', rememberStack(this.prefs.get('recentStacks'), { file, name: spec.name, openedAt: Date.now() }));
+    await host.start();
+    this.updateSummary();
+    // A new stack needs a new session: the page reloads and its preload connects again.
+    if (this.window && !this.window.isDestroyed()) this.window.webContents.reload();
+    else this.openWindow();
+  }
+
+  /**
+   * The login shell's PATH, resolved once, and from then on this process's own: stack files are
+   * checked, editors opened and processes started with it.
+   */
+  private async loginShellPath(): Promise<PathResolution> {
+    const first = this.pathResolution === null;
+    this.pathResolution ??= resolveLoginShellPath();
+    const resolution = await this.pathResolution;
+    if (process.env.PATH !== resolution.path) {
+      process.env.PATH = resolution.path;
+      if (first || resolution.problem) this.log(resolution.problem ? `PATH: ${resolution.problem}` : `PATH from ${resolution.shell} in ${resolution.durationMs} ms`);
+    }
+    return resolution;
+  }
+
+  /** Stops the current stack gracefully (killing what outlives the stop timeout) and closes it. */
+  private async closeStack(): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    this.hostSubscriptions.dispose();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.stopTimeoutMs ?? 60_000)));
+    const outcome = await Promise.race([host.stop().then(() => 'stopped' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.log('the graceful stop took too long: killing every process');
+      await host.kill();
+    }
+    await host.close();
+    this.host = null;
+    this.summary = null;
+  }
+
+  /** The first quit stops the stack and quits when it is down; a second one kills everything now. */
+  private beforeQuit(event: ElectronEvent): void {
+    if (this.quitPhase === 'done') return;
+    event.preventDefault();
+    if (this.quitPhase === 'stopping') {
+      this.log('quit again: killing every process now');
+      void this.host?.kill();
+      return;
+    }
+    this.quitPhase = 'stopping';
+    this.log('quitting: stopping the stack gracefully');
+    void this.shutdown().finally(() => {
+      this.quitPhase = 'done';
+      app.quit();
+    });
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.closeStack();
+    } catch (error) {
+      this.log(`stopping the stack failed: ${(error as Error).message}`);
+    }
+    this.sessions?.dispose();
+    this.tray?.destroy();
+    this.tray = null;
+  }
+
+  private openWindow(): void {
+    const window = createMainWindow({ preload: PRELOAD_FILE, placement: this.prefs.get('window') });
+    this.window = window;
+    const save = () => {
+      if (window.isDestroyed()) return;
+      const maximized = window.isMaximized();
+      this.prefs.set('window', { bounds: maximized ? this.prefs.get('window').bounds : window.getNormalBounds(), maximized });
+    };
+    window.on('close', save);
+    window.on('closed', () => {
+      if (this.window === window) this.window = null;
+    });
+  }
+
+  private showWindow(): void {
+    if (!this.window || this.window.isDestroyed()) {
+      if (this.host) this.openWindow();
+      return;
+    }
+    if (this.window.isMinimized()) this.window.restore();
+    this.window.show();
+    this.window.focus();
+  }
+
+  /** No stack to open: offer to open one or start from the demo. */
+  private async welcome(): Promise<void> {
+    const { response } = await dialog.showMessageBox({
+      type: 'question',
+      title: 'Switchyard',
+      message: 'Open a stack to run',
+      detail: 'Choose a folder with a switchyard.yaml, or start a new stack from the demo (a static site and four API workers behind a proxy).',
+      buttons: ['Open Stack…', 'New Stack from Demo…', 'Quit'],
+      defaultId: 0,
+      cancelId: 2,
+    });
+    if (response === 0 && (await this.chooseStack())) return;
+    if (response === 1 && (await this.newStackFromDemo())) return;
+    if (!this.host) app.quit();
+  }
+
+  private async chooseStack(): Promise<boolean> {
+    const result = await dialog.showOpenDialog({
+      title: 'Open Stack',
+      buttonLabel: 'Open',
+      properties: ['openFile', 'openDirectory'],
+      filters: [{ name: 'Stack files', extensions: ['yaml', 'yml'] }],
+    });
+    const chosen = result.filePaths[0];
+    return !result.canceled && chosen !== undefined ? this.openStack(chosen) : false;
+  }
+
+  private async newStackFromDemo(): Promise<boolean> {
+    const result = await dialog.showOpenDialog({
+      title: 'New Stack from Demo: choose an empty folder',
+      buttonLabel: 'Create Here',
+      properties: ['openDirectory', 'createDirectory', 'promptToCreate'],
+    });
+    const target = result.filePaths[0];
+    if (result.canceled || target === undefined) return false;
+    try {
+      const file = await createStackFromTemplate({ templateDir: DEMO_TEMPLATE_DIR, targetDir: target });
+      return await this.openStack(file);
+    } catch (error) {
+      dialog.showErrorBox('Could not create the stack', (error as Error).message);
+      return false;
+    }
+  }
+
+  private editStackFile(): void {
+    const file = this.host?.file;
+    if (!file) return;
+    // A running editor (VS Code, Sublime, a JetBrains IDE…) or $VISUAL/$EDITOR; else the system's default app.
+    launchEditor(file, (_file, problem) => {
+      this.log(`could not open an editor (${problem ?? 'unknown'}); opening with the system's default app`);
+      void shell.openPath(file);
+    });
+  }
+
+  /** Starts, stops or reloads (rolling) every app, static site and the proxy. */
+  private async eachTarget(action: 'start' | 'stop' | 'reload'): Promise<void> {
+    const host = this.host;
+    if (!host || this.busy) return;
+    const spec = host.stack.spec;
+    const apps = [...spec.statics.map((site) => site.name), ...spec.apps.map((entry) => entry.name)];
+    // A reload renews the workers behind a steady proxy; start and stop cover the proxy too.
+    const targets = action === 'reload' || !spec.proxy ? apps : ['proxy', ...apps];
+    const results = await Promise.allSettled(targets.map((target) => host.hub.api[action](target)));
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [`${targets[i]}: ${(result.reason as Error).message}`] : []));
+    if (failures.length > 0) this.notify(`${action} failed for ${failures.length} of ${targets.length}`, failures.join('\n'));
+  }
+
+  private setTheme(theme: ThemeSource): void {
+    nativeTheme.themeSource = theme;
+    this.prefs.set('theme', theme);
+    this.refresh();
+  }
+
+  private proxyUrl(): string | null {
+    const proxy = this.host?.stack.spec.proxy;
+    if (!proxy) return null;
+    const { host, port } = proxy.listen;
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${port}/`;
+  }
+
+  private notify(title: string, body: string): void {
+    this.log(`${title}: ${body}`);
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title, body });
+    notification.on('click', () => this.showWindow());
+    notification.show();
+  }
+
+  private updateSummary(): void {
+    const host = this.host;
+    const next = host ? summarizeStack(host.stack.processes()) : null;
+    if (next?.label === this.summary?.label && next?.state === this.summary?.state) return;
+    this.summary = next;
+    this.refresh();
+  }
+
+  /** The menus' view of the shell. */
+  menuState(): MenuState {
+    const host = this.host;
+    return {
+      platform: this.platform,
+      stack: host ? { name: host.stack.spec.name, file: host.file, proxyUrl: this.proxyUrl() } : null,
+      summary: this.summary,
+      recent: this.prefs.get('recentStacks'),
+      theme: this.prefs.get('theme'),
+      busy: this.busy,
+    };
+  }
+
+  /** Rebuilds the menus and the tray from the current state. */
+  private refresh(): void {
+    const state = this.menuState();
+    Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(state, this.actions)));
+    if (this.tray) {
+      this.tray.setImage(this.trayIcon());
+      this.tray.setToolTip(trayTooltip(state));
+      this.tray.setContextMenu(Menu.buildFromTemplate(trayMenu(state, this.actions)));
+    }
+    this.window?.setTitle(state.stack ? `${state.stack.name} — Switchyard` : 'Switchyard');
+  }
+
+  private trayIcon() {
+    return nativeImage.createFromPath(path.join(ASSETS_DIR, `tray-${this.summary?.state ?? 'stopped'}.png`));
+  }
+}

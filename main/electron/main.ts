@@ -1,0 +1,18 @@
+// The desktop app's entry point (package.json "main"): one instance per user; a second launch
+// hands its arguments to the first and exits.
+
+import { app } from 'electron';
+import { setUnexpectedErrorHandler } from '../core/events.ts';
+import { registerAppScheme } from './app-protocol.ts';
+import { DesktopApp } from './desktop-app.ts';
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  setUnexpectedErrorHandler((error) => console.error('a listener failed:', error));
+  // An error in the shell is logged; the stack keeps running, and the watchdog covers a real crash.
+  process.on('uncaughtException', (error) => console.error('internal error:', error));
+  process.on('unhandledRejection', (error) => console.error('internal error:', error));
+  void new DesktopApp({ argv: process.argv }).run();
+}
