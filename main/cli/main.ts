@@ -8,6 +8,7 @@ import { CliError, EXIT } from './cli-error.ts';
 const USAGE = `Usage: switchyard <command> [options]
 
   up [-f FILE]              run the stack in the foreground; Ctrl-C stops it gracefully
+  app [-f FILE]             open the desktop app on the stack (headless, as up, where it cannot start)
   check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
   ps [--json]               the processes of the running stack
   logs [NAME] [-f] [-n N]   recent log lines (all, one app or one worker); -f follows
@@ -33,6 +34,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         const retained = values['log-lines'] === undefined ? undefined : positiveInt(String(values['log-lines']), '--log-lines');
         const { up } = await import('./commands/up.ts');
         return await up({ cwd, file: str(values.file), ...(retained ? { retainedLines: retained } : {}) });
+      }
+      case 'app': {
+        const { values } = parse(rest, fileOption, 0);
+        const { openApp } = await import('./commands/app.ts');
+        return await openApp({ cwd, file: str(values.file) });
       }
       case 'check': {
         const { check } = await import('./commands/check.ts');
