@@ -47,9 +47,9 @@ function headless(cwd: string, file: string, why: string): Promise<number> {
 
 /**
  * Finds the Electron binary: $SWITCHYARD_ELECTRON, else the `electron` package's, which is fetched
- * on first use (outside the npm registry). Never throws.
+ * on first use (outside the npm registry) unless `fetch` is false. Never throws.
  */
-export async function findElectron(env: NodeJS.ProcessEnv): Promise<ElectronBinary> {
+export async function findElectron(env: NodeJS.ProcessEnv, options: { fetch?: boolean } = {}): Promise<ElectronBinary> {
   const explicit = env.SWITCHYARD_ELECTRON;
   if (explicit) {
     return existsSync(explicit) ? { ok: true, path: explicit } : { ok: false, problem: `SWITCHYARD_ELECTRON names ${explicit}, which does not exist` };
@@ -70,6 +70,7 @@ export async function findElectron(env: NodeJS.ProcessEnv): Promise<ElectronBina
   };
   const found = installed();
   if (found) return { ok: true, path: found };
+  if (options.fetch === false) return { ok: false, problem: 'the Electron binary is not installed (node_modules/electron has no dist/); `npx install-electron` fetches it, from outside the npm registry' };
   process.stderr.write('switchyard: fetching the Electron binary (first run only)…\n');
   const failure = await download(path.join(packageDir, 'install.js'));
   const fetched = installed();
