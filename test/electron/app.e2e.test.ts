@@ -69,7 +69,7 @@ describe.skipIf(skipReason !== null)(`the desktop app under Electron${skipReason
   it('opens on the stack, shows every process ready, and quits leaving no process behind', async () => {
     if (!binary.ok) throw new Error(binary.problem);
     const stackFile = path.join(dir, 'switchyard.yaml');
-    const env = { ...(process.env as Record<string, string>), ...(display ? { DISPLAY: display } : {}), [marker.key]: marker.value };
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(display ? { DISPLAY: display } : {}), [marker.key]: marker.value };
     // Set in the runner's environment, it would make the binary a plain Node.
     delete env.ELECTRON_RUN_AS_NODE;
     electronApp = await _electron.launch({
