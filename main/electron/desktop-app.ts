@@ -111,7 +111,6 @@ export class DesktopApp {
     });
     app.on('activate', () => this.showWindow());
     app.on('before-quit', (event) => this.beforeQuit(event));
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
     // Resolving the login shell's PATH takes a shell's start-up: begin at once, wait only when spawning.
     this.pathResolution = (this.options.resolvePath ?? (() => resolveLoginShellPath()))();

@@ -14,5 +14,7 @@ if (!app.requestSingleInstanceLock()) {
   // An error in the shell is logged; the stack keeps running, and the watchdog covers a real crash.
   process.on('uncaughtException', (error) => console.error('internal error:', error));
   process.on('unhandledRejection', (error) => console.error('internal error:', error));
+  // Ctrl-C in the terminal that started the app (or the launcher passing it on) quits gracefully; a second one kills.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => app.quit());
   void new DesktopApp({ argv: process.argv }).run();
 }

@@ -94,12 +94,14 @@ describe('diagnostics', () => {
     expect(JSON.parse(JSON.stringify(diagnostics))).toEqual(diagnostics);
   });
 
-  it('reports a terminal host and the inherited PATH when the host says nothing', async () => {
+  it('reports a terminal host and the PATH the stack was given when the host says nothing', async () => {
     const plain = new ControlHub(stack, { startedAt, onShutdown: () => {} });
     hubs.push(plain);
     const diagnostics = await plain.api.diagnostics();
     expect(diagnostics.runtime.host).toBe('cli');
-    expect(diagnostics.path).toMatchObject({ value: process.env.PATH ?? '', source: 'inherited', shell: null, durationMs: 0, problem: null });
+    // The PATH the processes really get (the stack's base environment), not this process's own.
+    expect(process.env.PATH).not.toBe(givenPath);
+    expect(diagnostics.path).toMatchObject({ value: givenPath, source: 'inherited', shell: null, durationMs: 0, problem: null });
   });
 
   it('answers over HTTP, as the CLI asks', async () => {
