@@ -42,10 +42,13 @@ export interface DesktopAppOptions {
   log?: (line: string) => void;
 }
 
-/** The stack file named on the command line, if any: Chromium's switches and the app's own path are not. */
+/**
+ * The stack file named on the command line, if any: not the executable, not Chromium's switches,
+ * and not the app's own folder (the first positional argument when run as `electron APP_DIR`).
+ */
 export function stackArgument(argv: readonly string[], packaged: boolean): string | null {
-  const rest = argv.slice(packaged ? 1 : 2).filter((arg) => !arg.startsWith('-'));
-  return rest[0] ?? null;
+  const positional = argv.slice(1).filter((arg) => !arg.startsWith('-'));
+  return positional[packaged ? 0 : 1] ?? null;
 }
 
 type QuitPhase = 'running' | 'stopping' | 'done';
@@ -64,6 +67,7 @@ export class DesktopApp {
   private busy = false;
   private quitPhase: QuitPhase = 'running';
   private pathResolution: Promise<PathResolution> | null = null;
+  private readonly notifications = new Set<Notification>();
   readonly actions: ShellActions;
 
   constructor(options: DesktopAppOptions) {
@@ -96,18 +100,19 @@ export class DesktopApp {
 
   /** Registers the app's events, then opens the stack named on the command line, the last one, or asks. */
   async run(): Promise<void> {
-    app.on('second-instance', (_event, argv) => {
+    app.on('second-instance', (_event, argv, workingDirectory) => {
       this.showWindow();
       const target = stackArgument(argv, app.isPackaged);
-      if (target) void this.openStack(target);
+      if (target) void this.openStack(path.resolve(workingDirectory, target));
     });
     app.on('open-file', (event, file) => {
       event.preventDefault();
       void this.openStack(file);
     });
     app.on('window-all-closed', () => {
-      // macOS keeps the app (and its stack) in the menu bar; elsewhere closing the window quits.
-      if (this.platform !== 'darwin') app.quit();
+      // macOS keeps the app (and its stack) in the menu bar; elsewhere closing the window quits
+      // (once: a quit under way is not escalated to a kill by the window closing).
+      if (this.platform !== 'darwin' && this.quitPhase === 'running') app.quit();
     });
     app.on('activate', () => this.showWindow());
     app.on('before-quit', (event) => this.beforeQuit(event));
@@ -136,25 +141,28 @@ export class DesktopApp {
     if (this.host) this.log(`${READY_MARKER} (stack ${this.host.stack.spec.name}, control ${this.host.server.url})`);
   }
 
-  /** Opens `target` (a folder or a stack file) in place of the current stack. */
+  /** Opens `target` (a folder or a stack file) in place of the current stack; one opening at a time. */
   async openStack(target: string): Promise<boolean> {
     if (this.busy || this.quitPhase !== 'running') return false;
-    const located = locateStackFile(path.resolve(target));
-    if (!located.ok) {
-      dialog.showErrorBox('Cannot open this stack', located.problem);
-      return false;
-    }
-    // Loading checks that each app's command exists: on the PATH the stack will run with.
-    await this.loginShellPath();
-    const { spec, issues } = await loadStack(located.file);
-    if (!spec) {
-      dialog.showErrorBox(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
-      return false;
-    }
     this.busy = true;
     this.refresh();
     try {
+      const located = locateStackFile(path.resolve(target));
+      if (!located.ok) {
+        dialog.showErrorBox('Cannot open this stack', located.problem);
+        return false;
+      }
+      // Loading checks that each app's command exists: on the PATH the stack will run with. The
+      // running stack may hold the ports the next one wants; they are checked when it binds them.
+      await this.loginShellPath();
+      const { spec, issues } = await loadStack(located.file, { checkPorts: this.host === null });
+      if (!spec) {
+        dialog.showErrorBox(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
+        return false;
+      }
+      if (this.quitPhase !== 'running') return false;
       await this.closeStack();
+      if (this.quitPhase !== 'running') return false;
       await this.hostStack(located.file, spec);
       return true;
     } catch (error) {
@@ -305,7 +313,8 @@ export class DesktopApp {
     const result = await dialog.showOpenDialog({
       title: 'Open Stack',
       buttonLabel: 'Open',
-      properties: ['openFile', 'openDirectory'],
+      // Windows and Linux cannot offer files and folders in one dialog: there, the stack file is picked.
+      properties: this.platform === 'darwin' ? ['openFile', 'openDirectory'] : ['openFile'],
       filters: [{ name: 'Stack files', extensions: ['yaml', 'yml'] }],
     });
     const chosen = result.filePaths[0];
@@ -370,7 +379,14 @@ export class DesktopApp {
     this.log(`${title}: ${body}`);
     if (!Notification.isSupported()) return;
     const notification = new Notification({ title, body });
-    notification.on('click', () => this.showWindow());
+    // Held until it is dismissed, or its click handler could be collected with it.
+    this.notifications.add(notification);
+    const release = () => this.notifications.delete(notification);
+    notification.on('click', () => {
+      release();
+      this.showWindow();
+    });
+    notification.on('close', release);
     notification.show();
   }
 

@@ -75,8 +75,11 @@ export function lockDown(contents: WebContents): void {
   });
 }
 
-/** The page needs no camera, notification or any other permission. */
+/** The one permission the page uses: writing text to the clipboard (the Copy buttons). */
+const ALLOWED_PERMISSION = 'clipboard-sanitized-write';
+
+/** The page needs no camera, notification or any other permission; the app's page may copy text. */
 export function refusePermissions(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(permission === ALLOWED_PERMISSION && isAppUrl(contents.getURL())));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permission === ALLOWED_PERMISSION && isAppUrl(requestingOrigin));
 }

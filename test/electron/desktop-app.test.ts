@@ -12,7 +12,7 @@ import { SessionClient } from '../../shared/client.ts';
 import { DESKTOP_CONNECT_CHANNEL, DESKTOP_READY_MARKER } from '../../shared/desktop.ts';
 import type { ServerMessage } from '../../shared/events.ts';
 import { runFilePath } from '../../main/core/control/run-file.ts';
-import { DesktopApp } from '../../main/electron/desktop-app.ts';
+import { DesktopApp, stackArgument } from '../../main/electron/desktop-app.ts';
 import { applicationMenu, trayMenu, type MenuState, type ShellActions } from '../../main/electron/menus.ts';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, portPair, resetElectronFake, timeline, Tray } from '../fakes/electron.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
@@ -175,13 +175,26 @@ describe('the desktop app', () => {
     await waitFor(() => summaryState(shell) === 'running', 'first ready', { timeout: 15_000 });
     const firstPids = processesWithMarker(marker);
 
-    app.emit('second-instance', {}, ['/fake/electron', '/app', '--no-sandbox', path.dirname(second)], '/');
+    // A relative path is the second launch's, resolved against its own working directory.
+    app.emit('second-instance', {}, ['/fake/electron', '--no-sandbox', '/app', path.basename(path.dirname(second))], path.dirname(path.dirname(second)));
     await waitFor(() => shell.menuState().stack?.name === 'second' && summaryState(shell) === 'running', 'second ready', { timeout: 20_000 });
     expect(firstPids.filter(alive)).toEqual([]);
     expect(existsSync(runFilePath(first))).toBe(false);
     expect(BrowserWindow.instances).toHaveLength(1);
     expect(BrowserWindow.instances[0]!.webContents.reloads).toBe(1);
     expect(shell.menuState().recent.map((entry) => entry.name)).toEqual(['second', 'first']);
+  });
+
+  it('opens one stack at a time: an open asked for during another is refused', async () => {
+    const first = await stackFolder('one', { api: { fixture: 'graceful.js' } });
+    const second = await stackFolder('two', { api: { fixture: 'graceful.js' } });
+    const third = await stackFolder('three', { api: { fixture: 'graceful.js' } });
+    const { desktop: shell } = await launch([first]);
+    const [opened, refused] = await Promise.all([shell.openStack(second), shell.openStack(third)]);
+    expect([opened, refused]).toEqual([true, false]);
+    expect(shell.menuState().stack?.name).toBe('two');
+    expect(existsSync(runFilePath(third))).toBe(false);
+    expect(existsSync(runFilePath(first))).toBe(false);
   });
 
   it('keeps the running stack when the file to open is broken, and says what is wrong', async () => {
@@ -247,6 +260,16 @@ describe('the desktop app', () => {
     expect(app.quitted).toBe(true);
     expect(BrowserWindow.instances).toHaveLength(0);
     expect(Tray.instances).toHaveLength(0);
+  });
+});
+
+describe('the command line', () => {
+  it('names the stack after the app folder and Chromium switches, packaged or not', () => {
+    expect(stackArgument(['/e/electron', '/app', 'shop/switchyard.yaml'], false)).toBe('shop/switchyard.yaml');
+    expect(stackArgument(['/e/electron', '--no-sandbox', '/app', 'shop'], false)).toBe('shop');
+    expect(stackArgument(['/e/electron', '/app', '--inspect=9229'], false)).toBeNull();
+    expect(stackArgument(['/Applications/Switchyard', '--allow-file-access', 'shop.yaml'], true)).toBe('shop.yaml');
+    expect(stackArgument(['/Applications/Switchyard'], true)).toBeNull();
   });
 });
 

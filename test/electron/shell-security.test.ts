@@ -80,14 +80,26 @@ describe('navigation and new windows', () => {
     expect(event.defaultPrevented).toBe(true);
   });
 
-  it('refuses every permission', () => {
+  it('refuses every permission but copying text from the app page', () => {
     refusePermissions();
-    const answers: boolean[] = [];
-    for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read']) {
-      session.defaultSession.permissionRequestHandler!(contents, permission, (granted) => answers.push(granted));
-    }
-    expect(answers).toEqual([false, false, false, false]);
-    expect(session.defaultSession.permissionCheckHandler!()).toBe(false);
+    const answers: Record<string, boolean> = {};
+    const ask = (permission: string) => session.defaultSession.permissionRequestHandler!(contents, permission, (granted) => (answers[`${contents.getURL()} ${permission}`] = granted));
+    contents.mainFrame.url = APP_URL;
+    for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write']) ask(permission);
+    contents.mainFrame.url = 'https://example.com/';
+    ask('clipboard-sanitized-write');
+    expect(answers).toEqual({
+      [`${APP_URL} media`]: false,
+      [`${APP_URL} notifications`]: false,
+      [`${APP_URL} geolocation`]: false,
+      [`${APP_URL} clipboard-read`]: false,
+      [`${APP_URL} clipboard-sanitized-write`]: true,
+      'https://example.com/ clipboard-sanitized-write': false,
+    });
+    const check = session.defaultSession.permissionCheckHandler!;
+    expect(check(contents, 'clipboard-sanitized-write', 'switchyard://app')).toBe(true);
+    expect(check(contents, 'clipboard-sanitized-write', 'https://example.com')).toBe(false);
+    expect(check(contents, 'media', 'switchyard://app')).toBe(false);
   });
 });
 

@@ -102,6 +102,10 @@ export class FakeWebContents extends EventEmitter {
   reloads = 0;
   destroyed = false;
 
+  getURL(): string {
+    return this.mainFrame.url;
+  }
+
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'allow' | 'deny' }): void {
     this.windowOpenHandler = handler;
   }

@@ -108,7 +108,9 @@ function runElectron(binary: string, file: string): Promise<ElectronOutcome> {
   const env = { ...process.env };
   // Inherited from a parent that is itself Electron-as-Node, it would turn the app into a plain Node.
   delete env.ELECTRON_RUN_AS_NODE;
-  const child = spawn(binary, [APP_ROOT, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches the launcher only, which passes it on once
+  // (the app stops the stack gracefully on the first and kills it on the second).
+  const child = spawn(binary, [APP_ROOT, file], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
   let ready = false;
   const stderrTail: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -129,12 +131,25 @@ function runElectron(binary: string, file: string): Promise<ElectronOutcome> {
       resolve(outcome);
     };
     child.on('error', (error) => done({ started: false, why: error.message }));
-    child.on('close', (code, signal) => {
-      // Exiting cleanly before the window (the person quit from the first dialog, or another
-      // instance took the stack) is not a failure to start.
-      if (ready || code === 0) return done({ started: true, code: code ?? 1 });
-      const quoted = stderrTail.filter((line) => line.trim()).join(' | ');
-      done({ started: false, why: `${signal ? `signal ${signal}` : `exit ${code}`}${quoted ? `: ${quoted}` : ''}` });
+    // 'exit', not 'close': an editor the app opened may hold its output pipes long after it ended.
+    child.on('exit', (code, signal) => {
+      const finish = () => {
+        // Exiting cleanly before the window (the person quit from the first dialog, or another
+        // instance took the stack) is not a failure to start.
+        if (ready || code === 0) return done({ started: true, code: code ?? 1 });
+        const quoted = stderrTail.filter((line) => line.trim()).join(' | ');
+        done({ started: false, why: `${signal ? `signal ${signal}` : `exit ${code}`}${quoted ? `: ${quoted}` : ''}` });
+      };
+      // Let the last lines (the marker, the error) arrive first, but not wait on pipes held by others.
+      let pending = 2;
+      const drained = () => --pending === 0 && finish();
+      const timer = setTimeout(finish, 300);
+      const once = () => {
+        if (pending <= 0) return;
+        if (drained()) clearTimeout(timer);
+      };
+      child.stdout.once('end', once);
+      child.stderr.once('end', once);
     });
   });
 }
