@@ -8,6 +8,7 @@ import type { AppSpec, StackSpec } from '../../shared/stack.ts';
 import { LIVE_STATES } from '../../shared/process.ts';
 import { SwitchyardError } from './errors.ts';
 import { Emitter } from './events.ts';
+import { pathVariable } from './env/path-variable.ts';
 import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
 import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
@@ -134,8 +135,7 @@ export class Stack {
 
   /** The PATH every process of the stack inherits (beneath an app's own `env`). */
   get basePath(): string {
-    const key = process.platform === 'win32' ? Object.keys(this.baseEnv).find((name) => name.toUpperCase() === 'PATH') : 'PATH';
-    return (key === undefined ? undefined : this.baseEnv[key]) ?? '';
+    return pathVariable(this.baseEnv) ?? '';
   }
 
   /** The stack as currently applied (a changed stack file replaces it). */

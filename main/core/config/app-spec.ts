@@ -11,6 +11,7 @@ import { appSchema } from './schema.ts';
 import type { AppInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
 import type { YamlPath } from './source.ts';
+import { pathVariable } from '../env/path-variable.ts';
 
 /** The app `name`, or null after reporting why it is invalid. */
 export async function buildApp(ctx: BuildContext, name: string, raw: unknown): Promise<AppSpec | null> {
@@ -97,8 +98,7 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
 
 async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
-  const pathKey = process.platform === 'win32' ? Object.keys(env).find((key) => key.toUpperCase() === 'PATH') : 'PATH';
-  const searchPath = (pathKey === undefined ? undefined : env[pathKey]) ?? process.env.PATH;
+  const searchPath = pathVariable(env) ?? process.env.PATH;
   if ((await resolveProgram(program, cwd, searchPath)) !== null) return;
   const message = /[\\/]/.test(program)
     ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { CommandResolution, Diagnostics } from '../../../shared/api.ts';
 import type { AppSpec, StackSpec } from '../../../shared/stack.ts';
 import { resolveProgram } from '../config/command.ts';
+import { pathVariable } from '../env/path-variable.ts';
 
 /** How the PATH was found (main/core/env/login-shell.ts's PathResolution has this shape). */
 export interface PathOrigin {
@@ -65,7 +66,6 @@ async function isDirectory(dir: string): Promise<boolean> {
 // An app's own `env` may set PATH; its workers then search that one, as the stack spawns them.
 async function resolveCommand(app: AppSpec, basePath: string): Promise<CommandResolution> {
   const command = app.argv[0] ?? '';
-  const pathKey = process.platform === 'win32' ? Object.keys(app.env).find((key) => key.toUpperCase() === 'PATH') : 'PATH';
-  const searched = (pathKey === undefined ? undefined : app.env[pathKey]) ?? basePath;
+  const searched = pathVariable(app.env) ?? basePath;
   return { app: app.name, command, resolved: await resolveProgram(command, app.cwd, searched) };
 }

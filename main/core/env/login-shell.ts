@@ -8,6 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
+import { pathVariable } from './path-variable.ts';
 
 /** The PATH the stack's processes get, and how it was found. */
 export interface PathResolution {
@@ -140,10 +141,7 @@ function shellEnv(inherited: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 function inheritedPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
-  if (platform !== 'win32') return env.PATH ?? '';
-  // A copied Windows environment keeps the registry's spelling (usually `Path`).
-  const key = Object.keys(env).find((name) => name.toUpperCase() === 'PATH');
-  return (key && env[key]) ?? '';
+  return pathVariable(env, platform) ?? '';
 }
 
 /** The startup files an interactive login shell of this kind reads, for naming the culprit. */
