@@ -30,8 +30,8 @@ export interface ControlHubOptions {
   /** Reads the stack file again and applies it; absent where nothing watches a stack file. */
   reloadStackFile?: () => Promise<ConfigOutcome>;
   /**
-   * The host and the PATH it gave the stack's processes (the Stack's `baseEnv`), for `diagnostics`;
-   * a terminal's `switchyard up` and the inherited process.env.PATH when absent.
+   * The host and where the PATH it gave the stack's processes came from, for `diagnostics`; a
+   * terminal's `switchyard up` with an inherited PATH when absent.
    */
   environment?: HostEnvironment;
 }
@@ -143,7 +143,7 @@ export class ControlHub implements Disposable {
         setImmediate(this.options.onShutdown);
       },
       // The PATH reported is the one the processes really get; the host only says where it came from.
-      diagnostics: () => collectDiagnostics(stack.spec, { ...this.environment, path: { ...this.environment.path, path: stack.basePath } }, this.options.startedAt),
+      diagnostics: () => collectDiagnostics(stack.spec, this.environment, stack.basePath, this.options.startedAt),
     };
   }
 }

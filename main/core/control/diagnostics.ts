@@ -9,30 +9,32 @@ import type { AppSpec, StackSpec } from '../../../shared/stack.ts';
 import { resolveProgram } from '../config/command.ts';
 import { pathVariable } from '../env/path-variable.ts';
 
-/** How the PATH was found (main/core/env/login-shell.ts's PathResolution has this shape). */
+/**
+ * Where the stack's PATH came from (main/core/env/login-shell.ts's PathResolution has these fields).
+ * The PATH itself is the stack's own (`Stack.basePath`), so the two cannot disagree.
+ */
 export interface PathOrigin {
-  path: string;
   source: 'login-shell' | 'inherited';
   shell: string | null;
   durationMs: number;
   problem: string | null;
 }
 
-/** Which host runs the core, and the PATH it gave the stack's processes. */
+/** Which host runs the core, and where the PATH it gave the stack's processes came from. */
 export interface HostEnvironment {
   host: 'cli' | 'desktop';
   path: PathOrigin;
 }
 
-/** A core started from a terminal: the PATH it inherited, as the stack's processes inherit it. */
+/** A core started from a terminal: its processes inherit the terminal's PATH. */
 export function inheritedEnvironment(): HostEnvironment {
-  return { host: 'cli', path: { path: process.env.PATH ?? '', source: 'inherited', shell: null, durationMs: 0, problem: null } };
+  return { host: 'cli', path: { source: 'inherited', shell: null, durationMs: 0, problem: null } };
 }
 
-/** The diagnostics of a stack run by this process with `environment`. */
-export async function collectDiagnostics(spec: StackSpec, environment: HostEnvironment, startedAt: number): Promise<Diagnostics> {
+/** The diagnostics of a stack run by this process with `environment`, whose processes get `basePath`. */
+export async function collectDiagnostics(spec: StackSpec, environment: HostEnvironment, basePath: string, startedAt: number): Promise<Diagnostics> {
   const origin = environment.path;
-  const [entries, commands] = await Promise.all([pathEntries(origin.path, spec.dir), Promise.all(spec.apps.map((app) => resolveCommand(app, origin.path)))]);
+  const [entries, commands] = await Promise.all([pathEntries(basePath, spec.dir), Promise.all(spec.apps.map((app) => resolveCommand(app, basePath)))]);
   return {
     runtime: {
       host: environment.host,
@@ -44,7 +46,7 @@ export async function collectDiagnostics(spec: StackSpec, environment: HostEnvir
       startedAt,
     },
     stack: { name: spec.name, file: spec.file },
-    path: { value: origin.path, entries, source: origin.source, shell: origin.shell, durationMs: origin.durationMs, problem: origin.problem },
+    path: { value: basePath, entries, source: origin.source, shell: origin.shell, durationMs: origin.durationMs, problem: origin.problem },
     commands,
   };
 }
