@@ -245,9 +245,14 @@ describe('the desktop app', () => {
 
     // Killing a healthy worker three times from the dashboard is not a crash loop.
     const client = connect(BrowserWindow.instances[0]!);
+    let killed: number | null = null;
     for (let i = 0; i < 3; i++) {
-      await waitFor(async () => (await client.api.listProcesses()).find((p) => p.name === 'api-1')?.state === 'ready', 'api-1 ready', { timeout: 10_000 });
-      await client.api.kill('api-1');
+      // Ready again with a new pid: the previous kill's crash has been seen and the worker restarted.
+      await waitFor(async () => {
+        const api = (await client.api.listProcesses()).find((p) => p.name === 'api-1');
+        return api?.state === 'ready' && api.pid !== killed;
+      }, 'api-1 ready with a new pid', { timeout: 10_000 });
+      killed = await client.api.kill('api-1');
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(Notification.instances.map((n) => n.title)).toEqual(['bad is crash-looping']);
