@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DESKTOP_READY_MARKER } from '../../../shared/desktop.ts';
 import { loadOrExit } from './check.ts';
@@ -17,6 +19,9 @@ export const APP_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** How long the first run may take to fetch the Electron binary. */
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
+
+/** How long the launcher waits, after Electron exits, for the rest of its output. */
+const DRAIN_MS = 300;
 
 /** Lines of Electron's stderr quoted when it fails to start. */
 const QUOTED_LINES = 5;
@@ -133,23 +138,15 @@ function runElectron(binary: string, file: string): Promise<ElectronOutcome> {
     child.on('error', (error) => done({ started: false, why: error.message }));
     // 'exit', not 'close': an editor the app opened may hold its output pipes long after it ended.
     child.on('exit', (code, signal) => {
-      const finish = () => {
+      // Let the last lines (the marker, the error) arrive first, but not wait on pipes held by others.
+      const drained = Promise.all([finished(child.stdout), finished(child.stderr)]).catch(() => {});
+      void Promise.race([drained, delay(DRAIN_MS)]).then(() => {
         // Exiting cleanly before the window (the person quit from the first dialog, or another
         // instance took the stack) is not a failure to start.
         if (ready || code === 0) return done({ started: true, code: code ?? 1 });
         const quoted = stderrTail.filter((line) => line.trim()).join(' | ');
         done({ started: false, why: `${signal ? `signal ${signal}` : `exit ${code}`}${quoted ? `: ${quoted}` : ''}` });
-      };
-      // Let the last lines (the marker, the error) arrive first, but not wait on pipes held by others.
-      let pending = 2;
-      const drained = () => --pending === 0 && finish();
-      const timer = setTimeout(finish, 300);
-      const once = () => {
-        if (pending <= 0) return;
-        if (drained()) clearTimeout(timer);
-      };
-      child.stdout.once('end', once);
-      child.stderr.once('end', once);
+      });
     });
   });
 }
