@@ -118,7 +118,7 @@ export class DesktopApp {
     app.on('before-quit', (event) => this.beforeQuit(event));
 
     // Resolving the login shell's PATH takes a shell's start-up: begin at once, wait only when spawning.
-    this.pathResolution = (this.options.resolvePath ?? (() => resolveLoginShellPath()))();
+    void this.loginShellPath();
     await app.whenReady();
     const opened = openPreferences({ cwd: this.options.preferencesDir ?? app.getPath('userData'), projectVersion: app.getVersion() });
     this.prefs = opened.store;
@@ -209,18 +209,16 @@ export class DesktopApp {
   }
 
   /**
-   * The login shell's PATH, resolved once, and from then on this process's own: stack files are
-   * checked, editors opened and processes started with it.
+   * The login shell's PATH, resolved once (started as the app starts) and from then on this
+   * process's own: stack files are checked, editors opened and processes started with it.
    */
-  private async loginShellPath(): Promise<PathResolution> {
-    const first = this.pathResolution === null;
-    this.pathResolution ??= resolveLoginShellPath();
-    const resolution = await this.pathResolution;
-    if (process.env.PATH !== resolution.path) {
+  private loginShellPath(): Promise<PathResolution> {
+    this.pathResolution ??= (this.options.resolvePath ?? (() => resolveLoginShellPath()))().then((resolution) => {
       process.env.PATH = resolution.path;
-      if (first || resolution.problem) this.log(resolution.problem ? `PATH: ${resolution.problem}` : `PATH from ${resolution.shell} in ${resolution.durationMs} ms`);
-    }
-    return resolution;
+      this.log(resolution.problem ? `PATH: ${resolution.problem}` : `PATH from ${resolution.shell} in ${resolution.durationMs} ms`);
+      return resolution;
+    });
+    return this.pathResolution;
   }
 
   /** Stops the current stack gracefully (killing what outlives the stop timeout) and closes it. */

@@ -12,7 +12,7 @@ import { SessionClient } from '../../shared/client.ts';
 import { DESKTOP_CONNECT_CHANNEL, DESKTOP_READY_MARKER } from '../../shared/desktop.ts';
 import type { ServerMessage } from '../../shared/events.ts';
 import { runFilePath } from '../../main/core/control/run-file.ts';
-import { DesktopApp, stackArgument } from '../../main/electron/desktop-app.ts';
+import { DesktopApp, stackArgument, type DesktopAppOptions } from '../../main/electron/desktop-app.ts';
 import { applicationMenu, trayMenu, type MenuState, type ShellActions } from '../../main/electron/menus.ts';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, portPair, resetElectronFake, timeline, Tray } from '../fakes/electron.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
@@ -61,7 +61,7 @@ async function stackFolder(name: string, apps: Record<string, { fixture: string;
   return path.join(dir, 'switchyard.yaml');
 }
 
-async function launch(argv: string[], options: { stopTimeoutMs?: number } = {}): Promise<{ desktop: DesktopApp; logs: string[] }> {
+async function launch(argv: string[], options: Pick<DesktopAppOptions, 'stopTimeoutMs' | 'resolvePath'> = {}): Promise<{ desktop: DesktopApp; logs: string[] }> {
   const logs: string[] = [];
   const prefsDir = mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-prefs-'));
   cleanups.push(() => rmSync(prefsDir, { recursive: true, force: true }));
@@ -218,6 +218,15 @@ describe('the desktop app', () => {
     expect(dialog.messageBoxes[0]!.buttons).toEqual(['Open Stack…', 'New Stack from Demo…', 'Quit']);
     expect(BrowserWindow.instances).toHaveLength(0);
     await waitFor(() => app.quitted, 'the app to quit');
+  });
+
+  it('says once why the login shell\'s PATH is not used, and keeps its own', async () => {
+    const file = await stackFolder('inherited', { api: { fixture: 'graceful.js' } });
+    const problem = '/bin/zsh took longer than 5 s to start (reading ~/.zprofile or ~/.zshrc); make that faster, or start Switchyard from a terminal';
+    const { desktop: shell, logs } = await launch([file], { resolvePath: async () => ({ path: originalPath ?? '', source: 'inherited', shell: '/bin/zsh', durationMs: 5000, problem }) });
+    expect(await shell.openStack(file)).toBe(true);
+    expect(logs.filter((line) => line.startsWith('PATH'))).toEqual([`PATH: ${problem}`]);
+    expect(process.env.PATH).toBe(originalPath);
   });
 
   it('opens the folder chosen in the first dialog', async () => {
