@@ -188,12 +188,12 @@ export class DesktopApp {
       hub: { environment: { host: 'desktop', path: resolution } },
     });
     this.host = host;
-    const loops = new CrashLoopDetector();
+    const loops = new CrashLoopDetector(() => host.stack.processes());
     this.hostSubscriptions.add(loops);
     this.hostSubscriptions.add(loops.onCrashLoop((loop) => this.notify(loop.gaveUp ? `${loop.app} stopped restarting` : `${loop.app} is crash-looping`, loop.message)));
     this.hostSubscriptions.add(
       host.stack.onProcessChange((change) => {
-        loops.observe(change.info);
+        loops.observe(change);
         this.updateSummary();
       }),
     );

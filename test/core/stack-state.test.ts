@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessInfo, ProcessState } from '../../shared/process.ts';
-import { CrashLoopDetector, summarizeStack, type CrashLoop, type StackSummary } from '../../main/core/health/stack-state.ts';
+import { CrashLoopDetector, summarizeStack, type CrashLoop, type CrashLoopOptions, type StackSummary } from '../../main/core/health/stack-state.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { fixtureApp, fixtureStack } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -101,26 +101,51 @@ describe('summarizeStack', () => {
   });
 });
 
+/**
+ * The stack as the detector sees it: one snapshot per name (what `Stack.processes` gives), and each
+ * change with the state its process left (what `Stack.onProcessChange` gives).
+ */
+class Processes {
+  readonly infos = new Map<string, ProcessInfo>();
+  readonly detector: CrashLoopDetector;
+
+  constructor(options?: CrashLoopOptions) {
+    this.detector = new CrashLoopDetector(() => [...this.infos.values()], options);
+  }
+
+  /** `info` becomes the snapshot of its name, left from that name's previous state. */
+  observe(info: ProcessInfo, at: number): CrashLoop | null {
+    const from = this.infos.get(info.name)?.state ?? 'stopped';
+    this.infos.set(info.name, info);
+    return this.detector.observe({ from, info }, at);
+  }
+
+  remove(name: string, at: number): void {
+    this.infos.delete(name);
+    this.detector.forget(name, at);
+  }
+}
+
 /** Feeds a worker through one crash and its restart, as the supervisor reports it. */
-function crashOnce(detector: CrashLoopDetector, name: string, at: number, extra: Partial<ProcessInfo> = {}): CrashLoop[] {
+function crashOnce(processes: Processes, name: string, at: number, extra: Partial<ProcessInfo> = {}): CrashLoop[] {
   const reports = [
-    detector.observe(proc(name, 'crashed', extra), at),
-    detector.observe(proc(name, 'backoff', extra), at),
-    detector.observe(proc(name, 'starting'), at + 100),
+    processes.observe(proc(name, 'crashed', extra), at),
+    processes.observe(proc(name, 'backoff', extra), at),
+    processes.observe(proc(name, 'starting'), at + 100),
   ];
   return reports.filter((report) => report !== null);
 }
 
 describe('CrashLoopDetector', () => {
   it('reports three crashes within a minute once, naming the app, the count and the last exit', () => {
-    const detector = new CrashLoopDetector();
+    const processes = new Processes();
     const fired: CrashLoop[] = [];
-    detector.onCrashLoop((report) => fired.push(report));
-    detector.observe(proc('api-1', 'ready'), 0);
-    detector.observe(proc('api-2', 'ready'), 0);
-    expect(crashOnce(detector, 'api-1', 1_000)).toEqual([]);
-    expect(crashOnce(detector, 'api-2', 2_000)).toEqual([]);
-    const reports = crashOnce(detector, 'api-1', 4_500, { lastExit: { code: null, signal: 'SIGSEGV', at: 4_500, uptime: 30 } });
+    processes.detector.onCrashLoop((report) => fired.push(report));
+    processes.observe(proc('api-1', 'ready'), 0);
+    processes.observe(proc('api-2', 'ready'), 0);
+    expect(crashOnce(processes, 'api-1', 1_000)).toEqual([]);
+    expect(crashOnce(processes, 'api-2', 2_000)).toEqual([]);
+    const reports = crashOnce(processes, 'api-1', 4_500, { lastExit: { code: null, signal: 'SIGSEGV', at: 4_500, uptime: 30 } });
     expect(reports).toEqual([
       {
         app: 'api',
@@ -133,41 +158,41 @@ describe('CrashLoopDetector', () => {
     ]);
     expect(fired).toEqual(reports);
     // A fourth crash in the same episode is not news.
-    expect(crashOnce(detector, 'api-2', 6_000)).toEqual([]);
+    expect(crashOnce(processes, 'api-2', 6_000)).toEqual([]);
     expect(fired).toHaveLength(1);
   });
 
   it('does not report three crashes spread over five minutes', () => {
-    const detector = new CrashLoopDetector();
-    expect([0, 150_000, 300_000].flatMap((at) => crashOnce(detector, 'api-1', at))).toEqual([]);
+    const processes = new Processes();
+    expect([0, 150_000, 300_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toEqual([]);
   });
 
   it('reports again once the app had recovered, but not when it was ready only briefly', () => {
-    const detector = new CrashLoopDetector();
-    const crashes = (from: number) => [0, 1_000, 2_000].flatMap((offset) => crashOnce(detector, 'api-1', from + offset));
+    const processes = new Processes();
+    const crashes = (from: number) => [0, 1_000, 2_000].flatMap((offset) => crashOnce(processes, 'api-1', from + offset));
     expect(crashes(0)).toHaveLength(1);
     // Ready for a second between crashes: still the same episode.
-    detector.observe(proc('api-1', 'ready'), 3_000);
+    processes.observe(proc('api-1', 'ready'), 3_000);
     expect(crashes(4_000)).toEqual([]);
     // Ready for longer than the settle time: the next loop is a new episode.
-    detector.observe(proc('api-1', 'ready'), 7_000);
+    processes.observe(proc('api-1', 'ready'), 7_000);
     const again = crashes(20_000);
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ app: 'api', crashes: 3, gaveUp: false });
   });
 
   it('starts a new episode after a quiet period', () => {
-    const detector = new CrashLoopDetector({ threshold: 2, windowMs: 10_000 });
-    expect([0, 1_000, 2_000].flatMap((at) => crashOnce(detector, 'api-1', at))).toHaveLength(1);
-    expect([30_000, 31_000].flatMap((at) => crashOnce(detector, 'api-1', at))).toHaveLength(1);
+    const processes = new Processes({ threshold: 2, windowMs: 10_000 });
+    expect([0, 1_000, 2_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
+    expect([30_000, 31_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
   });
 
   it('reports a process that gave up, once, even within a reported loop', () => {
-    const detector = new CrashLoopDetector();
-    [0, 1_000, 2_000, 3_000].forEach((at) => crashOnce(detector, 'api-1', at));
-    detector.observe(proc('api-1', 'crashed'), 4_000);
+    const processes = new Processes();
+    [0, 1_000, 2_000, 3_000].forEach((at) => crashOnce(processes, 'api-1', at));
+    processes.observe(proc('api-1', 'crashed'), 4_000);
     const reason = 'crash loop: exited 5 times in a row, each within 5.0s (max_restarts 4); last: exit code 3';
-    const gaveUp = detector.observe(proc('api-1', 'failed', { reason }), 4_000);
+    const gaveUp = processes.observe(proc('api-1', 'failed', { reason }), 4_000);
     expect(gaveUp).toEqual({
       app: 'api',
       process: 'api-1',
@@ -177,16 +202,16 @@ describe('CrashLoopDetector', () => {
       message: 'api: api-1 failed after 5 crashes and will not be restarted; last: exit code 3',
     });
     // Another worker of the same app giving up in the same episode is not news either.
-    detector.observe(proc('api-2', 'crashed'), 4_100);
-    expect(detector.observe(proc('api-2', 'failed'), 4_100)).toBeNull();
+    processes.observe(proc('api-2', 'crashed'), 4_100);
+    expect(processes.observe(proc('api-2', 'failed'), 4_100)).toBeNull();
   });
 
   it('reports a program that cannot start at all, with the reason', () => {
-    const detector = new CrashLoopDetector();
+    const processes = new Processes();
     const reason = 'could not start nodee: spawn nodee ENOENT';
     const noExit = { code: null, signal: null, at: 0, uptime: 0 };
-    expect(detector.observe(proc('api-1', 'crashed', { reason, lastExit: noExit }), 0)).toBeNull();
-    expect(detector.observe(proc('api-1', 'failed', { reason, lastExit: noExit }), 0)).toMatchObject({
+    expect(processes.observe(proc('api-1', 'crashed', { reason, lastExit: noExit }), 0)).toBeNull();
+    expect(processes.observe(proc('api-1', 'failed', { reason, lastExit: noExit }), 0)).toMatchObject({
       gaveUp: true,
       crashes: 1,
       message: `api: api-1 failed after 1 crash and will not be restarted; last: ${reason}`,
@@ -194,18 +219,18 @@ describe('CrashLoopDetector', () => {
   });
 
   it('starts afresh when a person restarts a failed process', () => {
-    const detector = new CrashLoopDetector();
-    [0, 1_000].forEach((at) => crashOnce(detector, 'api-1', at));
-    detector.observe(proc('api-1', 'crashed'), 2_000);
-    expect(detector.observe(proc('api-1', 'failed'), 2_000)).toMatchObject({ gaveUp: true });
-    detector.observe(proc('api-1', 'starting'), 5_000);
-    expect([6_000, 7_000, 8_000].flatMap((at) => crashOnce(detector, 'api-1', at))).toHaveLength(1);
+    const processes = new Processes();
+    [0, 1_000].forEach((at) => crashOnce(processes, 'api-1', at));
+    processes.observe(proc('api-1', 'crashed'), 2_000);
+    expect(processes.observe(proc('api-1', 'failed'), 2_000)).toMatchObject({ gaveUp: true });
+    processes.observe(proc('api-1', 'starting'), 5_000);
+    expect([6_000, 7_000, 8_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
   });
 
   it('does not count stops, health changes, clean exits, crashes while draining or kills a person asked for', () => {
-    const detector = new CrashLoopDetector({ threshold: 2 });
+    const processes = new Processes({ threshold: 2 });
     const seen: (CrashLoop | null)[] = [];
-    const feed = (info: ProcessInfo, at: number) => seen.push(detector.observe(info, at));
+    const feed = (info: ProcessInfo, at: number) => seen.push(processes.observe(info, at));
     for (let i = 0; i < 3; i++) {
       const at = i * 1_000;
       // A stop: stopping → stopped, never crashed.
@@ -221,7 +246,7 @@ describe('CrashLoopDetector', () => {
       feed(proc('jobs-1', 'backoff', { lastExit: { code: 0, signal: null, at, uptime: 5 } }), at);
       // Kill from the UI (Stack.killWorker): a SIGKILL crash that was asked for.
       feed(proc('api-3', 'ready'), at);
-      detector.expectKill('api-3', at);
+      processes.detector.expectKill('api-3', at);
       feed(proc('api-3', 'crashed', { lastExit: { code: null, signal: 'SIGKILL', at, uptime: 5 } }), at + 5);
       feed(proc('api-3', 'backoff'), at + 5);
     }
@@ -230,20 +255,57 @@ describe('CrashLoopDetector', () => {
     feed(proc('web', 'crashed'), 5_001);
     expect(seen.filter((report) => report !== null)).toEqual([]);
     // An expected kill that never came does not excuse a later real crash.
-    detector.expectKill('api-3', 10_000);
+    processes.detector.expectKill('api-3', 10_000);
     feed(proc('api-3', 'crashed'), 20_000);
     feed(proc('api-3', 'starting'), 20_100);
     feed(proc('api-3', 'crashed'), 20_200);
     expect(seen.at(-1)).toMatchObject({ app: 'api', crashes: 2 });
   });
 
+  it('tells the old and the new worker of a reload apart, though they share a name', () => {
+    // Stack.processes shows one process per name: the one that holds it (the new worker once it has taken the old one's place).
+    let holder = proc('api-1', 'ready');
+    const detector = new CrashLoopDetector(() => [holder], { threshold: 2, settleMs: 1_000 });
+    const reports: CrashLoop[] = [];
+    detector.onCrashLoop((report) => reports.push(report));
+    const change = (from: ProcessState, info: ProcessInfo, at: number, holdsName = true) => {
+      if (holdsName) holder = info;
+      detector.observe({ from, info }, at);
+    };
+    const crash = (at: number) => {
+      change('ready', proc('api-1', 'crashed'), at);
+      change('crashed', proc('api-1', 'backoff'), at);
+      change('backoff', proc('api-1', 'starting'), at + 100);
+      change('starting', proc('api-1', 'ready'), at + 200);
+    };
+    crash(0);
+    crash(500);
+    expect(reports).toHaveLength(1);
+
+    // A reload: the new worker starts beside the old one, which then drains; the two report in turns.
+    change('stopped', proc('api-1', 'starting'), 2_000, false);
+    change('ready', proc('api-1', 'draining'), 2_100, false);
+    change('starting', proc('api-1', 'ready'), 2_150);
+    // The old worker dies while draining: its stop's doing, though the name's latest news was "ready".
+    change('draining', proc('api-1', 'crashed', { lastExit: { code: 1, signal: null, at: 2_200, uptime: 9 } }), 2_200, false);
+    // Its final "stopped" does not hide that the app, now the new worker, is ready.
+    change('crashed', proc('api-1', 'stopped'), 2_300, false);
+    expect(reports).toHaveLength(1);
+
+    // Ready for longer than the settle time: two crashes of the new worker are a new episode.
+    crash(5_000);
+    crash(5_500);
+    expect(reports).toHaveLength(2);
+    expect(reports[1]).toMatchObject({ app: 'api', process: 'api-1', crashes: 2, gaveUp: false });
+  });
+
   it('forgets a removed process, so the rest of its app can settle', () => {
-    const detector = new CrashLoopDetector();
-    detector.observe(proc('api-2', 'stopped'), 0);
-    [0, 1_000, 2_000].forEach((at) => crashOnce(detector, 'api-1', at));
-    detector.forget('api-2');
-    detector.observe(proc('api-1', 'ready'), 3_000);
-    expect([20_000, 21_000, 22_000].flatMap((at) => crashOnce(detector, 'api-1', at))).toHaveLength(1);
+    const processes = new Processes();
+    processes.observe(proc('api-2', 'stopped'), 0);
+    [0, 1_000, 2_000].forEach((at) => crashOnce(processes, 'api-1', at));
+    processes.remove('api-2', 3_000);
+    processes.observe(proc('api-1', 'ready'), 3_000);
+    expect([20_000, 21_000, 22_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
   });
 });
 
@@ -258,13 +320,14 @@ describe('CrashLoopDetector on a real stack', () => {
   it('reports a worker that crashes as soon as it starts exactly once', async () => {
     const app = fixtureApp('boom', 'crash-now.js', { restart: 'always', portEnv: null, backoff: { initial: 20, max: 50 }, maxRestarts: 1_000 });
     stack = new Stack(fixtureStack([app]));
-    const detector = new CrashLoopDetector();
+    const running = stack;
+    const detector = new CrashLoopDetector(() => running.processes());
     const reports: CrashLoop[] = [];
     let crashes = 0;
     detector.onCrashLoop((report) => reports.push(report));
-    stack.onProcessChange(({ to, info }) => {
-      if (to === 'crashed') crashes++;
-      detector.observe(info);
+    stack.onProcessChange((change) => {
+      if (change.to === 'crashed') crashes++;
+      detector.observe(change);
     });
     await stack.start();
 

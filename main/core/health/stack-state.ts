@@ -119,6 +119,13 @@ interface AppRecord {
   readySince: number | null;
 }
 
+/** One state change of one process, from its own supervisor (`Stack.onProcessChange` gives these). */
+export interface ProcessTransition {
+  /** The state this very process left: during a reload the old and the new worker share a name, not a state. */
+  from: ProcessState;
+  info: ProcessInfo;
+}
+
 /**
  * Turns process state changes into crash-loop reports, at most one loop report and one give-up
  * report per app and episode, so a looping app does not spam notifications. Counts entries into
@@ -126,12 +133,11 @@ interface AppRecord {
  * crash while draining for a stop is the stop's. A kill a person asked for is excused with `expectKill`.
  */
 export class CrashLoopDetector implements Disposable {
+  private readonly snapshot: () => readonly ProcessInfo[];
   private readonly threshold: number;
   private readonly windowMs: number;
   private readonly quietMs: number;
   private readonly settleMs: number;
-  /** Last state seen per process, so a health-only change is not taken for a new crash. */
-  private readonly processes = new Map<string, { app: string; state: ProcessState }>();
   private readonly apps = new Map<string, AppRecord>();
   /** Process → the time until which its next crash is one a person asked for. */
   private readonly expectedKills = new Map<string, number>();
@@ -139,25 +145,30 @@ export class CrashLoopDetector implements Disposable {
   /** Fires with each report `observe` returns. */
   readonly onCrashLoop = this._onCrashLoop.event;
 
-  constructor(options: CrashLoopOptions = {}) {
+  /**
+   * @param snapshot the stack's processes now, one per name (`Stack.processes`): whether an app is
+   * all ready is read from it, so a reload's leaving worker does not speak for its successor.
+   */
+  constructor(snapshot: () => readonly ProcessInfo[], options: CrashLoopOptions = {}) {
+    this.snapshot = snapshot;
     this.threshold = options.threshold ?? 3;
     this.windowMs = options.windowMs ?? 60_000;
     this.quietMs = options.quietMs ?? this.windowMs;
     this.settleMs = options.settleMs ?? 10_000;
   }
 
-  /** Takes one snapshot (from `Stack.onProcessChange`); returns the report it completes, if any. */
-  observe(info: ProcessInfo, now = Date.now()): CrashLoop | null {
-    const previous = this.processes.get(info.name)?.state;
-    this.processes.set(info.name, { app: info.app, state: info.state });
+  /** Takes one state change; returns the report it completes, if any. */
+  observe(change: ProcessTransition, now = Date.now()): CrashLoop | null {
+    const { from, info } = change;
     let report: CrashLoop | null = null;
-    if (info.state !== previous) {
+    // A health-only change (or the same snapshot again) is no new crash.
+    if (info.state !== from) {
       if (info.state === 'crashed') {
-        const excused = previous === 'draining' || this.takeExpectedKill(info.name, now);
+        const excused = from === 'draining' || this.takeExpectedKill(info.name, now);
         if (!excused) report = this.crash(info, now);
       } else if (info.state === 'failed') {
         report = this.fail(info, now);
-      } else if (previous === 'failed') {
+      } else if (from === 'failed') {
         // Only a person starts a failed process again: whatever crashes next is a new episode.
         this.apps.set(info.app, newRecord());
       }
@@ -172,12 +183,14 @@ export class CrashLoopDetector implements Disposable {
     this.expectedKills.set(name, now + EXPECTED_KILL_MS);
   }
 
-  /** Drops a process that left the stack (scaled down, app removed), so it is not waited on to be ready. */
-  forget(name: string): void {
-    const app = this.processes.get(name)?.app;
-    this.processes.delete(name);
+  /** Drops what is kept about a process that left the stack (scaled down, app removed), and about apps with none left. */
+  forget(name: string, now = Date.now()): void {
     this.expectedKills.delete(name);
-    if (app !== undefined && ![...this.processes.values()].some((p) => p.app === app)) this.apps.delete(app);
+    const present = new Set(this.snapshot().map((p) => p.app));
+    for (const app of [...this.apps.keys()]) {
+      if (present.has(app)) this.updateReadiness(app, now);
+      else this.apps.delete(app);
+    }
   }
 
   dispose(): void {
@@ -239,7 +252,7 @@ export class CrashLoopDetector implements Disposable {
 
   private updateReadiness(app: string, now: number): void {
     const record = this.recordOf(app);
-    const allReady = [...this.processes.values()].every((p) => p.app !== app || p.state === 'ready');
+    const allReady = this.snapshot().every((p) => p.app !== app || p.state === 'ready');
     record.readySince = allReady ? (record.readySince ?? now) : null;
   }
 
