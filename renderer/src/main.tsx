@@ -9,6 +9,7 @@ import type { DashboardClient } from './client/dashboard-client.ts';
 import { DesktopClient, desktopBridge } from './client/desktop-client.ts';
 import { takeToken } from './client/token.ts';
 import { httpProbe, WebSocketClient } from './client/ws-client.ts';
+import { themeChosenByHost } from './ui/theme.ts';
 import './styles.css';
 
 function readToken(): string | null {
@@ -36,6 +37,8 @@ function browserClient(): WebSocketClient {
 function appClient(): DashboardClient {
   const bridge = desktopBridge(window);
   if (!bridge) return browserClient();
+  // The app's View › Theme decides, through the prefers-color-scheme it gives the page.
+  themeChosenByHost();
   const client = new DesktopClient(bridge);
   client.start();
   return client;

@@ -3,7 +3,7 @@
 
 import type { ConnectionState } from '../client/dashboard-client.ts';
 import { useDashboard } from '../state/hooks.ts';
-import { toggleTheme, useTheme } from '../ui/theme.ts';
+import { canChooseTheme, toggleTheme, useTheme } from '../ui/theme.ts';
 
 const CONNECTION_LABEL: Record<ConnectionState['status'], string> = {
   connecting: 'connecting',
@@ -40,9 +40,11 @@ export function Header(props: { connection: ConnectionState; onShowShortcuts: ()
         <span className="dot" aria-hidden="true" />
         {CONNECTION_LABEL[state]}
       </span>
-      <button type="button" className="icon" onClick={toggleTheme} aria-label={`Switch to ${other} theme`} title={`Switch to ${other} theme (t)`} data-testid="theme-toggle" data-theme={theme}>
-        {theme === 'dark' ? '☾' : '☀'}
-      </button>
+      {canChooseTheme() && (
+        <button type="button" className="icon" onClick={toggleTheme} aria-label={`Switch to ${other} theme`} title={`Switch to ${other} theme (t)`} data-testid="theme-toggle" data-theme={theme}>
+          {theme === 'dark' ? '☾' : '☀'}
+        </button>
+      )}
       <button type="button" className="icon" onClick={props.onShowShortcuts} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" data-testid="shortcuts-button">
         ?
       </button>

@@ -4,7 +4,7 @@
 import { lazy, Suspense, useCallback, useState, useSyncExternalStore } from 'react';
 import type { DashboardClient } from '../client/dashboard-client.ts';
 import { useDashboard } from '../state/hooks.ts';
-import { toggleTheme } from '../ui/theme.ts';
+import { canChooseTheme, toggleTheme } from '../ui/theme.ts';
 import { DiagnosticsView } from '../views/diagnostics/DiagnosticsView.tsx';
 import { LoadView } from '../views/load/LoadView.tsx';
 import { LogsView } from '../views/logs/LogsView.tsx';
@@ -53,6 +53,7 @@ export function Shell(props: { client: DashboardClient; initialView: ViewId }) {
         logs.setFollow(!logs.follow);
         return true;
       case 't':
+        if (!canChooseTheme()) return false;
         toggleTheme();
         return true;
       case '?':

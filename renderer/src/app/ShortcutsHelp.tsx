@@ -1,6 +1,7 @@
 // The `?` dialog: every single-key shortcut.
 
 import { useEffect, useRef } from 'react';
+import { canChooseTheme } from '../ui/theme.ts';
 import { SHORTCUTS } from './shortcuts.ts';
 
 export function ShortcutsHelp(props: { onClose: () => void }) {
@@ -23,7 +24,7 @@ export function ShortcutsHelp(props: { onClose: () => void }) {
         <h2>Keyboard shortcuts</h2>
         <table className="shortcuts">
           <tbody>
-            {SHORTCUTS.map((shortcut) => (
+            {SHORTCUTS.filter((shortcut) => shortcut.keys !== 't' || canChooseTheme()).map((shortcut) => (
               <tr key={shortcut.keys}>
                 <td>
                   <kbd>{shortcut.keys}</kbd>

@@ -1,6 +1,8 @@
 // Dark or light: the person's explicit choice (kept in localStorage) wins, else the system's
 // prefers-color-scheme, followed live. The choice lands on <html data-theme>, where styles.css
-// switches its variables.
+// switches its variables. Inside the desktop app the theme is the app's (View › Theme sets the
+// prefers-color-scheme the page sees), so the page keeps no choice of its own there: two places
+// to choose would contradict each other.
 
 import { useSyncExternalStore } from 'react';
 
@@ -8,6 +10,8 @@ export type Theme = 'dark' | 'light';
 
 const STORAGE_KEY = 'switchyard.theme';
 const listeners = new Set<() => void>();
+/** Set inside the desktop app: the host chooses, through prefers-color-scheme. */
+let chosenByHost = false;
 
 function stored(): Theme | null {
   try {
@@ -24,7 +28,18 @@ function systemTheme(): Theme {
 }
 
 export function currentTheme(): Theme {
-  return stored() ?? systemTheme();
+  return (chosenByHost ? null : stored()) ?? systemTheme();
+}
+
+/** From now on the page follows the host's theme only (the desktop app calls this before rendering). */
+export function themeChosenByHost(): void {
+  chosenByHost = true;
+  apply();
+}
+
+/** Whether the page offers its own theme choice (the `t` key and the header's button). */
+export function canChooseTheme(): boolean {
+  return !chosenByHost;
 }
 
 function apply(): void {
@@ -33,6 +48,7 @@ function apply(): void {
 }
 
 export function setTheme(theme: Theme): void {
+  if (chosenByHost) return;
   try {
     localStorage.setItem(STORAGE_KEY, theme);
   } catch {
