@@ -145,6 +145,7 @@ export class DesktopApp {
   async openStack(target: string): Promise<boolean> {
     if (this.busy || this.quitPhase !== 'running') return false;
     this.busy = true;
+    let nothingRuns = false;
     this.refresh();
     try {
       const located = locateStackFile(path.resolve(target));
@@ -160,18 +161,50 @@ export class DesktopApp {
         dialog.showErrorBox(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
         return false;
       }
+      // Run elsewhere (a terminal's `switchyard up`): refused before the current stack is stopped for it.
+      if (this.host?.file !== located.file) await StackHost.refuseIfRunning(located.file);
       if (this.quitPhase !== 'running') return false;
+      const previous = this.host ? { file: this.host.file, spec: this.host.stack.spec } : null;
       await this.closeStack();
       if (this.quitPhase !== 'running') return false;
-      await this.hostStack(located.file, spec);
-      return true;
+      try {
+        await this.hostStack(located.file, spec);
+        return true;
+      } catch (error) {
+        const restored = await this.recover(previous, spec.name, error as Error);
+        nothingRuns = previous !== null && !restored;
+        return false;
+      }
     } catch (error) {
-      dialog.showErrorBox('Could not start the stack', (error as Error).message);
+      dialog.showErrorBox('Could not open this stack', (error as Error).message);
       return false;
     } finally {
       this.busy = false;
       this.refresh();
+      // A switch that lost both stacks: the window has nothing to show, so ask what to open (as at launch).
+      if (nothingRuns) void this.welcome();
     }
+  }
+
+  /**
+   * A stack failed to start in place of `previous`: the previous one is started again, as nginx
+   * keeps its old configuration when a reload fails. True when it runs again.
+   */
+  private async recover(previous: { file: string; spec: StackSpec } | null, failed: string, error: Error): Promise<boolean> {
+    this.log(`could not start ${failed}: ${error.message}`);
+    if (previous && this.quitPhase === 'running') {
+      try {
+        await this.hostStack(previous.file, previous.spec);
+        dialog.showErrorBox(`Could not start ${failed}`, `${error.message}\n\n${previous.spec.name} is running again.`);
+        return true;
+      } catch (again) {
+        this.log(`could not start ${previous.spec.name} again: ${(again as Error).message}`);
+      }
+    }
+    dialog.showErrorBox(`Could not start ${failed}`, error.message);
+    // The page's session ended with the stack: reloaded, it shows that none is open instead of the last figures.
+    if (this.window && !this.window.isDestroyed()) this.window.webContents.reload();
+    return false;
   }
 
   private async hostStack(file: string, spec: StackSpec): Promise<void> {
@@ -201,7 +234,12 @@ export class DesktopApp {
     // A kill from the dashboard is a crash a person asked for, not a loop to warn about.
     this.hostSubscriptions.add(host.stack.onKilledOnPurpose((name) => loops.expectKill(name)));
     this.prefs.set('recentStacks', rememberStack(this.prefs.get('recentStacks'), { file, name: spec.name, openedAt: Date.now() }));
-    await host.start();
+    try {
+      await host.start();
+    } catch (error) {
+      await this.closeStack();
+      throw error;
+    }
     this.updateSummary();
     // A new stack needs a new session: the page reloads and its preload connects again.
     if (this.window && !this.window.isDestroyed()) this.window.webContents.reload();
@@ -291,20 +329,27 @@ export class DesktopApp {
     this.window.focus();
   }
 
-  /** No stack to open: offer to open one or start from the demo. */
+  /** No stack runs: offer to open one or start from the demo, until one runs or the person quits. */
   private async welcome(): Promise<void> {
-    const { response } = await dialog.showMessageBox({
-      type: 'question',
-      title: 'Switchyard',
-      message: 'Open a stack to run',
-      detail: 'Choose a folder with a switchyard.yaml, or start a new stack from the demo (a static site and four API workers behind a proxy).',
-      buttons: ['Open Stack…', 'New Stack from Demo…', 'Quit'],
-      defaultId: 0,
-      cancelId: 2,
-    });
-    if (response === 0 && (await this.chooseStack())) return;
-    if (response === 1 && (await this.newStackFromDemo())) return;
-    if (!this.host) app.quit();
+    while (!this.host && this.quitPhase === 'running') {
+      const { response } = await dialog.showMessageBox({
+        type: 'question',
+        title: 'Switchyard',
+        message: 'Open a stack to run',
+        detail: 'Choose a folder with a switchyard.yaml, or start a new stack from the demo (a static site and four API workers behind a proxy).',
+        buttons: ['Open Stack…', 'New Stack from Demo…', 'Quit'],
+        defaultId: 0,
+        cancelId: 2,
+      });
+      // A stack opened meanwhile (a second launch, the Dock) answers the question too.
+      if (this.host) return;
+      if (response === 0) await this.chooseStack();
+      else if (response === 1) await this.newStackFromDemo();
+      else {
+        app.quit();
+        return;
+      }
+    }
   }
 
   private async chooseStack(): Promise<boolean> {

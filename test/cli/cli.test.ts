@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessInfo } from '../../shared/process.ts';
 import { runCli, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
@@ -210,6 +210,19 @@ describe('switchyard up and the commands that reach it', () => {
     const result = await runCli(['up'], dir);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/switchyard\.yaml:3:14: error: command 'definitely-not-a-program-xyz' not found on PATH/);
+  });
+
+  it('exits 1 and names the fix when the run file cannot be written, leaving nothing running', async () => {
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js' } }));
+    cleanups.push(cleanup);
+    writeFileSync(path.join(dir, '.switchyard'), 'a file where the run folder goes\n');
+    const marker = newMarker();
+    const result = await runCli(['up'], dir, { [marker.key]: marker.value });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`could not write the run file ${path.join(dir, '.switchyard', 'run.json')}: EEXIST`);
+    expect(result.stderr).toContain(`so make ${path.join(dir, '.switchyard')} a folder this user can write to`);
+    // The watchdog it had started is told goodbye and goes.
+    await waitFor(() => processesWithMarker(marker).length === 0, 'no process of it left', { timeout: 5_000 });
   });
 
   it('tells how to start the stack when ps finds nothing running', async () => {

@@ -16,6 +16,7 @@ import { DesktopApp, stackArgument, type DesktopAppOptions } from '../../main/el
 import { applicationMenu, trayMenu, type MenuState, type ShellActions } from '../../main/electron/menus.ts';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, portPair, resetElectronFake, timeline, Tray } from '../fakes/electron.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -209,6 +210,64 @@ describe('the desktop app', () => {
     expect(shell.menuState().stack?.name).toBe('good');
     expect(await shell.openStack(path.join(os.tmpdir(), 'no-such-folder-switchyard'))).toBe(false);
     expect(dialog.errors[1]!.content).toMatch(/does not exist/);
+  });
+
+  it('refuses a stack that a terminal runs, before stopping its own for it', async () => {
+    const own = await stackFolder('own', { api: { fixture: 'graceful.js' } });
+    const theirs = await stackFolder('theirs', { api: { fixture: 'graceful.js' } });
+    const up = startUp(path.dirname(theirs), [], { [marker.key]: marker.value });
+    cleanups.push(async () => {
+      up.child.kill('SIGINT');
+      await up.child;
+    });
+    await up.waitForOutput('ready');
+    const { desktop: shell } = await launch([own]);
+    await waitFor(() => summaryState(shell) === 'running', 'own ready', { timeout: 15_000 });
+    // Both stacks' processes: the terminal's and the app's, none of which the refusal may touch.
+    const pids = processesWithMarker(marker);
+
+    expect(await shell.openStack(theirs)).toBe(false);
+    expect(dialog.errors).toEqual([{ title: 'Could not open this stack', content: expect.stringMatching(/ is already running \(pid \d+\); stop it with `switchyard down`/) }]);
+    expect(dialog.errors[0]!.content.startsWith(`${theirs} is already running`)).toBe(true);
+    expect(shell.menuState().stack?.name).toBe('own');
+    expect(processesWithMarker(marker).sort()).toEqual(pids.sort());
+    expect(BrowserWindow.instances[0]!.webContents.reloads).toBe(0);
+  });
+
+  it('starts the previous stack again when the next one cannot start, and says so', async () => {
+    const before = await stackFolder('before', { api: { fixture: 'graceful.js' } });
+    const next = await stackFolder('next', { api: { fixture: 'graceful.js' } });
+    // Where the run file goes, a file: the next stack cannot be hosted (it passes every check before).
+    writeFileSync(path.join(path.dirname(next), '.switchyard'), 'not a folder\n');
+    const { desktop: shell } = await launch([before]);
+    await waitFor(() => summaryState(shell) === 'running', 'before ready', { timeout: 15_000 });
+    const firstPids = processesWithMarker(marker);
+
+    expect(await shell.openStack(next)).toBe(false);
+    expect(dialog.errors).toHaveLength(1);
+    expect(dialog.errors[0]!.title).toBe('Could not start next');
+    const content = dialog.errors[0]!.content;
+    expect(content.startsWith(`could not write the run file ${runFilePath(next)}: EEXIST`)).toBe(true);
+    expect(content.endsWith(`so make ${path.dirname(runFilePath(next))} a folder this user can write to\n\nbefore is running again.`)).toBe(true);
+    expect(shell.menuState().stack?.name).toBe('before');
+    await waitFor(() => summaryState(shell) === 'running', 'before ready again', { timeout: 15_000 });
+    // Started again, not kept: new processes, a new session for the page, and no process of the next stack.
+    expect(firstPids.filter(alive)).toEqual([]);
+    expect(BrowserWindow.instances[0]!.webContents.reloads).toBe(1);
+    expect(shell.menuState().recent.map((entry) => entry.name)).toEqual(['before']);
+    expect(existsSync(runFilePath(before))).toBe(true);
+  });
+
+  it('asks again when the stack chosen at launch cannot open, until told to quit', async () => {
+    const broken = path.join(mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-')), 'switchyard.yaml');
+    cleanups.push(() => rmSync(path.dirname(broken), { recursive: true, force: true }));
+    writeFileSync(broken, 'name: broken\napps: {}\nproxy: 12\n');
+    dialog.messageBoxAnswers.push(0, 2);
+    dialog.openAnswers.push([broken]);
+    await launch([]);
+    expect(dialog.errors.map((error) => error.title)).toEqual(['switchyard.yaml is not valid']);
+    expect(dialog.messageBoxes).toHaveLength(2);
+    await waitFor(() => app.quitted, 'the app to quit');
   });
 
   it('asks what to open when there is nothing, and quits when told to', async () => {

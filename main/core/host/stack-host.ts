@@ -3,6 +3,7 @@
 // this, so the two hosts cannot drift apart.
 
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { ConfigOutcome, RunFile } from '../../../shared/api.ts';
 import type { StackSpec } from '../../../shared/stack.ts';
 import { ControlClient } from '../control/control-client.ts';
@@ -69,10 +70,7 @@ export class StackHost {
   static async open(options: StackHostOptions): Promise<StackHost> {
     const { file, spec } = options;
     const runFile = runFilePath(file);
-    const running = await findRunningInstance(runFile);
-    if (running) {
-      throw new SwitchyardError('bad-request', `${file} is already running (pid ${running.pid}); stop it with \`switchyard down\` or follow it with \`switchyard logs -f\``);
-    }
+    await StackHost.refuseIfRunning(file);
     const startedAt = Date.now();
     const watchdog = Watchdog.start({ runFile, ...(options.runtime ? { runtime: options.runtime } : {}) });
     const stack = new Stack(spec, {
@@ -109,9 +107,24 @@ export class StackHost {
       watchdog.dispose();
       throw new SwitchyardError('internal', `could not open the control API on 127.0.0.1: ${(error as Error).message}`);
     }
-    writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
+    try {
+      writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
+    } catch (error) {
+      await server.close();
+      hub.dispose();
+      watchdog.dispose();
+      throw new SwitchyardError('internal', `could not write the run file ${runFile}: ${(error as Error).message}; \`switchyard ps\`, \`logs\` and \`down\` find a running stack through it, so make ${path.dirname(runFile)} a folder this user can write to`);
+    }
     host = new StackHost({ file, stack, hub, server, watchdog, runFile, startedAt });
     return host;
+  }
+
+  /** Throws, naming the pid and what to do, when another instance runs the stack file `file`. */
+  static async refuseIfRunning(file: string): Promise<void> {
+    const running = await findRunningInstance(runFilePath(file));
+    if (running) {
+      throw new SwitchyardError('bad-request', `${file} is already running (pid ${running.pid}); stop it with \`switchyard down\` or follow it with \`switchyard logs -f\``);
+    }
   }
 
   /** Spawns every process, then watches the stack file for changes. */
