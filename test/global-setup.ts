@@ -9,8 +9,9 @@ export default function setup(): () => void {
   const marker = { key: 'SWITCHYARD_TEST_RUN', value: randomUUID() };
   process.env[marker.key] = marker.value;
   return () => {
-    // Vitest's own helper processes carry the marker too; they are not ours to kill.
-    const leftovers = processesWithMarker(marker).filter((pid) => pid !== process.pid && !commandLine(pid).startsWith('vitest'));
+    // Vitest's own processes carry the marker too (its watchdog, and a test fork still on its way
+    // out: `node …/node_modules/vitest/dist/workers/forks.js`); they are not ours to kill.
+    const leftovers = processesWithMarker(marker).filter((pid) => pid !== process.pid && !isVitest(commandLine(pid)));
     const described = leftovers.map((pid) => `${pid} ${commandLine(pid)}`);
     for (const pid of leftovers) {
       try {
@@ -21,6 +22,10 @@ export default function setup(): () => void {
     }
     if (leftovers.length > 0) console.warn(`test run teardown: killed ${leftovers.length} leftover process(es):\n  ${described.join('\n  ')}`);
   };
+}
+
+function isVitest(command: string): boolean {
+  return command.startsWith('vitest') || /[\\/]node_modules[\\/]vitest[\\/]/.test(command);
 }
 
 function commandLine(pid: number): string {
