@@ -52,6 +52,8 @@ export function stackArgument(argv: readonly string[], packaged: boolean): strin
 }
 
 type QuitPhase = 'running' | 'stopping' | 'done';
+/** How an open ended: the stack runs; it did not, and the current one (if any) runs on; or it did not, and neither does the one before. */
+type SwitchOutcome = 'opened' | 'refused' | 'lost';
 
 export class DesktopApp {
   private readonly options: DesktopAppOptions;
@@ -64,7 +66,15 @@ export class DesktopApp {
   private tray: Tray | null = null;
   private sessions: Disposable | null = null;
   private summary: StackSummary | null = null;
-  private busy = false;
+  /** The open under way (one at a time); shutdown waits for it before stopping what it started. */
+  private opening: Promise<unknown> | null = null;
+  /** The latest open the system asked for (a second launch, a file opened from the Finder) while it could not run yet. */
+  private requested: string | null = null;
+  private welcoming: Promise<void> | null = null;
+  /** Set once the app is ready and the preferences are read: opening a stack needs both. */
+  private ready = false;
+  /** A second quit: whatever an open under way still starts is killed, not stopped gracefully. */
+  private killRequested = false;
   private quitPhase: QuitPhase = 'running';
   private pathResolution: Promise<PathResolution> | null = null;
   private readonly notifications = new Set<Notification>();
@@ -103,11 +113,12 @@ export class DesktopApp {
     app.on('second-instance', (_event, argv, workingDirectory) => {
       this.showWindow();
       const target = stackArgument(argv, app.isPackaged);
-      if (target) void this.openStack(path.resolve(workingDirectory, target));
+      if (target) this.requestOpen(path.resolve(workingDirectory, target));
     });
+    // macOS: a stack file opened from the Finder, or dropped on the Dock icon (before launch is done, too).
     app.on('open-file', (event, file) => {
       event.preventDefault();
-      void this.openStack(file);
+      this.requestOpen(file);
     });
     app.on('window-all-closed', () => {
       // macOS keeps the app (and its stack) in the menu bar; elsewhere closing the window quits
@@ -134,55 +145,81 @@ export class DesktopApp {
     });
     this.tray = new Tray(this.trayIcon());
     this.tray.on('click', () => this.showWindow());
+    this.ready = true;
     this.refresh();
 
-    const target = stackArgument(this.options.argv, app.isPackaged) ?? this.prefs.get('recentStacks')[0]?.file ?? null;
+    const asked = this.requested;
+    this.requested = null;
+    const target = asked ?? stackArgument(this.options.argv, app.isPackaged) ?? this.prefs.get('recentStacks')[0]?.file ?? null;
     if (!(target && (await this.openStack(target)))) await this.welcome();
     if (this.host) this.log(`${READY_MARKER} (stack ${this.host.stack.spec.name}, control ${this.host.server.url})`);
   }
 
-  /** Opens `target` (a folder or a stack file) in place of the current stack; one opening at a time. */
+  /**
+   * Opens `target` (a folder or a stack file) in place of the current stack. One opening at a time:
+   * another asked for meanwhile is refused (false); the menus offer none while one is under way.
+   */
   async openStack(target: string): Promise<boolean> {
-    if (this.busy || this.quitPhase !== 'running') return false;
-    this.busy = true;
-    let nothingRuns = false;
-    this.refresh();
+    if (!this.ready || this.opening || this.quitPhase !== 'running') return false;
+    const opening = this.switchTo(target);
+    this.opening = opening;
+    let outcome: SwitchOutcome;
+    try {
+      this.refresh();
+      outcome = await opening;
+    } finally {
+      this.opening = null;
+      this.refresh();
+    }
+    if (this.quitPhase === 'running') {
+      // A switch that lost both stacks: the window has nothing to show, so ask what to open (as at launch).
+      if (outcome === 'lost') void this.welcome();
+      const next = this.requested;
+      this.requested = null;
+      if (next) void this.openStack(next);
+    }
+    return outcome === 'opened';
+  }
+
+  /** An open the system asked for: run now, or after the launch or the open under way (the latest one wins). */
+  private requestOpen(target: string): void {
+    if (this.ready && !this.opening) void this.openStack(target);
+    else this.requested = target;
+  }
+
+  /** Checks the stack at `target`, then stops the current one and starts it; never throws. */
+  private async switchTo(target: string): Promise<SwitchOutcome> {
     try {
       const located = locateStackFile(path.resolve(target));
       if (!located.ok) {
-        dialog.showErrorBox('Cannot open this stack', located.problem);
-        return false;
+        this.showError('Cannot open this stack', located.problem);
+        return 'refused';
       }
+      // Run elsewhere (a terminal's `switchyard up`): refused first, before its ports look taken
+      // and before the current stack is stopped for it.
+      if (this.host?.file !== located.file) await StackHost.refuseIfRunning(located.file);
       // Loading checks that each app's command exists: on the PATH the stack will run with. The
       // running stack may hold the ports the next one wants; they are checked when it binds them.
       await this.loginShellPath();
       const { spec, issues } = await loadStack(located.file, { checkPorts: this.host === null });
       if (!spec) {
-        dialog.showErrorBox(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
-        return false;
+        this.showError(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, path.dirname(located.file))}\n\nFix the errors above, then open it again.`);
+        return 'refused';
       }
-      // Run elsewhere (a terminal's `switchyard up`): refused before the current stack is stopped for it.
-      if (this.host?.file !== located.file) await StackHost.refuseIfRunning(located.file);
-      if (this.quitPhase !== 'running') return false;
+      if (this.quitPhase !== 'running') return 'refused';
       const previous = this.host ? { file: this.host.file, spec: this.host.stack.spec } : null;
       await this.closeStack();
-      if (this.quitPhase !== 'running') return false;
+      if (this.quitPhase !== 'running') return 'refused';
       try {
         await this.hostStack(located.file, spec);
-        return true;
+        return 'opened';
       } catch (error) {
         const restored = await this.recover(previous, spec.name, error as Error);
-        nothingRuns = previous !== null && !restored;
-        return false;
+        return previous !== null && !restored ? 'lost' : 'refused';
       }
     } catch (error) {
-      dialog.showErrorBox('Could not open this stack', (error as Error).message);
-      return false;
-    } finally {
-      this.busy = false;
-      this.refresh();
-      // A switch that lost both stacks: the window has nothing to show, so ask what to open (as at launch).
-      if (nothingRuns) void this.welcome();
+      this.showError('Could not open this stack', (error as Error).message);
+      return 'refused';
     }
   }
 
@@ -192,19 +229,30 @@ export class DesktopApp {
    */
   private async recover(previous: { file: string; spec: StackSpec } | null, failed: string, error: Error): Promise<boolean> {
     this.log(`could not start ${failed}: ${error.message}`);
-    if (previous && this.quitPhase === 'running') {
+    // Quitting: nothing to bring back, and nobody to tell.
+    if (this.quitPhase !== 'running') return false;
+    if (previous) {
       try {
         await this.hostStack(previous.file, previous.spec);
-        dialog.showErrorBox(`Could not start ${failed}`, `${error.message}\n\n${previous.spec.name} is running again.`);
+        this.showError(`Could not start ${failed}`, `${error.message}\n\n${previous.spec.name} is running again.`);
         return true;
       } catch (again) {
         this.log(`could not start ${previous.spec.name} again: ${(again as Error).message}`);
+        if (this.quitPhase !== 'running') return false;
       }
     }
-    dialog.showErrorBox(`Could not start ${failed}`, error.message);
+    this.showError(`Could not start ${failed}`, error.message);
     // The page's session ended with the stack: reloaded, it shows that none is open instead of the last figures.
     if (this.window && !this.window.isDestroyed()) this.window.webContents.reload();
     return false;
+  }
+
+  /**
+   * An error the person should read. Not `dialog.showErrorBox`: that one is synchronous and would
+   * hold the main process, and with it the running stack's logs, health checks and control API.
+   */
+  private showError(title: string, detail: string): void {
+    void dialog.showMessageBox({ type: 'error', title, message: title, detail, buttons: ['OK'] });
   }
 
   private async hostStack(file: string, spec: StackSpec): Promise<void> {
@@ -220,6 +268,11 @@ export class DesktopApp {
       onShutdownRequest: () => app.quit(),
       hub: { environment: { host: 'desktop', path: resolution } },
     });
+    if (this.quitPhase !== 'running') {
+      // The app began to quit while the stack was being opened: its processes are not started.
+      await host.close();
+      throw new Error('the app is quitting');
+    }
     this.host = host;
     const loops = new CrashLoopDetector(() => host.stack.processes());
     this.hostSubscriptions.add(loops);
@@ -233,13 +286,14 @@ export class DesktopApp {
     this.hostSubscriptions.add(host.stack.onProcessRemoved((name) => loops.forget(name)));
     // A kill from the dashboard is a crash a person asked for, not a loop to warn about.
     this.hostSubscriptions.add(host.stack.onKilledOnPurpose((name) => loops.expectKill(name)));
-    this.prefs.set('recentStacks', rememberStack(this.prefs.get('recentStacks'), { file, name: spec.name, openedAt: Date.now() }));
     try {
       await host.start();
     } catch (error) {
       await this.closeStack();
       throw error;
     }
+    // Remembered once it runs: the stack a launch reopens is never one that could not start.
+    this.prefs.set('recentStacks', rememberStack(this.prefs.get('recentStacks'), { file, name: spec.name, openedAt: Date.now() }));
     this.updateSummary();
     // A new stack needs a new session: the page reloads and its preload connects again.
     if (this.window && !this.window.isDestroyed()) this.window.webContents.reload();
@@ -283,6 +337,7 @@ export class DesktopApp {
     event.preventDefault();
     if (this.quitPhase === 'stopping') {
       this.log('quit again: killing every process now');
+      this.killRequested = true;
       void this.host?.kill();
       return;
     }
@@ -296,6 +351,9 @@ export class DesktopApp {
 
   private async shutdown(): Promise<void> {
     try {
+      // An open under way sees the quit at its next step and stops there; what it started is stopped next.
+      await this.opening;
+      if (this.killRequested) await this.host?.kill();
       await this.closeStack();
     } catch (error) {
       this.log(`stopping the stack failed: ${(error as Error).message}`);
@@ -329,8 +387,13 @@ export class DesktopApp {
     this.window.focus();
   }
 
-  /** No stack runs: offer to open one or start from the demo, until one runs or the person quits. */
-  private async welcome(): Promise<void> {
+  /** No stack runs: offer to open one or start from the demo, until one runs or the person quits. One at a time. */
+  private welcome(): Promise<void> {
+    this.welcoming ??= this.askWhatToOpen().finally(() => (this.welcoming = null));
+    return this.welcoming;
+  }
+
+  private async askWhatToOpen(): Promise<void> {
     while (!this.host && this.quitPhase === 'running') {
       const { response } = await dialog.showMessageBox({
         type: 'question',
@@ -341,14 +404,14 @@ export class DesktopApp {
         defaultId: 0,
         cancelId: 2,
       });
-      // A stack opened meanwhile (a second launch, the Dock) answers the question too.
-      if (this.host) return;
-      if (response === 0) await this.chooseStack();
-      else if (response === 1) await this.newStackFromDemo();
-      else {
+      if (response === 2) {
         app.quit();
         return;
       }
+      // A stack opened meanwhile (a second launch, the Dock) answers the question too.
+      if (this.host) return;
+      if (response === 0) await this.chooseStack();
+      else await this.newStackFromDemo();
     }
   }
 
@@ -376,7 +439,7 @@ export class DesktopApp {
       const file = await createStackFromTemplate({ templateDir: DEMO_TEMPLATE_DIR, targetDir: target });
       return await this.openStack(file);
     } catch (error) {
-      dialog.showErrorBox('Could not create the stack', (error as Error).message);
+      this.showError('Could not create the stack', (error as Error).message);
       return false;
     }
   }
@@ -394,7 +457,7 @@ export class DesktopApp {
   /** Starts, stops or reloads (rolling) every app, static site and the proxy. */
   private async eachTarget(action: 'start' | 'stop' | 'reload'): Promise<void> {
     const host = this.host;
-    if (!host || this.busy) return;
+    if (!host || this.opening) return;
     const spec = host.stack.spec;
     const apps = [...spec.statics.map((site) => site.name), ...spec.apps.map((entry) => entry.name)];
     // A reload renews the workers behind a steady proxy; start and stop cover the proxy too.
@@ -450,7 +513,7 @@ export class DesktopApp {
       summary: this.summary,
       recent: this.prefs.get('recentStacks'),
       theme: this.prefs.get('theme'),
-      busy: this.busy,
+      busy: this.opening !== null,
     };
   }
 

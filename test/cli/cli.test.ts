@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import getPort from 'get-port';
 import type { ProcessInfo } from '../../shared/process.ts';
 import { runCli, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
@@ -138,8 +139,10 @@ describe('switchyard up and the commands that reach it', () => {
   });
 
   it('refuses a second up of the same stack and a request without the token', async () => {
-    const { up, dir } = upIn(yamlFor({ api: { fixture: 'graceful.js' } }));
-    await up.waitForOutput('all 1 ready');
+    // A fixed proxy port: the second up must say the stack runs, not that the port is taken.
+    const proxy = `proxy:\n  listen: ${await getPort({ host: '127.0.0.1' })}\n  routes:\n    - { path: /, to: api }\n`;
+    const { up, dir } = upIn(`${yamlFor({ api: { fixture: 'graceful.js' } })}${proxy}`);
+    await up.waitForOutput('all 2 ready');
     const second = await runCli(['up'], dir);
     expect(second.exitCode).toBe(1);
     expect(second.stderr).toMatch(/is already running \(pid \d+\); stop it with `switchyard down`/);

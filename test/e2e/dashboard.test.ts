@@ -16,6 +16,7 @@ import type { ProcessInfo } from '../../shared/process.ts';
 import { CHROMIUM_MISSING, findChromium, launchChromium } from '../../bench/lib/browser.ts';
 import { runCli, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
 import { alive } from '../helpers/processes.ts';
+import { dashboardBuildProblem } from '../helpers/dashboard-build.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -156,7 +157,8 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     // The browser starts while the stack does; kept at once, so afterAll closes it whatever fails next.
     launching = launchChromium(chromiumPath).then((launched) => (browser = launched));
     await up.waitForOutput(/dashboard (http:\/\/127\.0\.0\.1:\d+\/#token=\S+|not built)/);
-    if (up.output().includes('dashboard not built')) throw new Error('the dashboard is not built: run `npm run build` first (`npm test` does)');
+    const problem = dashboardBuildProblem();
+    if (problem) throw new Error(problem);
     const printed = /dashboard (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/.exec(up.output()) as RegExpExecArray;
     dashboardUrl = printed[1] as string;
     controlPort = Number(printed[2]);

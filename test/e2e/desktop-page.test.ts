@@ -17,6 +17,7 @@ import { Session } from '../../main/core/control/session.ts';
 import { StackHost } from '../../main/core/host/stack-host.ts';
 import { loadStack } from '../../main/core/config/load.ts';
 import { CHROMIUM_MISSING, findChromium, launchChromium } from '../../bench/lib/browser.ts';
+import { dashboardBuildProblem } from '../helpers/dashboard-build.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 
 const DASHBOARD = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
@@ -63,6 +64,8 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
   const sessionsByPage = new Map<Page, Session>();
 
   beforeAll(async () => {
+    const problem = dashboardBuildProblem();
+    if (problem) throw new Error(problem);
     dir = mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-page-'));
     mkdirSync(path.join(dir, 'web'));
     writeFileSync(path.join(dir, 'web', 'index.html'), '<h1>hi</h1>\n');
@@ -100,7 +103,7 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
 
     context = await (browser as unknown as Browser).newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     context.setDefaultTimeout(WAIT_MS);
-    // The main process's end of the bridge: one session per page load, its messages delivered in order.
+    // The main process's end of the bridge: one session per page (this test never reloads it), its messages delivered in order.
     await context.exposeBinding('__post', ({ page: from }, message: unknown) => {
       let session = sessionsByPage.get(from);
       if (!session) {

@@ -80,6 +80,16 @@ async function launch(argv: string[], options: Pick<DesktopAppOptions, 'stopTime
   return { desktop, logs };
 }
 
+/** Runs the stack of `file` with `switchyard up`, as from a terminal, until the test ends. */
+async function runInTerminal(file: string): Promise<void> {
+  const up = startUp(path.dirname(file), [], { [marker.key]: marker.value });
+  cleanups.push(async () => {
+    up.child.kill('SIGINT');
+    await up.child;
+  });
+  await up.waitForOutput('ready');
+}
+
 const summaryState = (d: DesktopApp) => d.menuState().summary?.state;
 
 /** A session over the bridge, as the page's preload opens it. */
@@ -215,12 +225,7 @@ describe('the desktop app', () => {
   it('refuses a stack that a terminal runs, before stopping its own for it', async () => {
     const own = await stackFolder('own', { api: { fixture: 'graceful.js' } });
     const theirs = await stackFolder('theirs', { api: { fixture: 'graceful.js' } });
-    const up = startUp(path.dirname(theirs), [], { [marker.key]: marker.value });
-    cleanups.push(async () => {
-      up.child.kill('SIGINT');
-      await up.child;
-    });
-    await up.waitForOutput('ready');
+    await runInTerminal(theirs);
     const { desktop: shell } = await launch([own]);
     await waitFor(() => summaryState(shell) === 'running', 'own ready', { timeout: 15_000 });
     // Both stacks' processes: the terminal's and the app's, none of which the refusal may touch.
@@ -256,6 +261,58 @@ describe('the desktop app', () => {
     expect(BrowserWindow.instances[0]!.webContents.reloads).toBe(1);
     expect(shell.menuState().recent.map((entry) => entry.name)).toEqual(['before']);
     expect(existsSync(runFilePath(before))).toBe(true);
+  });
+
+  it('at launch, names a stack a terminal runs as running, not as a file whose ports are taken', async () => {
+    const theirs = await stackFolder('busy', { api: { fixture: 'graceful.js' } });
+    await runInTerminal(theirs);
+    await launch([theirs]);
+    expect(dialog.errors.map((error) => error.title)).toEqual(['Could not open this stack']);
+    expect(dialog.errors[0]!.content.startsWith(`${theirs} is already running (pid `)).toBe(true);
+    // Nothing runs, so it asks what to open; told nothing, it quits.
+    expect(dialog.messageBoxes).toHaveLength(1);
+    await waitFor(() => app.quitted, 'the app to quit');
+  });
+
+  it.each([0, 20, 60, 120, 250, 500])('quits cleanly when asked %i ms into a switch: nothing left running, nothing reported', async (delay) => {
+    const from = await stackFolder('from', { api: { fixture: 'graceful.js' } });
+    const to = await stackFolder('to', { api: { fixture: 'graceful.js', replicas: 2 } });
+    const { desktop: shell } = await launch([from]);
+    await waitFor(() => summaryState(shell) === 'running', 'from ready', { timeout: 15_000 });
+    const switching = shell.openStack(to);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    app.quit();
+    await switching;
+    await waitFor(() => app.quitted, 'the app to quit', { timeout: 20_000 });
+    await waitFor(() => processesWithMarker(marker).length === 0, 'no process of either stack left', { timeout: 10_000 });
+    expect([existsSync(runFilePath(from)), existsSync(runFilePath(to))]).toEqual([false, false]);
+    expect(dialog.errors).toEqual([]);
+    expect(dialog.messageBoxes).toEqual([]);
+  });
+
+  it('opens a stack the system asked for before launch was done, and the latest of those asked during a switch', async () => {
+    const early = await stackFolder('early', { api: { fixture: 'graceful.js' } });
+    const skipped = await stackFolder('skipped', { api: { fixture: 'graceful.js' } });
+    const latest = await stackFolder('latest', { api: { fixture: 'graceful.js' } });
+    const prefsDir = mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-prefs-'));
+    cleanups.push(() => rmSync(prefsDir, { recursive: true, force: true }));
+    const shell = new DesktopApp({ argv: ['/fake/electron', '/app'], platform: 'darwin', preferencesDir: prefsDir, log: () => {} });
+    desktop = shell;
+    const running = shell.run();
+    // macOS: a double-clicked stack file arrives before the app is ready.
+    app.emit('open-file', { preventDefault: () => {} }, early);
+    app.fireReady();
+    await running;
+    expect(shell.menuState().stack?.name).toBe('early');
+    expect(dialog.messageBoxes).toEqual([]);
+
+    const switching = shell.openStack(path.dirname(early));
+    app.emit('open-file', { preventDefault: () => {} }, skipped);
+    app.emit('open-file', { preventDefault: () => {} }, latest);
+    expect(await switching).toBe(true);
+    await waitFor(() => shell.menuState().stack?.name === 'latest' && summaryState(shell) === 'running', 'the latest stack asked for', { timeout: 20_000 });
+    expect(existsSync(runFilePath(skipped))).toBe(false);
+    expect(shell.menuState().recent.map((entry) => entry.name)).toEqual(['latest', 'early']);
   });
 
   it('asks again when the stack chosen at launch cannot open, until told to quit', async () => {

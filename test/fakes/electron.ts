@@ -328,6 +328,7 @@ export const shell = {
 };
 
 export const dialog = {
+  /** Errors shown: by the synchronous showErrorBox, or by a message box of type 'error'. */
   errors: [] as { title: string; content: string }[],
   messageBoxes: [] as Record<string, unknown>[],
   /** Answers for the next message boxes (the index of the button pressed). */
@@ -339,6 +340,12 @@ export const dialog = {
     timeline.push(`error box: ${title}`);
   },
   showMessageBox(options: Record<string, unknown>): Promise<{ response: number }> {
+    // An error told without holding the main process: listed with the error boxes, answered OK.
+    if (options.type === 'error') {
+      dialog.errors.push({ title: String(options.title), content: String(options.detail) });
+      timeline.push(`error box: ${String(options.title)}`);
+      return Promise.resolve({ response: 0 });
+    }
     dialog.messageBoxes.push(options);
     return Promise.resolve({ response: dialog.messageBoxAnswers.shift() ?? (options.cancelId as number) ?? 0 });
   },

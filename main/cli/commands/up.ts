@@ -25,7 +25,7 @@ export interface UpOptions {
 }
 
 export async function up(options: UpOptions): Promise<number> {
-  const { spec, file } = await loadOrExit(options.cwd, options.file, process.stderr);
+  const { spec, file } = await loadOrExit(options.cwd, options.file, process.stderr, { refuseRunning: true });
 
   const color = colorEnabled(process.stdout);
   const printer = new LogPrinter(

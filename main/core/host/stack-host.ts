@@ -110,9 +110,12 @@ export class StackHost {
     try {
       writeRunFile(runFile, { pid: process.pid, port: server.port, token, stackFile: file, startedAt });
     } catch (error) {
-      await server.close();
-      hub.dispose();
-      watchdog.dispose();
+      try {
+        await server.close();
+      } finally {
+        hub.dispose();
+        watchdog.dispose();
+      }
       throw new SwitchyardError('internal', `could not write the run file ${runFile}: ${(error as Error).message}; \`switchyard ps\`, \`logs\` and \`down\` find a running stack through it, so make ${path.dirname(runFile)} a folder this user can write to`);
     }
     host = new StackHost({ file, stack, hub, server, watchdog, runFile, startedAt });
