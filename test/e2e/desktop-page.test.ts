@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ServerMessage } from '../../shared/events.ts';
-import { Session } from '../../main/core/control/session.ts';
+import { servePort, type PortLike } from '../../main/core/control/port-session.ts';
+import type { Disposable } from '../../main/core/events.ts';
 import { StackHost } from '../../main/core/host/stack-host.ts';
 import { loadStack } from '../../main/core/config/load.ts';
 import { CHROMIUM_MISSING, findChromium, launchChromium } from '../../bench/lib/browser.ts';
@@ -52,6 +52,27 @@ function preloadStandIn(): void {
   localStorage.setItem('switchyard.theme', 'light');
 }
 
+/**
+ * The main process's end of the page's bridge, as a port `servePort` can serve: what the core
+ * posts is handed to the page in order; what the page posts arrives through `receive`.
+ */
+function pagePort(page: Page): PortLike & { receive(message: unknown): void } {
+  const onMessage: ((message: unknown) => void)[] = [];
+  let delivered: Promise<unknown> = Promise.resolve();
+  return {
+    postMessage: (message: unknown) => {
+      delivered = delivered.then(() => page.evaluate((m) => window.__deliver(m), message).catch(() => undefined));
+    },
+    on: (event: 'message' | 'close', listener: (message?: unknown) => void) => {
+      if (event === 'message') onMessage.push(listener);
+    },
+    close: () => {},
+    receive: (message) => {
+      for (const listener of onMessage) listener(message);
+    },
+  };
+}
+
 describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop app', () => {
   let dir = '';
   let host: StackHost | null = null;
@@ -60,8 +81,8 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
   let page!: Page;
   const sockets: string[] = [];
   const pageErrors: string[] = [];
-  const sessions: Session[] = [];
-  const sessionsByPage = new Map<Page, Session>();
+  const sessions: Disposable[] = [];
+  const ports = new Map<Page, ReturnType<typeof pagePort>>();
 
   beforeAll(async () => {
     const problem = dashboardBuildProblem();
@@ -103,22 +124,15 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
 
     context = await (browser as unknown as Browser).newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
     context.setDefaultTimeout(WAIT_MS);
-    // The main process's end of the bridge: one session per page (this test never reloads it), its messages delivered in order.
+    // The main process's end of the bridge, served as the app serves its MessagePort: one session per page (this test never reloads it).
     await context.exposeBinding('__post', ({ page: from }, message: unknown) => {
-      let session = sessionsByPage.get(from);
-      if (!session) {
-        let delivered: Promise<unknown> = Promise.resolve();
-        session = new Session((host as StackHost).hub, {
-          send: (out: ServerMessage) => {
-            delivered = delivered.then(() => from.evaluate((m) => window.__deliver(m), out).catch(() => undefined));
-          },
-          backlog: () => 0,
-          close: () => {},
-        });
-        sessionsByPage.set(from, session);
-        sessions.push(session);
+      let port = ports.get(from);
+      if (!port) {
+        port = pagePort(from);
+        ports.set(from, port);
+        sessions.push(servePort((host as StackHost).hub, port));
       }
-      session.receive(message);
+      port.receive(message);
     });
     await context.addInitScript(preloadStandIn);
     page = await context.newPage();
@@ -127,7 +141,7 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
     await page.goto((host as StackHost).server.url);
   });
   afterAll(async () => {
-    for (const session of sessions) session.close();
+    for (const session of sessions) session.dispose();
     await browser?.close().catch(() => undefined);
     if (host) {
       await host.stop();
