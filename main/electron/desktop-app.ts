@@ -67,7 +67,7 @@ export class DesktopApp {
   private sessions: Disposable | null = null;
   private summary: StackSummary | null = null;
   /** The open under way (one at a time); shutdown waits for it before stopping what it started. */
-  private opening: Promise<unknown> | null = null;
+  private opening: Promise<SwitchOutcome> | null = null;
   /** The latest open the system asked for (a second launch, a file opened from the Finder) while it could not run yet. */
   private requested: string | null = null;
   private welcoming: Promise<void> | null = null;

@@ -62,7 +62,9 @@ async function stackFolder(name: string, apps: Record<string, { fixture: string;
   return path.join(dir, 'switchyard.yaml');
 }
 
-async function launch(argv: string[], options: Pick<DesktopAppOptions, 'stopTimeoutMs' | 'resolvePath'> = {}): Promise<{ desktop: DesktopApp; logs: string[] }> {
+/** Starts the app with `argv` after the app folder; `beforeReady` runs once its events are registered, before Electron is ready. */
+async function launch(argv: string[], options: Pick<DesktopAppOptions, 'stopTimeoutMs' | 'resolvePath' | 'platform'> & { beforeReady?: () => void } = {}): Promise<{ desktop: DesktopApp; logs: string[] }> {
+  const { beforeReady, ...appOptions } = options;
   const logs: string[] = [];
   const prefsDir = mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-prefs-'));
   cleanups.push(() => rmSync(prefsDir, { recursive: true, force: true }));
@@ -72,9 +74,10 @@ async function launch(argv: string[], options: Pick<DesktopAppOptions, 'stopTime
     preferencesDir: prefsDir,
     resolvePath: async () => ({ path: `${MARKED_PATH_DIR}:${originalPath}`, source: 'login-shell', shell: '/bin/zsh', durationMs: 12, problem: null }),
     log: (line) => logs.push(line),
-    ...options,
+    ...appOptions,
   });
   const running = desktop.run();
+  beforeReady?.();
   app.fireReady();
   await running;
   return { desktop, logs };
@@ -294,15 +297,8 @@ describe('the desktop app', () => {
     const early = await stackFolder('early', { api: { fixture: 'graceful.js' } });
     const skipped = await stackFolder('skipped', { api: { fixture: 'graceful.js' } });
     const latest = await stackFolder('latest', { api: { fixture: 'graceful.js' } });
-    const prefsDir = mkdtempSync(path.join(os.tmpdir(), 'sy-desktop-prefs-'));
-    cleanups.push(() => rmSync(prefsDir, { recursive: true, force: true }));
-    const shell = new DesktopApp({ argv: ['/fake/electron', '/app'], platform: 'darwin', preferencesDir: prefsDir, log: () => {} });
-    desktop = shell;
-    const running = shell.run();
     // macOS: a double-clicked stack file arrives before the app is ready.
-    app.emit('open-file', { preventDefault: () => {} }, early);
-    app.fireReady();
-    await running;
+    const { desktop: shell } = await launch([], { platform: 'darwin', beforeReady: () => app.emit('open-file', { preventDefault: () => {} }, early) });
     expect(shell.menuState().stack?.name).toBe('early');
     expect(dialog.messageBoxes).toEqual([]);
 
