@@ -11,12 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionClient } from '../../shared/client.ts';
 import { DESKTOP_CONNECT_CHANNEL, DESKTOP_READY_MARKER } from '../../shared/desktop.ts';
 import type { ServerMessage } from '../../shared/events.ts';
+import type { ProcessInfo } from '../../shared/process.ts';
 import { runFilePath } from '../../main/core/control/run-file.ts';
 import { DesktopApp, stackArgument, type DesktopAppOptions } from '../../main/electron/desktop-app.ts';
 import { applicationMenu, trayMenu, type MenuState, type ShellActions } from '../../main/electron/menus.ts';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, portPair, resetElectronFake, timeline, Tray } from '../fakes/electron.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
-import { startUp } from '../helpers/cli.ts';
+import { runCli, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -231,14 +232,22 @@ describe('the desktop app', () => {
     await runInTerminal(theirs);
     const { desktop: shell } = await launch([own]);
     await waitFor(() => summaryState(shell) === 'running', 'own ready', { timeout: 15_000 });
-    // Both stacks' processes: the terminal's and the app's, none of which the refusal may touch.
-    const pids = processesWithMarker(marker);
+    // Both stacks' processes, as each stack lists them (the marker also lands on short-lived helpers
+    // such as `ps`): the refusal may touch none of them.
+    const session = connect(BrowserWindow.instances[0]!);
+    const stackPids = async () => ({
+      own: (await session.api.listProcesses()).map((p) => p.pid),
+      theirs: (JSON.parse(String((await runCli(['ps', '--json'], path.dirname(theirs))).stdout)) as ProcessInfo[]).map((p) => p.pid),
+    });
+    const pids = await stackPids();
+    expect(pids.own).toHaveLength(3);
+    expect(pids.theirs).toHaveLength(3);
 
     expect(await shell.openStack(theirs)).toBe(false);
     expect(dialog.errors).toEqual([{ title: 'Could not open this stack', content: expect.stringMatching(/ is already running \(pid \d+\); stop it with `switchyard down`/) }]);
     expect(dialog.errors[0]!.content.startsWith(`${theirs} is already running`)).toBe(true);
     expect(shell.menuState().stack?.name).toBe('own');
-    expect(processesWithMarker(marker).sort()).toEqual(pids.sort());
+    expect(await stackPids()).toEqual(pids);
     expect(BrowserWindow.instances[0]!.webContents.reloads).toBe(0);
   });
 
