@@ -13,6 +13,7 @@ import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-
 import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
 import { PortAllocator } from './process/port-allocator.ts';
+import { newStackMarker } from './process/process-tree.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
 import { Supervisor, type ProcessTracker, type StateChange, type SupervisorDeps } from './process/supervisor.ts';
 import { AccessLog, DEFAULT_RETAINED_ACCESS_EVENTS, formatAccess } from './proxy/access-log.ts';
@@ -39,6 +40,8 @@ export interface StackOptions {
   watch?: boolean;
   /** Access events kept for the UI. */
   retainedAccessEvents?: number;
+  /** The id every process of this stack carries in SWITCHYARD_RUN (a fresh one by default). */
+  marker?: string;
 }
 
 /** How long a replacement worker may take to become healthy during a reload. */
@@ -118,6 +121,7 @@ export class Stack {
       spawner: options.spawner ?? execaSpawner,
       logs: this.logs,
       ports: new PortAllocator(),
+      marker: options.marker ?? newStackMarker(),
       ...(options.tracker ? { tracker: options.tracker } : {}),
     };
     this.baseEnv = definedOnly(options.baseEnv ?? process.env);

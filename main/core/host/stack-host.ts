@@ -10,11 +10,12 @@ import { ControlClient } from '../control/control-client.ts';
 import { ControlHub, type ControlHubOptions } from '../control/control-api.ts';
 import { ControlServer } from '../control/control-server.ts';
 import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../control/run-file.ts';
+import { StackFolderError, acquireStackLock, type StackLock } from '../control/stack-lock.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
-import { isAlive } from '../process/process-tree.ts';
-import { Watchdog } from '../process/watchdog.ts';
+import { isAlive, newStackMarker } from '../process/process-tree.ts';
+import { Watchdog, type WatchdogReplacement } from '../process/watchdog.ts';
 import { StackFileWatcher } from '../reload/stack-file-watcher.ts';
 import { Stack } from '../stack.ts';
 
@@ -46,6 +47,7 @@ export class StackHost {
   readonly startedAt: number;
   private readonly watchdog: Watchdog;
   private readonly runFile: string;
+  private readonly lock: StackLock;
   private fileWatcher: StackFileWatcher | null = null;
   private stopping: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -53,13 +55,14 @@ export class StackHost {
   /** Fires when a change of the stack file was applied or refused. */
   readonly onConfig = this._onConfig.event;
 
-  private constructor(parts: { file: string; stack: Stack; hub: ControlHub; server: ControlServer; watchdog: Watchdog; runFile: string; startedAt: number }) {
+  private constructor(parts: { file: string; stack: Stack; hub: ControlHub; server: ControlServer; watchdog: Watchdog; runFile: string; lock: StackLock; startedAt: number }) {
     this.file = parts.file;
     this.stack = parts.stack;
     this.hub = parts.hub;
     this.server = parts.server;
     this.watchdog = parts.watchdog;
     this.runFile = parts.runFile;
+    this.lock = parts.lock;
     this.startedAt = parts.startedAt;
   }
 
@@ -71,9 +74,18 @@ export class StackHost {
     const { file, spec } = options;
     const runFile = runFilePath(file);
     await StackHost.refuseIfRunning(file);
+    const marker = newStackMarker();
+    // Before anything starts: of two instances started at once, exactly one goes on.
+    let lock: StackLock;
+    try {
+      lock = acquireStackLock(file, marker);
+    } catch (error) {
+      throw error instanceof StackFolderError ? runFolderError(runFile, error.cause) : error;
+    }
     const startedAt = Date.now();
-    const watchdog = Watchdog.start({ runFile, ...(options.runtime ? { runtime: options.runtime } : {}) });
+    const watchdog = Watchdog.start({ runFile, marker, ...(options.runtime ? { runtime: options.runtime } : {}) });
     const stack = new Stack(spec, {
+      marker,
       tracker: watchdog,
       watch: true,
       ...(options.runtime ? { node: options.runtime } : {}),
@@ -105,6 +117,7 @@ export class StackHost {
     } catch (error) {
       hub.dispose();
       watchdog.dispose();
+      lock.release();
       throw new SwitchyardError('internal', `could not open the control API on 127.0.0.1: ${(error as Error).message}`);
     }
     try {
@@ -115,10 +128,12 @@ export class StackHost {
       } finally {
         hub.dispose();
         watchdog.dispose();
+        lock.release();
       }
-      throw new SwitchyardError('internal', `could not write the run file ${runFile}: ${(error as Error).message}; \`switchyard ps\`, \`logs\` and \`down\` find a running stack through it, so make ${path.dirname(runFile)} a folder this user can write to`);
+      throw runFolderError(runFile, error as Error);
     }
-    host = new StackHost({ file, stack, hub, server, watchdog, runFile, startedAt });
+    watchdog.onReplaced((replaced) => stack.logs.append('watchdog', 'system', describeReplacement(replaced)));
+    host = new StackHost({ file, stack, hub, server, watchdog, runFile, lock, startedAt });
     return host;
   }
 
@@ -132,6 +147,10 @@ export class StackHost {
 
   /** Spawns every process, then watches the stack file for changes. */
   async start(): Promise<void> {
+    const reaped = this.lock.reaped;
+    if (reaped) {
+      this.stack.logs.append('watchdog', 'system', `the previous run of this stack (pid ${reaped.pid}) died with nobody to clean up after it; stopped ${reaped.count} process${reaped.count === 1 ? '' : 'es'} it left running`);
+    }
     await this.stack.start();
     if (this.stopping || this.closing) return;
     this.fileWatcher = new StackFileWatcher(this.file, this.stack, (outcome) => {
@@ -160,9 +179,23 @@ export class StackHost {
       this.hub.dispose();
       removeRunFile(this.runFile);
       this.watchdog.dispose();
+      this.lock.release();
     })();
     return this.closing;
   }
+}
+
+/** The stack's `.switchyard` folder cannot hold its lock or run file. */
+function runFolderError(runFile: string, cause: Error): SwitchyardError {
+  return new SwitchyardError('internal', `could not write the run file ${runFile}: ${cause.message}; \`switchyard ps\`, \`logs\` and \`down\` find a running stack through it, so make ${path.dirname(runFile)} a folder this user can write to`);
+}
+
+function describeReplacement(replaced: WatchdogReplacement): string {
+  const died = `the watchdog (pid ${replaced.died ?? 'unknown'}) died (${replaced.exit})`;
+  if (replaced.replacement === null) {
+    return `${died} and was not replaced: ${replaced.reason}. If switchyard dies now, its processes outlive it; the next \`switchyard up\` of this stack stops them`;
+  }
+  return `${died}; a new one (pid ${replaced.replacement}) guards the ${replaced.handed} process${replaced.handed === 1 ? '' : 'es'} it was handed`;
 }
 
 /** The instance that runs the stack of `runFile`, if one lives and answers. */

@@ -4,6 +4,7 @@
 // Windows has no process groups: tree-kill runs `taskkill /T /F` there (not exercised by this
 // project's tests, which run on Linux).
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pidtree from 'pidtree';
 import treeKill from 'tree-kill';
@@ -74,6 +75,12 @@ function procStat(pid: number | string): string[] | null {
   }
 }
 
+/** When a process started, in the OS's own units (Linux: clock ticks since boot); null elsewhere or when it is gone. */
+export function processStartTime(pid: number): string | null {
+  // Field 22 of /proc/PID/stat; procStat's fields start at field 3.
+  return procStat(pid)?.[19] ?? null;
+}
+
 /** Live (non-zombie) members of a process group; on non-Linux POSIX, a best-effort yes/no. */
 export function groupHasLiveMembers(pgid: number): boolean {
   if (isWindows) return isAlive(pgid);
@@ -84,4 +91,59 @@ export function groupHasLiveMembers(pgid: number): boolean {
     if (fields !== null && Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
   }
   return false;
+}
+
+/**
+ * The variable every process of a stack carries, `<stack id>.<run>`: inherited by everything the
+ * process starts, down to descendants that left its group, its session or its parent, so they can be
+ * found and stopped after the process that started them is gone. Linux reads it from /proc; other
+ * systems fall back to the process group and the descendants seen while the parent lived.
+ */
+export const RUN_MARKER_VARIABLE = 'SWITCHYARD_RUN';
+
+/** A fresh id for a stack's processes to carry. */
+export function newStackMarker(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Live (non-zombie) processes whose environment carries `marker`: one run's exact value, or with `prefix`, every run of a stack. */
+export function markedProcesses(marker: string, { prefix = false }: { prefix?: boolean } = {}): { pid: number; pgid: number }[] {
+  if (process.platform !== 'linux') return [];
+  const needle = Buffer.from(`\0${RUN_MARKER_VARIABLE}=${marker}${prefix ? '' : '\0'}`);
+  const found: { pid: number; pgid: number }[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57 || Number(entry) === process.pid) continue;
+    let environ: Buffer;
+    try {
+      // A leading NUL makes the first variable match like the others.
+      environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry}/environ`), Buffer.from([0])]);
+    } catch {
+      // Gone while we looked, or another user's.
+      continue;
+    }
+    if (environ.indexOf(needle) === -1) continue;
+    const fields = procStat(entry);
+    if (fields !== null && fields[0] !== 'Z') found.push({ pid: Number(entry), pgid: Number(fields[2]) });
+  }
+  return found;
+}
+
+/**
+ * SIGKILLs every process carrying `marker` until none is left (a process may be forking while it is
+ * killed), a bounded number of rounds. Returns how many were killed.
+ */
+export function killMarked(marker: string, options: { prefix?: boolean } = {}): number {
+  const killed = new Set<number>();
+  for (let round = 0; round < 20; round++) {
+    const found = markedProcesses(marker, options);
+    if (found.length === 0) break;
+    for (const { pid } of found) if (signalProcess(pid, 'SIGKILL')) killed.add(pid);
+  }
+  return killed.size;
 }

@@ -63,22 +63,20 @@ export const execaSpawner: Spawner = (request) => {
     cleanup: false,
     forceKillAfterDelay: false,
   });
-  const exited = child.then(
-    (result): SpawnExit => {
-      const code = (result as { code?: string }).code;
-      const neverStarted = child.pid === undefined;
-      return {
-        code: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        error: neverStarted ? { code: code ?? 'ESPAWN', message: result.shortMessage ?? String(result.message) } : null,
-      };
-    },
-    (error: unknown): SpawnExit => ({
-      code: null,
-      signal: null,
-      error: { code: 'ESPAWN', message: error instanceof Error ? error.message : String(error) },
-    }),
-  );
+  // The exit is the process's own: a descendant that outlives it (a daemon, a setsid child) may hold
+  // stdout and stderr open for good, so their closing cannot be what says the worker ended.
+  const exited = new Promise<SpawnExit>((resolve) => {
+    child.nodeChildProcess.once('exit', (code, signal) => void outputSettled(child.stdout, child.stderr).then(() => resolve({ code, signal, error: null })));
+    // Settles only for a process that never started: a started one has already resolved on its exit.
+    child.then(
+      (result) => {
+        if (child.pid !== undefined) return;
+        const code = (result as { code?: string }).code;
+        resolve({ code: null, signal: null, error: { code: code ?? 'ESPAWN', message: result.shortMessage ?? String(result.message) } });
+      },
+      (error: unknown) => resolve({ code: null, signal: null, error: { code: 'ESPAWN', message: error instanceof Error ? error.message : String(error) } }),
+    );
+  });
   return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited };
 };
 
@@ -101,6 +99,8 @@ function spawnWithChannel(request: SpawnRequest): SpawnedProcess {
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (child.pid === undefined) spawnError = { code: error.code ?? 'ESPAWN', message: error.message };
     });
+    child.once('exit', (code, signal) => void outputSettled(child.stdout as Readable, child.stderr as Readable).then(() => resolve({ code, signal, error: null })));
+    // A process that never started has no exit, only a close.
     child.once('close', (code, signal) => resolve({ code, signal, error: spawnError }));
   });
   // A send to a child that has just died fails with EPIPE or ERR_IPC_CHANNEL_CLOSED: the exit reports it.
@@ -115,4 +115,18 @@ function spawnWithChannel(request: SpawnRequest): SpawnedProcess {
   };
   // Both are pipes, as stdio asks, so neither is null.
   return { pid: child.pid, stdout: child.stdout as Readable, stderr: child.stderr as Readable, exited, channel };
+}
+
+/** How long the output of a process that exited may take to arrive, unless a descendant holds it open. */
+const OUTPUT_GRACE_MS = 250;
+
+/**
+ * Resolves once both streams have closed, or after OUTPUT_GRACE_MS: the last lines a process wrote
+ * are usually still in the pipe when its exit is seen, and its last stderr lines say why it ended.
+ */
+function outputSettled(...streams: Readable[]): Promise<void> {
+  const closed = streams.map((stream) => (stream.closed || stream.destroyed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', () => resolve()))));
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, OUTPUT_GRACE_MS)));
+  return Promise.race([Promise.all(closed).then(() => undefined), grace]).finally(() => clearTimeout(timer));
 }

@@ -10,7 +10,7 @@ import { LineSplitter } from '../logs/line-splitter.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import { RingBuffer } from '../logs/ring-buffer.ts';
 import type { PortAllocator } from './port-allocator.ts';
-import { groupHasLiveMembers, isAlive, killTree, signalGroup } from './process-tree.ts';
+import { RUN_MARKER_VARIABLE, groupHasLiveMembers, isAlive, killMarked, killTree, markedProcesses, signalGroup, signalProcess } from './process-tree.ts';
 import type { SpawnExit, SpawnedProcess, Spawner } from './spawner.ts';
 import { IllegalTransitionError, STOPPABLE_STATES, canTransition } from './states.ts';
 
@@ -55,7 +55,15 @@ export interface SupervisorDeps {
   logs: LogStore;
   ports: PortAllocator;
   tracker?: ProcessTracker;
+  /**
+   * The stack's id. Every process is started with `SWITCHYARD_RUN=<id>.<n>`, which its descendants
+   * inherit, so that those that escaped its group are still found and stopped.
+   */
+  marker?: string;
 }
+
+/** Numbers the runs of every supervisor in this process, so that each run's marker is its own. */
+let runsStarted = 0;
 
 /** A state change, with the snapshot after it. */
 export interface StateChange {
@@ -97,6 +105,8 @@ export class Supervisor {
   private stopping: Promise<void> | null = null;
   private exitWaiters: (() => void)[] = [];
   private descendants = new Set<number>();
+  /** The current run's SWITCHYARD_RUN value, when the stack has a marker. */
+  private runMarker: string | null = null;
   private usage: { cpu: number; memory: number } | null = null;
 
   private readonly _onStateChange = new Emitter<StateChange>();
@@ -183,6 +193,7 @@ export class Supervisor {
       }
       this.port = port;
     }
+    this.runMarker = this.deps.marker === undefined ? null : `${this.deps.marker}.${++runsStarted}`;
     const child = this.deps.spawner({
       argv: this.spec.argv,
       cwd: this.spec.cwd,
@@ -237,9 +248,13 @@ export class Supervisor {
 
   /** Kills the whole tree at once, without the graceful signal (the second Ctrl-C). */
   async kill(): Promise<void> {
-    if (this.pid === null) return this.stop();
+    if (this.pid === null) {
+      this.killEscaped();
+      return this.stop();
+    }
     const stopped = this.stop();
     await killTree(this.pid, this.descendants);
+    this.killEscaped();
     return stopped;
   }
 
@@ -262,15 +277,31 @@ export class Supervisor {
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     const deadline = Date.now() + this.spec.stop.timeout;
     signalGroup(pid, this.spec.stop.signal);
+    // Descendants that left the group do not get the group's signal; they get their own.
+    for (const escaped of this.escaped(pid)) signalProcess(escaped, this.spec.stop.signal);
     const timer = setTimeout(() => {
       this.system(`did not stop within ${this.spec.stop.timeout}ms; killing its process tree`);
       void killTree(pid, this.descendants);
+      this.killEscaped();
     }, this.spec.stop.timeout);
     await exited;
     clearTimeout(timer);
     // The main process is gone; what it started got the same signal and has the rest of the timeout.
-    while (Date.now() < deadline && groupHasLiveMembers(pid)) await new Promise((r) => setTimeout(r, 50));
-    this.reapLeftovers(pid);
+    while (Date.now() < deadline && (groupHasLiveMembers(pid) || this.escaped(pid).length > 0)) await new Promise((r) => setTimeout(r, 50));
+    await this.reapLeftovers(pid);
+  }
+
+  /** Live descendants of this run outside the process group of `pid`, found by their marker. */
+  private escaped(pid: number): number[] {
+    if (this.runMarker === null) return [];
+    return markedProcesses(this.runMarker)
+      .filter((each) => each.pgid !== pid)
+      .map((each) => each.pid);
+  }
+
+  /** SIGKILLs whatever carries this run's marker. */
+  private killEscaped(): void {
+    if (this.runMarker !== null) killMarked(this.runMarker);
   }
 
   private onExit(run: number, exit: SpawnExit): void {
@@ -297,7 +328,7 @@ export class Supervisor {
       for (const resolve of waiters) resolve();
       return;
     }
-    if (pid !== null) this.reapLeftovers(pid);
+    if (pid !== null) void this.reapLeftovers(pid);
 
     const clean = exit.code === 0;
     const reason = describeExit(exit);
@@ -395,6 +426,7 @@ export class Supervisor {
     for (const key of SCRUBBED_ENV) delete env[key];
     Object.assign(env, this.spec.runtimeEnv);
     if (this.spec.portEnv !== null && port !== null && this.spec.fixedPort === undefined) env[this.spec.portEnv] = String(port);
+    if (this.runMarker !== null) env[RUN_MARKER_VARIABLE] = this.runMarker;
     env.SWITCHYARD_APP = this.spec.app;
     env.SWITCHYARD_WORKER = String(this.spec.worker);
     return env;
@@ -425,10 +457,12 @@ export class Supervisor {
   }
 
   /** Whatever the process started and left behind dies with it: no orphans. */
-  private reapLeftovers(pid: number): void {
+  private async reapLeftovers(pid: number): Promise<void> {
     const survivors = [...this.descendants].filter(isAlive);
-    if (groupHasLiveMembers(pid) || survivors.length > 0) void killTree(pid, survivors);
     this.descendants.clear();
+    const marker = this.runMarker;
+    if (groupHasLiveMembers(pid) || survivors.length > 0) await killTree(pid, survivors);
+    if (marker !== null) killMarked(marker);
   }
 
   private clearBackoff(): void {

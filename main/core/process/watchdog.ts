@@ -1,13 +1,16 @@
-// The orchestrator's side of the watchdog (see watchdog-main.ts).
+// The orchestrator's side of the watchdog (see watchdog-main.ts). A watchdog that dies is noticed
+// at once and replaced, and the new one is handed every pid, so no process is ever left without a
+// guardian while the orchestrator lives.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { Emitter } from '../events.ts';
 import { childScript } from './child-script.ts';
 import { currentNodeRuntime, type NodeRuntime } from './node-runtime.ts';
 import type { ProcessTracker } from './supervisor.ts';
 
 /** Messages from the orchestrator to the watchdog. */
 export type WatchdogMessage =
-  | { type: 'hello'; pid: number; runFile: string | null }
+  | { type: 'hello'; pid: number; runFile: string | null; marker: string | null }
   | { type: 'track'; pid: number }
   | { type: 'untrack'; pid: number }
   | { type: 'goodbye' };
@@ -15,24 +18,81 @@ export type WatchdogMessage =
 /** The watchdog's entry point. */
 export const WATCHDOG_MAIN = childScript('./watchdog-main.ts', import.meta.url);
 
-/** A running watchdog process that kills every tracked tree if this process dies. */
-export class Watchdog implements ProcessTracker {
-  private readonly child: ChildProcess;
+/** Replacements allowed within REPLACEMENT_WINDOW_MS before the watchdog is given up on. */
+const MAX_REPLACEMENTS = 5;
+const REPLACEMENT_WINDOW_MS = 60_000;
 
-  private constructor(child: ChildProcess) {
-    this.child = child;
+/** How to start a watchdog. */
+export interface WatchdogOptions {
+  /** Removed by the watchdog after it has reaped, if it still names this process. */
+  runFile?: string | null;
+  /** The stack's SWITCHYARD_RUN id: whatever carries it is reaped too, even processes that escaped every tree. */
+  marker?: string | null;
+  /** Runs the watchdog (this Node by default; the Electron binary with ELECTRON_RUN_AS_NODE=1 in the desktop app). */
+  runtime?: NodeRuntime;
+}
+
+/** A watchdog process died and what was done about it. */
+export interface WatchdogReplacement {
+  /** The pid of the watchdog that died. */
+  died: number | undefined;
+  /** How it ended: `killed by SIGKILL`, `exit code 1`. */
+  exit: string;
+  /** The new watchdog's pid, or null when it could not be replaced (see `reason`). */
+  replacement: number | null;
+  /** How many pids the new watchdog was handed. */
+  handed: number;
+  reason: string | null;
+}
+
+/** A running watchdog that kills every tracked tree if this process dies; replaced if it dies first. */
+export class Watchdog implements ProcessTracker {
+  private child: ChildProcess;
+  private readonly options: WatchdogOptions;
+  private readonly tracked = new Set<number>();
+  private readonly replacedAt: number[] = [];
+  private disposed = false;
+  private readonly _onReplaced = new Emitter<WatchdogReplacement>();
+  /** Fires when the watchdog died while this process lives, after a new one was started (or could not be). */
+  readonly onReplaced = this._onReplaced.event;
+
+  private constructor(options: WatchdogOptions) {
+    this.options = options;
+    this.child = this.spawn();
   }
 
-  /**
-   * Starts the watchdog with `runtime` (this Node by default; the Electron binary with
-   * ELECTRON_RUN_AS_NODE=1 in the desktop app).
-   */
-  static start(options: { runFile?: string | null; runtime?: NodeRuntime } = {}): Watchdog {
-    const [execPath = process.execPath, ...execArgv] = (options.runtime ?? currentNodeRuntime()).argv;
+  static start(options: WatchdogOptions = {}): Watchdog {
+    return new Watchdog(options);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  track(pid: number): void {
+    this.tracked.add(pid);
+    this.send({ type: 'track', pid });
+  }
+
+  untrack(pid: number): void {
+    this.tracked.delete(pid);
+    this.send({ type: 'untrack', pid });
+  }
+
+  /** Call after every process stopped: the watchdog exits without touching anything. */
+  dispose(): void {
+    this.disposed = true;
+    this._onReplaced.dispose();
+    this.send({ type: 'goodbye' });
+    if (this.child.connected) this.child.disconnect();
+  }
+
+  private spawn(): ChildProcess {
+    const [execPath = process.execPath, ...execArgv] = (this.options.runtime ?? currentNodeRuntime()).argv;
     const child = fork(WATCHDOG_MAIN, [], {
       execPath,
       execArgv,
-      env: { ...process.env, ...options.runtime?.env },
+      env: { ...process.env, ...this.options.runtime?.env },
       // Its own session: a terminal's Ctrl-C or hang-up does not reach it.
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
@@ -41,27 +101,29 @@ export class Watchdog implements ProcessTracker {
     // The watchdog must never keep the orchestrator alive.
     child.unref();
     child.channel?.unref();
-    const watchdog = new Watchdog(child);
-    watchdog.send({ type: 'hello', pid: process.pid, runFile: options.runFile ?? null });
-    return watchdog;
+    // A failed fork reports through `error` and then `close`; a send to a dying watchdog, through `error`.
+    child.on('error', () => {});
+    child.once('close', (code, signal) => this.onDeath(child, code, signal));
+    this.child = child;
+    this.send({ type: 'hello', pid: process.pid, runFile: this.options.runFile ?? null, marker: this.options.marker ?? null });
+    for (const pid of this.tracked) this.send({ type: 'track', pid });
+    return child;
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  track(pid: number): void {
-    this.send({ type: 'track', pid });
-  }
-
-  untrack(pid: number): void {
-    this.send({ type: 'untrack', pid });
-  }
-
-  /** Call after every process stopped: the watchdog exits without touching anything. */
-  dispose(): void {
-    this.send({ type: 'goodbye' });
-    if (this.child.connected) this.child.disconnect();
+  private onDeath(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.disposed || child !== this.child) return;
+    const exit = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`;
+    const now = Date.now();
+    while (this.replacedAt.length > 0 && (this.replacedAt[0] as number) < now - REPLACEMENT_WINDOW_MS) this.replacedAt.shift();
+    if (this.replacedAt.length >= MAX_REPLACEMENTS) {
+      const reason = `it died ${MAX_REPLACEMENTS + 1} times within ${REPLACEMENT_WINDOW_MS / 1000}s`;
+      this._onReplaced.fire({ died: child.pid, exit, replacement: null, handed: 0, reason });
+      return;
+    }
+    this.replacedAt.push(now);
+    const next = this.spawn();
+    const replacement = next.pid ?? null;
+    this._onReplaced.fire({ died: child.pid, exit, replacement, handed: this.tracked.size, reason: replacement === null ? 'the new watchdog could not be started' : null });
   }
 
   private send(message: WatchdogMessage): void {
