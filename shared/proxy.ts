@@ -86,7 +86,9 @@ export type ToProxy =
   /** Send the listening handle back with `listener`, and keep accepting until told to `retire`. */
   | { type: 'hand-over' }
   /** The next proxy accepts on the listener now: stop accepting, finish in-flight requests, then report `idle` and exit. */
-  | { type: 'retire'; grace: Millis };
+  | { type: 'retire'; grace: Millis }
+  /** A health check that must reach the proxy's event loop; answered with `pong` carrying the same number. */
+  | { type: 'ping'; seq: number };
 
 /** Messages from the proxy process to the core. */
 export type FromProxy =
@@ -104,4 +106,5 @@ export type FromProxy =
   /** Carries the native listening handle (not a net.Server, which would make the core accept), in answer to `hand-over`. */
   | { type: 'listener' }
   /** After `retire`: every in-flight request has finished (or the grace period ran out). */
-  | { type: 'idle'; unfinished: number };
+  | { type: 'idle'; unfinished: number }
+  | { type: 'pong'; seq: number };

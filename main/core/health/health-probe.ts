@@ -71,6 +71,9 @@ export async function probeWorker(port: number, spec: HealthSpec, preferredHost:
   return first as ProbeResult;
 }
 
+/** One check of a process's health; `preferredHost` is the loopback address that answered last. */
+export type ProbeCheck = (preferredHost: string | null) => Promise<ProbeResult>;
+
 /** Probes a worker on a schedule and reports every result; fast while it has never passed. */
 export class HealthProbe {
   private timer: NodeJS.Timeout | null = null;
@@ -79,12 +82,13 @@ export class HealthProbe {
   private generation = 0;
   private passedOnce = false;
   private host: string | null = null;
-  private readonly port: number;
+  private readonly check: ProbeCheck;
   private readonly spec: HealthSpec;
   private readonly onResult: (result: ProbeResult) => void;
 
-  constructor(port: number, spec: HealthSpec, onResult: (result: ProbeResult) => void) {
-    this.port = port;
+  /** Probes `target`'s port as `spec` says (HTTP or TCP), or runs a check of the process's own. */
+  constructor(target: number | ProbeCheck, spec: HealthSpec, onResult: (result: ProbeResult) => void) {
+    this.check = typeof target === 'number' ? (host) => probeWorker(target, spec, host) : target;
     this.spec = spec;
     this.onResult = onResult;
   }
@@ -113,7 +117,7 @@ export class HealthProbe {
   }
 
   private async tick(generation: number): Promise<void> {
-    const result = await probeWorker(this.port, this.spec, this.host);
+    const result = await this.check(this.host);
     if (!this.running || generation !== this.generation) return;
     if (result.ok) {
       this.passedOnce = true;

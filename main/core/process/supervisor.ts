@@ -5,7 +5,7 @@
 import { LIVE_STATES, type ExitInfo, type HealthStatus, type ProcessInfo, type ProcessKind, type ProcessState } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import { Emitter } from '../events.ts';
-import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
+import { HealthProbe, type ProbeCheck, type ProbeResult } from '../health/health-probe.ts';
 import { LineSplitter } from '../logs/line-splitter.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import { RingBuffer } from '../logs/ring-buffer.ts';
@@ -33,6 +33,11 @@ export type ProcessSpec = Pick<
    * after the environment is scrubbed; user processes never have any.
    */
   runtimeEnv?: Readonly<Record<string, string>>;
+  /**
+   * A health check of the process's own instead of probing its port: the proxy's port may be
+   * answered by the kernel's accept queue of a stopped process, or by another instance.
+   */
+  check?: (spawned: Spawned) => ProbeCheck;
 };
 
 /** A process that has just been spawned, with its channel when it has one. */
@@ -213,7 +218,8 @@ export class Supervisor {
       this.transition('ready', null);
       return;
     }
-    this.probe = new HealthProbe(port, this.spec.health, (result) => this.onProbe(run, result));
+    const check = this.spec.check?.({ run, pid: this.pid, child }) ?? port;
+    this.probe = new HealthProbe(check, this.spec.health, (result) => this.onProbe(run, result));
     this.probe.start();
   }
 

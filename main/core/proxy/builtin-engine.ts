@@ -6,7 +6,8 @@
 import type net from 'node:net';
 import type { AccessEvent, FromProxy, PassiveMark, ProxyConfig, ToProxy, UpstreamMember } from '../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../shared/process.ts';
-import type { ListenAddress } from '../../../shared/stack.ts';
+import type { HealthSpec, ListenAddress } from '../../../shared/stack.ts';
+import type { ProbeResult } from '../health/health-probe.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { childScript } from '../process/child-script.ts';
@@ -21,6 +22,8 @@ export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url
 
 /** How long the proxy may take to answer a configuration or take over the listener. */
 const ANSWER_TIMEOUT_MS = 10_000;
+/** The proxy's own checks (see `ping`): a hung proxy leaves ready after 3 misses and is restarted after 10. */
+const PROXY_HEALTH: HealthSpec = { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
 /** How long a retiring proxy may spend finishing its in-flight requests. */
 const RETIRE_GRACE_MS = 10_000;
 
@@ -47,6 +50,8 @@ interface Instance {
   idle: Deferred<void> | null;
   /** Members this process has reported drained. */
   drained: Set<string>;
+  /** Health pings awaiting their pong, by number. */
+  pings: Map<number, () => void>;
 }
 
 /** A wait for one member to drain in every proxy process that may have requests on it. */
@@ -75,6 +80,8 @@ export class BuiltinEngine implements ProxyEngine {
   /** Set while a restart waits for the new process to take over the listener. */
   private takeover: Deferred<void> | null = null;
   private stopped = false;
+  /** Numbers the health pings. */
+  private pings = 0;
 
   private readonly _onAccess = new Emitter<readonly AccessEvent[]>();
   readonly onAccess = this._onAccess.event;
@@ -233,15 +240,16 @@ export class BuiltinEngine implements ProxyEngine {
       portEnv: null,
       fixedPort: listen.port,
       ipc: true,
-      health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+      health: PROXY_HEALTH,
       restart: 'always',
       backoff: { initial: 200, max: 5000 },
       maxRestarts: 10,
       minUptime: 2000,
       stop: { signal: 'SIGTERM', timeout: RETIRE_GRACE_MS },
+      check: () => () => this.ping(instance),
     };
     const supervisor = new Supervisor(spec, deps);
-    const instance: Instance = { supervisor, channel: null, configured: false, listening: false, idle: null, drained: new Set() };
+    const instance: Instance = { supervisor, channel: null, configured: false, listening: false, idle: null, drained: new Set(), pings: new Map() };
     supervisor.onSpawn(({ run, child }) => {
       instance.channel = child.channel ?? null;
       instance.configured = false;
@@ -306,7 +314,37 @@ export class BuiltinEngine implements ProxyEngine {
       case 'idle':
         instance.idle?.resolve();
         return;
+      case 'pong':
+        instance.pings.get(message.seq)?.();
+        return;
     }
+  }
+
+  /**
+   * The proxy's health: it listens (it said so) and its event loop answers on the channel. A port
+   * check is not enough: a stopped process's port is still accepted by the kernel, and during a
+   * takeover, or when another instance holds the port, the answer would come from another process.
+   */
+  private ping(instance: Instance): Promise<ProbeResult> {
+    const { host, port } = this.options.listen;
+    const channel = instance.channel;
+    if (!channel || !instance.listening) return Promise.resolve({ ok: false, detail: `not yet listening on ${host}:${port}`, host: null });
+    const seq = ++this.pings;
+    const timeout = PROXY_HEALTH.timeout;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        instance.pings.delete(seq);
+        resolve({ ok: false, detail: `the proxy process did not answer within ${timeout}ms (stopped, or its event loop is blocked)`, host: null });
+      }, timeout);
+      instance.pings.set(seq, () => {
+        clearTimeout(timer);
+        instance.pings.delete(seq);
+        resolve({ ok: true, detail: `the proxy listens on ${host}:${port} and answers`, host });
+      });
+      channel.send({ type: 'ping', seq } satisfies ToProxy).catch(() => {
+        // The exit that follows is what the supervisor reports; this check just fails.
+      });
+    });
   }
 
   /** A fresh proxy process: configure it, then have it listen or take over from the one retiring. */

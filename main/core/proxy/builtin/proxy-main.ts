@@ -62,6 +62,9 @@ process.on('message', (message: ToProxy, handle: unknown) => {
       console.log('the next proxy accepts on the listener; finishing requests under way');
       void stop(message.grace);
       return;
+    case 'ping':
+      send({ type: 'pong', seq: message.seq });
+      return;
   }
 });
 

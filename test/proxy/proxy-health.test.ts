@@ -1,0 +1,67 @@
+// The proxy process's own health check: it must reach the proxy's event loop over its channel, not
+// only a port that the kernel (for a stopped process) or another program may answer.
+
+import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import type { ProxyConfig } from '../../shared/proxy.ts';
+import { LogStore } from '../../main/core/logs/log-store.ts';
+import { currentNodeRuntime } from '../../main/core/process/node-runtime.ts';
+import { PortAllocator } from '../../main/core/process/port-allocator.ts';
+import { execaSpawner } from '../../main/core/process/spawner.ts';
+import { BuiltinEngine } from '../../main/core/proxy/builtin-engine.ts';
+import { FIXTURES } from '../helpers/specs.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, startUpstream } from './helpers.ts';
+
+cleanUpAfterEach();
+
+async function startEngine(port: number, initial: ProxyConfig): Promise<{ engine: BuiltinEngine; lines: () => string[] }> {
+  const logs = new LogStore(10_000);
+  const engine = new BuiltinEngine({
+    listen: { host: '127.0.0.1', port },
+    deps: { spawner: execaSpawner, logs, ports: new PortAllocator() },
+    cwd: FIXTURES,
+    env: { ...(process.env as Record<string, string>) },
+    node: currentNodeRuntime(),
+  });
+  onCleanup(() => engine.kill());
+  await engine.start(initial);
+  return { engine, lines: () => logs.query({ sources: null }).map((line) => line.text) };
+}
+
+function proxyInfo(engine: BuiltinEngine) {
+  const [supervisor] = engine.supervisors();
+  if (!supervisor) throw new Error('no proxy process');
+  return supervisor.info();
+}
+
+describe('the proxy health check', () => {
+  it('takes a stopped (SIGSTOP) proxy out of ready, and brings it back once it runs again', async () => {
+    const upstream = await startUpstream();
+    const port = await refusedPort();
+    const { engine } = await startEngine(port, config([route('/', 'api')], [app('api', [member('api-1', upstream.port)])]));
+    await waitFor(() => proxyInfo(engine).state === 'ready', 'the proxy to be ready');
+    const pid = proxyInfo(engine).pid as number;
+    process.kill(pid, 'SIGSTOP');
+    onCleanup(() => void process.kill(pid, 'SIGCONT'));
+    // The kernel still accepts on its port, so a port check would keep passing.
+    await waitFor(() => proxyInfo(engine).state === 'unhealthy', 'the stopped proxy to be unhealthy', { timeout: 20_000 });
+    expect(proxyInfo(engine).health).toBe('failing');
+    expect(proxyInfo(engine).reason).toMatch(/did not answer within 1000ms/);
+    process.kill(pid, 'SIGCONT');
+    await waitFor(() => proxyInfo(engine).state === 'ready', 'the proxy to be ready again', { timeout: 20_000 });
+    expect(proxyInfo(engine).pid).toBe(pid);
+  });
+
+  it('is not passed by another program that holds the proxy port', async () => {
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    const port = (squatter.address() as net.AddressInfo).port;
+    const { engine, lines } = await startEngine(port, config([], []));
+    await waitFor(() => lines().some((line) => line.includes(`cannot listen on 127.0.0.1:${port}`)), 'the proxy to report the port taken');
+    await waitFor(() => proxyInfo(engine).health === 'failing', 'a failed check');
+    expect(proxyInfo(engine).state).toBe('starting');
+    expect(proxyInfo(engine).reason ?? '').not.toMatch(/accepts connections/);
+  });
+});
