@@ -99,6 +99,7 @@ describe('a worker whose child escapes its process group and session', () => {
     await waitFor(() => processesWithMarker(marker).length === 0, 'the watchdog to reap every escaped child', { timeout: 20_000 });
     for (const pid of escaped) expect(alive(pid)).toBe(false);
     await waitFor(() => !existsSync(path.join(dir, '.switchyard', 'run.json')), 'the run file to be removed');
+    await waitFor(() => !existsSync(path.join(dir, '.switchyard', 'lock')), 'the lock to be released');
   });
 });
 

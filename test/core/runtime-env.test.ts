@@ -109,7 +109,7 @@ describe("the runtime of Switchyard's own processes", () => {
     const pid = watchdog.pid;
     if (pid === undefined) throw new Error('the watchdog did not start');
     cleanups.push(async () => {
-      watchdog.dispose();
+      await watchdog.dispose();
       await waitFor(() => !alive(pid), 'the watchdog to exit');
     });
     const env = await waitFor(() => {

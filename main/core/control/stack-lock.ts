@@ -79,14 +79,13 @@ export function acquireStackLock(stackFile: string, marker: string): StackLock {
     } finally {
       closeSync(fd);
     }
-    return {
-      file,
-      reaped,
-      release: () => {
-        if (readLock(file)?.pid === process.pid) rmSync(file, { force: true });
-      },
-    };
+    return { file, reaped, release: () => releaseStackLock(file) };
   }
+}
+
+/** Removes the lock `file` if `pid` (this process by default) holds it. */
+export function releaseStackLock(file: string, pid = process.pid): void {
+  if (readLock(file)?.pid === pid) rmSync(file, { force: true });
 }
 
 function readLock(file: string): LockContents | null {

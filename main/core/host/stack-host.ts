@@ -83,7 +83,7 @@ export class StackHost {
       throw error instanceof StackFolderError ? runFolderError(runFile, error.cause) : error;
     }
     const startedAt = Date.now();
-    const watchdog = Watchdog.start({ runFile, marker, ...(options.runtime ? { runtime: options.runtime } : {}) });
+    const watchdog = Watchdog.start({ runFile, lockFile: lock.file, marker, ...(options.runtime ? { runtime: options.runtime } : {}) });
     const stack = new Stack(spec, {
       marker,
       tracker: watchdog,
@@ -116,7 +116,7 @@ export class StackHost {
       });
     } catch (error) {
       hub.dispose();
-      watchdog.dispose();
+      await watchdog.dispose();
       lock.release();
       throw new SwitchyardError('internal', `could not open the control API on 127.0.0.1: ${(error as Error).message}`);
     }
@@ -127,7 +127,7 @@ export class StackHost {
         await server.close();
       } finally {
         hub.dispose();
-        watchdog.dispose();
+        await watchdog.dispose();
         lock.release();
       }
       throw runFolderError(runFile, error as Error);
@@ -178,7 +178,7 @@ export class StackHost {
       await this.server.close();
       this.hub.dispose();
       removeRunFile(this.runFile);
-      this.watchdog.dispose();
+      await this.watchdog.dispose();
       this.lock.release();
     })();
     return this.closing;

@@ -5,6 +5,7 @@
 // On Windows the same code runs, and tree-kill uses `taskkill /T /F` (not exercised here).
 
 import { removeRunFile } from '../control/run-file.ts';
+import { releaseStackLock } from '../control/stack-lock.ts';
 import { descendantsOf, isAlive, killMarked, killTree, markedProcesses, signalGroup, signalProcess } from './process-tree.ts';
 import type { WatchdogMessage } from './watchdog.ts';
 
@@ -13,6 +14,7 @@ const GRACE_MS = 1500;
 
 const tracked = new Set<number>();
 let runFile: string | null = null;
+let lockFile: string | null = null;
 let orchestratorPid: number | null = null;
 let marker: string | null = null;
 let goodbye = false;
@@ -22,6 +24,7 @@ process.on('message', (message: WatchdogMessage) => {
     case 'hello':
       orchestratorPid = message.pid;
       runFile = message.runFile;
+      lockFile = message.lockFile;
       marker = message.marker;
       break;
     case 'track':
@@ -60,4 +63,5 @@ async function reap(): Promise<void> {
   if (stackRuns !== null) killMarked(stackRuns, { prefix: true });
   // Only our orchestrator's file: a new `up` may already have written its own.
   if (runFile !== null && orchestratorPid !== null) removeRunFile(runFile, orchestratorPid);
+  if (lockFile !== null && orchestratorPid !== null) releaseStackLock(lockFile, orchestratorPid);
 }

@@ -10,7 +10,7 @@ import type { ProcessTracker } from './supervisor.ts';
 
 /** Messages from the orchestrator to the watchdog. */
 export type WatchdogMessage =
-  | { type: 'hello'; pid: number; runFile: string | null; marker: string | null }
+  | { type: 'hello'; pid: number; runFile: string | null; lockFile: string | null; marker: string | null }
   | { type: 'track'; pid: number }
   | { type: 'untrack'; pid: number }
   | { type: 'goodbye' };
@@ -22,10 +22,15 @@ export const WATCHDOG_MAIN = childScript('./watchdog-main.ts', import.meta.url);
 const MAX_REPLACEMENTS = 5;
 const REPLACEMENT_WINDOW_MS = 60_000;
 
+/** How long a watchdog told goodbye may take to exit before it is killed. */
+const DISPOSE_TIMEOUT_MS = 3000;
+
 /** How to start a watchdog. */
 export interface WatchdogOptions {
   /** Removed by the watchdog after it has reaped, if it still names this process. */
   runFile?: string | null;
+  /** The stack's lock, released by the watchdog after it has reaped, if it still names this process. */
+  lockFile?: string | null;
   /** The stack's SWITCHYARD_RUN id: whatever carries it is reaped too, even processes that escaped every tree. */
   marker?: string | null;
   /** Runs the watchdog (this Node by default; the Electron binary with ELECTRON_RUN_AS_NODE=1 in the desktop app). */
@@ -79,12 +84,25 @@ export class Watchdog implements ProcessTracker {
     this.send({ type: 'untrack', pid });
   }
 
-  /** Call after every process stopped: the watchdog exits without touching anything. */
-  dispose(): void {
+  /**
+   * Call after every process stopped: the watchdog exits without touching anything. Resolves once
+   * it has (killed after DISPOSE_TIMEOUT_MS otherwise), so that nothing of the stack outlives its host.
+   */
+  dispose(): Promise<void> {
     this.disposed = true;
     this._onReplaced.dispose();
+    const child = this.child;
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.send({ type: 'goodbye' });
-    if (this.child.connected) this.child.disconnect();
+    if (child.connected) child.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, DISPOSE_TIMEOUT_MS);
+    });
+    return Promise.race([exited, late]).finally(() => clearTimeout(timer));
   }
 
   private spawn(): ChildProcess {
@@ -105,7 +123,7 @@ export class Watchdog implements ProcessTracker {
     child.on('error', () => {});
     child.once('close', (code, signal) => this.onDeath(child, code, signal));
     this.child = child;
-    this.send({ type: 'hello', pid: process.pid, runFile: this.options.runFile ?? null, marker: this.options.marker ?? null });
+    this.send({ type: 'hello', pid: process.pid, runFile: this.options.runFile ?? null, lockFile: this.options.lockFile ?? null, marker: this.options.marker ?? null });
     for (const pid of this.tracked) this.send({ type: 'track', pid });
     return child;
   }
