@@ -66,8 +66,9 @@ export function acquireStackLock(stackFile: string, marker: string): StackLock {
         throw new SwitchyardError('bad-request', `${stackFile} is already running (pid ${owner.pid}, which holds ${file}); stop it with \`switchyard down\` or follow it with \`switchyard logs -f\``);
       }
       if (attempt > 0) throw new SwitchyardError('internal', `could not take over the stale lock ${file}; remove it if no switchyard runs this stack`);
-      // Its owner died; if its watchdog died too, what it started may still run.
-      if (owner) {
+      // Its owner died; if its watchdog died too, what it started may still run. (This process's own
+      // lock, left by a host it has not closed yet, names processes that are not orphans.)
+      if (owner && owner.pid !== process.pid) {
         const count = killMarked(`${owner.marker}.`, { prefix: true });
         if (count > 0) reaped = { pid: owner.pid, count };
       }
