@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { AppSpec, ProxySpec, RouteSpec, StackSpec } from '../../shared/stack.ts';
 import { StackFileWatcher, type StackFileOutcome } from '../../main/core/reload/stack-file-watcher.ts';
 import { Stack } from '../../main/core/stack.ts';
@@ -37,7 +38,7 @@ function workerApp(replicas: number, overrides: Partial<AppSpec> = {}): AppSpec 
 
 async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES): Promise<{ stack: Stack; port: number; spec: StackSpec }> {
   const port = await getPort({ host: '127.0.0.1' });
-  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes: routes ?? [route('/api/', 'api'), route('/', 'web', 'static')] };
+  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes: routes ?? [route('/api/', 'api'), route('/', 'web', 'static')], ...DEFAULT_CLIENT_LIMITS };
   const spec: StackSpec = {
     name: 'plane',
     file: path.join(dir, 'switchyard.yaml'),
@@ -277,7 +278,7 @@ describe('watch globs', () => {
       name: 'watched',
       file: path.join(dir, 'switchyard.yaml'),
       dir,
-      proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')] },
+      proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')], ...DEFAULT_CLIENT_LIMITS },
       statics: [],
       apps: [app],
     };
