@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { AccessEvent } from '../../../../shared/proxy.ts';
 import type { ClientConnection, ClientConnections } from './client-connections.ts';
+import { upstreamResetInProgress } from './connection-pools.ts';
 import { errorPageHeaders, failurePage } from './error-page.ts';
 import type { ErrorPage } from './error-page.ts';
 import { finishRequestHeaders, responseHeaders } from './forward-headers.ts';
@@ -34,6 +35,7 @@ const URL_ATTEMPTS = 2;
 const CLIENT_ABORTED = Object.assign(new Error('client aborted'), { code: 'SWITCHYARD_CLIENT_ABORTED' });
 const HEADERS_TIMEOUT = Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
 const BODY_TIMEOUT = Object.assign(new Error('body timeout'), { code: 'UND_ERR_BODY_TIMEOUT' });
+const UPSTREAM_RESET = Object.assign(new Error('upstream reset'), { code: 'ECONNRESET' });
 
 /**
  * undici's own read timeouts tick on a coarse clock (up to a second late), fine for `60s` but not
@@ -198,6 +200,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    if (upstreamResetInProgress()) {
+      this.onError(UPSTREAM_RESET);
+      return;
+    }
     this.endAttempt();
     this.res.end();
   }
