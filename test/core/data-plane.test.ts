@@ -3,6 +3,7 @@
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
@@ -264,6 +265,27 @@ describe('stack file changes while running', () => {
       watcher.dispose();
       agent.destroy();
     }
+  });
+
+  it('applies changed client timeouts to the running proxy, and the proxy that replaces it keeps them', async () => {
+    const { stack, port, spec } = await dataPlane([workerApp(1)]);
+    const silentConnectionCloses = async (what: string) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => {});
+      try {
+        await waitFor(() => closed, what);
+      } finally {
+        socket.destroy();
+      }
+    };
+    const next: StackSpec = { ...spec, proxy: { ...(spec.proxy as ProxySpec), clientHeaderTimeout: 400 } };
+    expect(await stack.applySpec(next)).toEqual(['proxy: client_header_timeout 400ms']);
+    await silentConnectionCloses('the running proxy to close a connection that sends nothing');
+    expect(await stack.restart('proxy')).toEqual(['proxy']);
+    await silentConnectionCloses('the new proxy to close a connection that sends nothing');
+    expect((await get(port, '/api/after')).status).toBe(200);
   });
 });
 
