@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 import type { AppSpec, StackSpec } from '../shared/stack.ts';
 import { Stack } from '../main/core/stack.ts';
 import { startNodeServer, type ChildServer } from './lib/child.ts';
@@ -212,6 +213,7 @@ function helloStack(port: number): StackSpec {
     proxy: {
       listen: { host: LOOPBACK, port },
       routes: [{ host: null, path: '/', to: 'hello', target: 'app', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
+      ...DEFAULT_CLIENT_LIMITS,
     },
     statics: [],
     apps: [app],

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 import type { StackSpec } from '../shared/stack.ts';
 import { loadStack } from '../main/core/config/load.ts';
 import { Stack } from '../main/core/stack.ts';
@@ -121,7 +122,7 @@ async function churnStack(port: number): Promise<StackSpec> {
   const app = spec.apps.find((each) => each.name === APP);
   const routes = spec.proxy?.routes.filter((route) => route.to === APP) ?? [];
   if (!app || routes.length === 0) throw new Error(`the demo stack is expected to route to an app named ${APP}`);
-  return { ...spec, proxy: { listen: { host: LOOPBACK, port }, routes }, statics: [], apps: [{ ...app, watch: [] }] };
+  return { ...spec, proxy: { listen: { host: LOOPBACK, port }, routes, ...DEFAULT_CLIENT_LIMITS }, statics: [], apps: [{ ...app, watch: [] }] };
 }
 
 /** Counts between two snapshots; `slowest` is already per window (the client resets it on every snapshot). */

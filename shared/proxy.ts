@@ -2,7 +2,7 @@
 // and what the proxy tells the core (access events, drained workers, passive failures).
 // The builtin engine carries these messages over a Node IPC channel; another engine may not.
 
-import type { BalanceStrategy, Millis, RouteSpec } from './stack.ts';
+import type { BalanceStrategy, ClientLimits, Millis, RouteSpec } from './stack.ts';
 
 /** A worker's place in rotation: `ready` gets new requests, `draining` only finishes its own, `down` gets none. */
 export type MemberState = 'ready' | 'draining' | 'down';
@@ -34,6 +34,12 @@ export type ProxyRoute = Omit<RouteSpec, 'at'>;
 
 /** Everything the proxy forwards by; replaced whole on every change of the stack file. */
 export interface ProxyConfig {
+  /**
+   * The stack's proxy, the same across its restarts: forwarded requests carry `Via: 1.1 switchyard-<id>`,
+   * and one that comes back carrying it is a loop. Letters, digits and dashes.
+   */
+  id: string;
+  clients: ClientLimits;
   routes: ProxyRoute[];
   /** By app or static site name. */
   upstreams: Record<string, UpstreamConfig>;

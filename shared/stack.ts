@@ -46,8 +46,23 @@ export interface RouteSpec {
   at: SourcePosition;
 }
 
+/** How the proxy treats its clients' connections: nginx's timeouts, and a cap on how many it holds. */
+export interface ClientLimits {
+  /** A request's head must arrive within this from its first byte (or from the connection's start). */
+  clientHeaderTimeout: Millis;
+  /** Longest silence between two reads of a request body while the proxy is ready to read. */
+  clientBodyTimeout: Millis;
+  /** How long an idle keep-alive connection stays open. */
+  keepaliveTimeout: Millis;
+  /** Client connections one proxy process holds; more are closed at once. */
+  maxConnections: number;
+}
+
+/** The stack file's defaults for ClientLimits (nginx's, and a cap well below common file-handle limits). */
+export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimits> = { clientHeaderTimeout: 60_000, clientBodyTimeout: 60_000, keepaliveTimeout: 75_000, maxConnections: 1024 };
+
 /** The reverse proxy in front of the stack. */
-export interface ProxySpec {
+export interface ProxySpec extends ClientLimits {
   listen: ListenAddress;
   routes: RouteSpec[];
 }

@@ -19,7 +19,7 @@ import { Supervisor, type ProcessTracker, type StateChange, type SupervisorDeps 
 import { AccessLog, DEFAULT_RETAINED_ACCESS_EVENTS, formatAccess } from './proxy/access-log.ts';
 import { BuiltinEngine } from './proxy/builtin-engine.ts';
 import type { ProxyEngine } from './proxy/engine.ts';
-import { buildProxyConfig } from './proxy/proxy-config.ts';
+import { buildProxyConfig, describeClientLimits, newProxyId } from './proxy/proxy-config.ts';
 import { GlobWatcher } from './reload/glob-watcher.ts';
 import { rollingReload, type ReloadTarget } from './reload/rolling-reload.ts';
 import { staticAppSpec } from './static/static-app.ts';
@@ -86,6 +86,8 @@ export class Stack {
   private readonly deps: SupervisorDeps;
   private readonly pools = new Map<string, AppPool>();
   private readonly engine: ProxyEngine | null;
+  /** The proxy's id for this stack's whole run, so that its restarts still know their own requests. */
+  private readonly proxyId = newProxyId();
   private readonly sampler: MetricsSampler;
   private readonly node: NodeRuntime;
   private readonly watchEnabled: boolean;
@@ -153,7 +155,7 @@ export class Stack {
     this.sampler.start();
     await Promise.all([
       ...this.poolSupervisors().map((supervisor) => supervisor.start()),
-      this.engine?.start(buildProxyConfig(this._spec, (name) => this.members(name))),
+      this.engine?.start(buildProxyConfig(this._spec, this.proxyId, (name) => this.members(name))),
     ]);
     if (this.watchEnabled) for (const pool of this.pools.values()) this.watchPool(pool);
   }
@@ -334,12 +336,14 @@ export class Stack {
     const started = added.flatMap((pool) => this.addWorkers(pool, pool.spec.replicas));
     await Promise.all(started.map((supervisor) => supervisor.start()));
     // Routes as the proxy sees them: a route that only moved in the file is no change.
-    const routesOf = (spec: StackSpec) => JSON.stringify(buildProxyConfig(spec, () => []).routes);
+    const routesOf = (spec: StackSpec) => JSON.stringify(buildProxyConfig(spec, this.proxyId, () => []).routes);
     const routesChanged = routesOf(prev) !== routesOf(next);
+    const clientsOf = (spec: StackSpec) => buildProxyConfig(spec, this.proxyId, () => []).clients;
+    const clientChanges = describeClientLimits(clientsOf(next), clientsOf(prev));
     const nextPools = new Map(this.pools);
     for (const pool of removed) if (nextPools.get(pool.spec.name) === pool) nextPools.delete(pool.spec.name);
     try {
-      await this.engine?.configure(buildProxyConfig(next, (name) => (nextPools.has(name) ? this.members(name) : [])));
+      await this.engine?.configure(buildProxyConfig(next, this.proxyId, (name) => (nextPools.has(name) ? this.members(name) : [])));
     } catch (error) {
       for (const pool of added) this.pools.delete(pool.spec.name);
       for (const pool of replaced) {
@@ -352,6 +356,7 @@ export class Stack {
     this._spec = next;
     const changes: string[] = [];
     if (routesChanged) changes.push(`routes: ${(next.proxy?.routes ?? []).map((route) => `${route.host ?? ''}${route.path} → ${route.to}`).join(', ')}`);
+    if (clientChanges !== '') changes.push(`proxy: ${clientChanges}`);
     for (const pool of added) {
       changes.push(`added ${pool.kind === 'static' ? 'static site' : 'app'} ${pool.spec.name}`);
       if (this.watchEnabled) this.watchPool(pool);

@@ -74,6 +74,10 @@ describe('loadStack defaults', () => {
         { host: null, path: '/', to: 'web', target: 'static', stripPrefix: false, timeout: 60_000, at: { line: 5, col: 7 } },
         { host: 'admin.localhost', path: '/api/', to: 'http://127.0.0.1:9000', target: 'url', stripPrefix: true, timeout: 90_000, at: { line: 6, col: 7 } },
       ],
+      clientHeaderTimeout: 60_000,
+      clientBodyTimeout: 60_000,
+      keepaliveTimeout: 75_000,
+      maxConnections: 1024,
     });
     expect(spec?.statics).toEqual([{ name: 'web', root: path.join(stack.dir, 'dist'), spa: true }]);
   });

@@ -11,6 +11,7 @@ import type { AccessRecord, LoadProgress } from '../../shared/api.ts';
 import { CallError, type SessionClient } from '../../shared/client.ts';
 import type { EventEnvelope, EventMap, EventTopic, Snapshot } from '../../shared/events.ts';
 import type { LogLine, ProcessInfo } from '../../shared/process.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { StackSpec } from '../../shared/stack.ts';
 import { ControlHub } from '../../main/core/control/control-api.ts';
 import { Stack } from '../../main/core/stack.ts';
@@ -77,6 +78,7 @@ export function contractSuite(transport: string, connect: Connect): void {
             { host: null, path: '/api/', to: 'api', target: 'app', stripPrefix: false, timeout: 5000, at: { line: 1, col: 1 } },
             { host: null, path: '/', to: 'web', target: 'static', stripPrefix: false, timeout: 5000, at: { line: 1, col: 1 } },
           ],
+          ...DEFAULT_CLIENT_LIMITS,
         },
         statics: [{ name: 'web', root: site, spa: true }],
         apps: [fixtureApp('api', 'http-worker.js', { replicas: 2, restart: 'always', stop: { signal: 'SIGTERM', timeout: 3000 } })],

@@ -3,10 +3,12 @@
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { AppSpec, ProxySpec, RouteSpec, StackSpec } from '../../shared/stack.ts';
 import { StackFileWatcher, type StackFileOutcome } from '../../main/core/reload/stack-file-watcher.ts';
 import { Stack } from '../../main/core/stack.ts';
@@ -37,7 +39,7 @@ function workerApp(replicas: number, overrides: Partial<AppSpec> = {}): AppSpec 
 
 async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES): Promise<{ stack: Stack; port: number; spec: StackSpec }> {
   const port = await getPort({ host: '127.0.0.1' });
-  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes: routes ?? [route('/api/', 'api'), route('/', 'web', 'static')] };
+  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes: routes ?? [route('/api/', 'api'), route('/', 'web', 'static')], ...DEFAULT_CLIENT_LIMITS };
   const spec: StackSpec = {
     name: 'plane',
     file: path.join(dir, 'switchyard.yaml'),
@@ -264,6 +266,27 @@ describe('stack file changes while running', () => {
       agent.destroy();
     }
   });
+
+  it('applies changed client timeouts to the running proxy, and the proxy that replaces it keeps them', async () => {
+    const { stack, port, spec } = await dataPlane([workerApp(1)]);
+    const silentConnectionCloses = async (what: string) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => {});
+      try {
+        await waitFor(() => closed, what);
+      } finally {
+        socket.destroy();
+      }
+    };
+    const next: StackSpec = { ...spec, proxy: { ...(spec.proxy as ProxySpec), clientHeaderTimeout: 400 } };
+    expect(await stack.applySpec(next)).toEqual(['proxy: client_header_timeout 400ms']);
+    await silentConnectionCloses('the running proxy to close a connection that sends nothing');
+    expect(await stack.restart('proxy')).toEqual(['proxy']);
+    await silentConnectionCloses('the new proxy to close a connection that sends nothing');
+    expect((await get(port, '/api/after')).status).toBe(200);
+  });
 });
 
 describe('watch globs', () => {
@@ -277,7 +300,7 @@ describe('watch globs', () => {
       name: 'watched',
       file: path.join(dir, 'switchyard.yaml'),
       dir,
-      proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')] },
+      proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')], ...DEFAULT_CLIENT_LIMITS },
       statics: [],
       apps: [app],
     };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { StackSpec } from '../../shared/stack.ts';
 import type { NodeRuntime } from '../../main/core/process/node-runtime.ts';
 import { Watchdog } from '../../main/core/process/watchdog.ts';
@@ -58,6 +59,7 @@ async function startStack(): Promise<{ stack: Stack; marker: { key: string; valu
         { ...route, path: '/api/', to: 'api', target: 'app' },
         { ...route, path: '/', to: 'web', target: 'static' },
       ],
+      ...DEFAULT_CLIENT_LIMITS,
     },
     statics: [{ name: 'web', root, spa: false }],
     apps: [fixtureApp('api', 'http-worker.js')],

@@ -16,7 +16,7 @@ import { execaSpawner } from '../../main/core/process/spawner.ts';
 import { BuiltinEngine } from '../../main/core/proxy/builtin-engine.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, startUpstream } from './helpers.ts';
+import { app, cleanUpAfterEach, config, member, onCleanup, rawConnection, refusedPort, route, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -154,5 +154,22 @@ describe('BuiltinEngine', () => {
     await waiting;
     expect(drained).toBe(true);
     await restarting;
+  });
+
+  it('gives the proxy that takes over the same client timeouts and the same name in Via', async () => {
+    const upstream = await startUpstream();
+    const apiOnly = config([route('/', 'api')], [app('api', [member('api-1', upstream.port)])], { clientHeaderTimeout: 400 });
+    const { engine, port } = await startEngine(apiOnly);
+    await waitFor(() => answers(port), 'the first proxy to answer');
+    // A route back to the proxy's own address: a loop only the proxy's name in Via can tell.
+    await engine.configure({ ...apiOnly, routes: [...apiOnly.routes, route('/loop/', `http://127.0.0.1:${port}/loop/`, { target: 'url' })] });
+    expect((await get(port, '/loop/x')).status).toBe(508);
+
+    await engine.restart();
+    expect(engine.supervisors()).toHaveLength(1);
+    expect((await get(port, '/loop/x')).status).toBe(508);
+    const silent = await rawConnection(port);
+    await waitFor(() => silent.closed(), 'the new proxy to close a connection that sends nothing');
+    expect(await answers(port)).toBe('ok');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
-import { accessFor, cleanUpAfterEach, proxyTo, refusedPort, send, startUpstream } from './helpers.ts';
+import { accessFor, cleanUpAfterEach, onCleanup, proxyTo, refusedPort, send, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -178,5 +178,59 @@ describe('client errors', () => {
       });
     }
     expect((await send(running.port, '/after')).status).toBe(200);
+  });
+});
+
+/** A worker that writes `response` raw to each connection, then does `then` to the socket. */
+async function rawWorker(response: string, then: (socket: net.Socket) => void = (socket) => socket.end()): Promise<number> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      socket.write(response);
+      then(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('bodies without length framing', () => {
+  it('aborts the client’s response when the worker resets a body that runs until close', async () => {
+    const port = await rawWorker(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(500)}`, (socket) => setTimeout(() => socket.resetAndDestroy(), 50));
+    const running = await proxyTo([port]);
+    const result = await rawGet(running.port, '/reset-unframed');
+    expect(result.text).toContain('x'.repeat(500));
+    // No zero-length chunk: the client sees a broken body, as it would directly from the worker.
+    expect(result.text).not.toContain('\r\n0\r\n\r\n');
+    expect(await accessFor(running, '/reset-unframed')).toMatchObject({ status: 200, error: 'upstream failed mid-response: connection reset' });
+  });
+
+  it('still ends a body that runs until a clean close as a whole one', async () => {
+    const port = await rawWorker(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n${'y'.repeat(500)}`);
+    const running = await proxyTo([port]);
+    const reply = await send(running.port, '/closed-unframed');
+    expect(reply).toMatchObject({ status: 200, body: 'y'.repeat(500) });
+    expect(await accessFor(running, '/closed-unframed')).toMatchObject({ status: 200, error: null });
+  });
+});
+
+describe('invalid headers from the worker', () => {
+  it('names the invalid header, not the body length, when one follows a Content-Length', async () => {
+    const repeated = await rawWorker('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok');
+    const broken = await rawWorker('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nBad Header: x\r\n\r\nok');
+    for (const port of [repeated, broken]) {
+      const reply = await send((await proxyTo([port])).port, '/bad-head');
+      expect(reply.status).toBe(502);
+      expect(reply.body).toContain('invalid header from the worker');
+      expect(reply.body).not.toMatch(/body length/i);
+    }
+  });
+
+  it('names the invalid header when the parser says which one', async () => {
+    const port = await rawWorker('HTTP/1.1 200 OK\r\nX-Fine: yes\r\nBad Header: x\r\n\r\n');
+    const reply = await send((await proxyTo([port])).port, '/bad-token');
+    expect(reply.status).toBe(502);
+    expect(reply.body).toMatch(/: invalid header from the worker: Invalid header token\n$/);
   });
 });

@@ -2,11 +2,13 @@
 // of them, and a client that opens a fresh connection per request unless told otherwise.
 
 import { afterEach } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { AccessEvent, MemberState, ProxyConfig, ProxyRoute, UpstreamConfig, UpstreamMember } from '../../shared/proxy.ts';
-import type { BalanceStrategy } from '../../shared/stack.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
+import type { BalanceStrategy, ClientLimits } from '../../shared/stack.ts';
 import { ProxyServer } from '../../main/core/proxy/builtin/proxy-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -74,9 +76,14 @@ export function route(path: string, to: string, overrides: Partial<ProxyRoute> =
   return { host: null, path, to, target: 'app', stripPrefix: false, timeout: 10_000, ...overrides };
 }
 
-/** A configuration from routes and upstreams. */
-export function config(routes: ProxyRoute[], upstreams: UpstreamConfig[]): ProxyConfig {
-  return { routes, upstreams: Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream])) };
+/** A configuration from routes and upstreams, with the stack file's client limits unless told otherwise, and an id of its own. */
+export function config(routes: ProxyRoute[], upstreams: UpstreamConfig[], clients: Partial<ClientLimits> = {}): ProxyConfig {
+  return {
+    id: randomUUID().slice(0, 8),
+    clients: { ...DEFAULT_CLIENT_LIMITS, ...clients },
+    routes,
+    upstreams: Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream])),
+  };
 }
 
 /** A running proxy on a free port, with the access events it fired. */
@@ -152,4 +159,31 @@ export function pause(ms: number): Promise<void> {
 /** The access event for `path`, once the proxy has fired it (after the client got its answer, possibly). */
 export function accessFor(running: RunningProxy, path: string): Promise<AccessEvent> {
   return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { timeout: 5000, interval: 5 });
+}
+
+/** A raw TCP connection to 127.0.0.1:`port` that keeps what came back and whether it closed. */
+export interface RawConnection {
+  readonly socket: net.Socket;
+  /** Everything received so far, as latin1 text. */
+  received(): string;
+  /** True once the connection closed (by either side). */
+  closed(): boolean;
+  /** The error the socket met (ECONNRESET …), or null. */
+  error(): string | null;
+}
+
+/** Opens a raw connection, for requests that need byte-level control; destroyed after the test. */
+export function rawConnection(port: number): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    let error: string | null = null;
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('close', () => (closed = true));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.once('connect', () => resolve({ socket, received: () => text, closed: () => closed, error: () => error }));
+    socket.once('error', reject);
+    onCleanup(() => void socket.destroy());
+  });
 }

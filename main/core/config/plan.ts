@@ -1,7 +1,9 @@
 // What `switchyard check` prints: the plan a valid stack would run, or the issues of an invalid one.
 import path from 'node:path';
 import { quote } from 'shell-quote';
+import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import type { AppSpec, ListenAddress, StackIssue, StackSpec } from '../../../shared/stack.ts';
+import { describeClientLimits } from '../proxy/proxy-config.ts';
 import { formatDuration } from './duration.ts';
 
 const DEFAULT_ROUTE_TIMEOUT = 60_000;
@@ -10,7 +12,9 @@ const DEFAULT_ROUTE_TIMEOUT = 60_000;
 export function formatPlan(spec: StackSpec): string {
   const lines = [`Stack ${spec.name} (${spec.file})`];
   if (spec.proxy) {
-    lines.push('', `Proxy ${proxyUrl(spec.proxy.listen)}`);
+    // Like a route's timeout, a client setting shows only when the stack file changes it.
+    const settings = describeClientLimits(spec.proxy, DEFAULT_CLIENT_LIMITS);
+    lines.push('', `Proxy ${proxyUrl(spec.proxy.listen)}${settings === '' ? '' : `  ${settings}`}`);
     const rows = spec.proxy.routes.map((route) => {
       const notes = [route.stripPrefix ? 'strip prefix' : '', route.timeout === DEFAULT_ROUTE_TIMEOUT ? '' : `timeout ${formatDuration(route.timeout)}`];
       return [`${route.host ?? ''}${route.path}`, '->', `${route.target} ${route.to}`, notes.filter(Boolean).join(', ')];

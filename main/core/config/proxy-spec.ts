@@ -26,7 +26,15 @@ export async function buildProxy(ctx: BuildContext, raw: unknown, targets: Route
   if (parsed.success) await checkListen(ctx, parsed.data.listen);
 
   if (!parsed.success || ctx.issues.some((issue, i) => i >= before && issue.severity === 'error')) return null;
-  return { listen: parsed.data.listen, routes: routes.filter((route) => route !== null) };
+  const { listen, client_header_timeout, client_body_timeout, keepalive_timeout, max_connections } = parsed.data;
+  return {
+    listen,
+    routes: routes.filter((route) => route !== null),
+    clientHeaderTimeout: client_header_timeout,
+    clientBodyTimeout: client_body_timeout,
+    keepaliveTimeout: keepalive_timeout,
+    maxConnections: max_connections,
+  };
 }
 
 async function checkListen(ctx: BuildContext, listen: ProxySpec['listen']): Promise<void> {

@@ -1,6 +1,7 @@
 // The shape of a stack file, section by section. Each section is checked on its own so that one broken
 // app does not hide the mistakes of the others; cross-checks (names, routes, files) live in the loaders.
 import { z } from 'zod';
+import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import type { ListenAddress } from '../../../shared/stack.ts';
 import { splitCommand } from './command.ts';
 import { parseDuration } from './duration.ts';
@@ -34,6 +35,9 @@ const duration = z
   .transform(failWith((value) => parseDuration(value as string | number)));
 
 const positiveDuration = duration.refine((ms) => ms > 0, { error: 'must be longer than 0ms' });
+
+// Node's timers turn anything longer than about 24.8 days into 1ms, so a day is the most a client timeout may be.
+const clientTimeout = positiveDuration.refine((ms) => ms <= 86_400_000, { error: 'must be at most 24h' });
 
 const urlPath = z.string({ error: 'must be a path starting with /, like /api/' }).startsWith('/', { error: 'must be a path starting with /, like /api/' });
 
@@ -77,6 +81,10 @@ export const proxySchema = z.strictObject(
   {
     listen: z.unknown().transform(failWith((value): ListenAddress => parseListen(value))),
     routes: z.array(z.unknown(), { error: 'must be a list of routes' }).min(1, { error: 'must list at least one route' }),
+    client_header_timeout: clientTimeout.default(DEFAULT_CLIENT_LIMITS.clientHeaderTimeout),
+    client_body_timeout: clientTimeout.default(DEFAULT_CLIENT_LIMITS.clientBodyTimeout),
+    keepalive_timeout: clientTimeout.default(DEFAULT_CLIENT_LIMITS.keepaliveTimeout),
+    max_connections: integer(1, 1_000_000).default(DEFAULT_CLIENT_LIMITS.maxConnections),
   },
   { error: 'must be a map with listen and routes' },
 );

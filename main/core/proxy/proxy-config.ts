@@ -1,10 +1,19 @@
-// What the proxy is told: the stack file's routes and one upstream per app and static site.
+// What the proxy is told: who it is, how it treats clients, the stack file's routes and one upstream
+// per app and static site.
 
+import { randomBytes } from 'node:crypto';
 import type { ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
-import type { StackSpec } from '../../../shared/stack.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
+import type { ClientLimits, StackSpec } from '../../../shared/stack.ts';
+import { formatDuration } from '../config/duration.ts';
+
+/** A new id for a stack's proxy (ProxyConfig.id): random, so that two stacks may forward to each other. */
+export function newProxyId(): string {
+  return randomBytes(6).toString('hex');
+}
 
 /** The proxy's whole configuration for `spec`, with each upstream's current members. */
-export function buildProxyConfig(spec: StackSpec, members: (upstream: string) => UpstreamMember[]): ProxyConfig {
+export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream: string) => UpstreamMember[]): ProxyConfig {
   const upstreams: ProxyConfig['upstreams'] = {};
   for (const app of spec.apps) {
     // An app that serves no port cannot be routed to; the stack file's checks refuse such routes.
@@ -14,6 +23,23 @@ export function buildProxyConfig(spec: StackSpec, members: (upstream: string) =>
   for (const site of spec.statics) {
     upstreams[site.name] = { name: site.name, kind: 'static', balance: 'round-robin', members: members(site.name) };
   }
-  const routes = (spec.proxy?.routes ?? []).map(({ at: _at, ...route }) => route);
-  return { routes, upstreams };
+  const proxy = spec.proxy;
+  const clients = proxy === null ? { ...DEFAULT_CLIENT_LIMITS } : clientLimitsOf(proxy);
+  const routes = (proxy?.routes ?? []).map(({ at: _at, ...route }) => route);
+  return { id, clients, routes, upstreams };
+}
+
+function clientLimitsOf(proxy: NonNullable<StackSpec['proxy']>): ClientLimits {
+  const { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections } = proxy;
+  return { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections };
+}
+
+/** The limits in `limits` that differ from `from`, by their names in the stack file: `client_header_timeout 10s, max_connections 200`. */
+export function describeClientLimits(limits: ClientLimits, from: ClientLimits): string {
+  const notes: string[] = [];
+  if (limits.clientHeaderTimeout !== from.clientHeaderTimeout) notes.push(`client_header_timeout ${formatDuration(limits.clientHeaderTimeout)}`);
+  if (limits.clientBodyTimeout !== from.clientBodyTimeout) notes.push(`client_body_timeout ${formatDuration(limits.clientBodyTimeout)}`);
+  if (limits.keepaliveTimeout !== from.keepaliveTimeout) notes.push(`keepalive_timeout ${formatDuration(limits.keepaliveTimeout)}`);
+  if (limits.maxConnections !== from.maxConnections) notes.push(`max_connections ${limits.maxConnections}`);
+  return notes.join(', ');
 }

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import { installDom } from '../testing/dom.ts';
 import { snapshot, stackSpec, status } from '../testing/fixtures.ts';
 import { renderView } from '../testing/render.tsx';
@@ -18,7 +19,7 @@ describe('Header', () => {
 
   it('links a proxy listening on every address through loopback', () => {
     const spec = stackSpec();
-    const wide = status({ spec: { ...spec, proxy: { listen: { host: '0.0.0.0', port: 80 }, routes: [] } } });
+    const wide = status({ spec: { ...spec, proxy: { listen: { host: '0.0.0.0', port: 80 }, routes: [], ...DEFAULT_CLIENT_LIMITS } } });
     renderView(<Header connection={{ status: 'open' }} onShowShortcuts={() => {}} />, { snapshot: snapshot({ status: wide }) });
     expect(screen.getByTestId('proxy-url').textContent).toBe('http://127.0.0.1:80');
   });

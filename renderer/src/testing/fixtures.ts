@@ -4,6 +4,7 @@
 import type { AccessRecord, Diagnostics, LoadProgress, StackStatus } from '../../../shared/api.ts';
 import type { AppTraffic, Snapshot, TrafficSample } from '../../../shared/events.ts';
 import type { LogLine, ProcessInfo } from '../../../shared/process.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import type { AppSpec, RouteSpec, StackSpec } from '../../../shared/stack.ts';
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -37,7 +38,7 @@ export function stackSpec(overrides: Partial<StackSpec> = {}): StackSpec {
     name: 'shop',
     file: '/srv/shop/switchyard.yaml',
     dir: '/srv/shop',
-    proxy: { listen: { host: '127.0.0.1', port: 8080 }, routes: [route('/api/', 'api', 'app'), route('/', 'web', 'static')] },
+    proxy: { listen: { host: '127.0.0.1', port: 8080 }, routes: [route('/api/', 'api', 'app'), route('/', 'web', 'static')], ...DEFAULT_CLIENT_LIMITS },
     statics: [{ name: 'web', root: '/srv/shop/web/dist', spa: true }],
     apps: [appSpec('api')],
     ...overrides,

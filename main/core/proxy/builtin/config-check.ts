@@ -2,9 +2,12 @@
 // rejected with every reason at once, and the running one stays.
 
 import type { MemberState, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import type { ClientLimits } from '../../../../shared/stack.ts';
 
 const STATES: readonly MemberState[] = ['ready', 'draining', 'down'];
 const STRATEGIES = ['round-robin', 'least-conn', 'ip-hash'];
+/** A day: Node's timers turn anything past about 24.8 days into 1ms. */
+const MAX_TIMEOUT_MS = 86_400_000;
 
 /** Every problem that makes `config` unusable; empty when it is fine. */
 export function configProblems(config: ProxyConfig): string[] {
@@ -12,6 +15,8 @@ export function configProblems(config: ProxyConfig): string[] {
   if (config === null || typeof config !== 'object' || !Array.isArray(config.routes) || config.upstreams === null || typeof config.upstreams !== 'object') {
     return ['the configuration must have a list of routes and a map of upstreams'];
   }
+  if (typeof config.id !== 'string' || !/^[a-z0-9-]{1,64}$/i.test(config.id)) problems.push(`id '${String(config.id)}' must be 1 to 64 letters, digits or dashes`);
+  problems.push(...clientProblems(config.clients));
   for (const [key, upstream] of Object.entries(config.upstreams)) {
     if (upstream.name !== key) problems.push(`upstream '${key}' is named '${upstream.name}' inside`);
     if (upstream.kind !== 'app' && upstream.kind !== 'static') problems.push(`upstream '${key}' has kind '${String(upstream.kind)}'; use app or static`);
@@ -37,6 +42,18 @@ export function configProblems(config: ProxyConfig): string[] {
     }
     if (typeof route.stripPrefix !== 'boolean') problems.push(`${where}: stripPrefix must be true or false`);
   });
+  return problems;
+}
+
+/** Every problem with the client limits; timeouts stay within what Node's timers can hold. */
+function clientProblems(clients: ClientLimits): string[] {
+  if (clients === null || typeof clients !== 'object') return ['clients must hold the client timeouts and connection cap'];
+  const problems: string[] = [];
+  for (const key of ['clientHeaderTimeout', 'clientBodyTimeout', 'keepaliveTimeout'] as const) {
+    const ms = clients[key];
+    if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_TIMEOUT_MS) problems.push(`clients.${key} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
+  }
+  if (!Number.isInteger(clients.maxConnections) || clients.maxConnections < 1) problems.push('clients.maxConnections must be a whole number of at least 1');
   return problems;
 }
 

@@ -1,7 +1,7 @@
 // Keep-alive connections to upstreams, one undici Pool per origin, shared by every member and route
 // that forwards there, and closed (after its requests finish) when nothing refers to it any more.
 
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 
 /**
  * Idle keep-alive sockets are closed before the upstream closes them, or a request written onto a
@@ -14,13 +14,45 @@ export const DEFAULT_IDLE_MS = 1500;
 /** Connecting to a loopback worker either works at once or not at all. */
 export const CONNECT_TIMEOUT_MS = 3000;
 
+/** An upstream connection's reset is being handled at this moment. */
+let resetting = false;
+
+/**
+ * True while an upstream connection's reset (ECONNRESET) is being handled. undici takes a reset that
+ * ends a body without length framing (read until close) for the body's end; a response it completes
+ * at this moment was cut short, and must reach the client as broken, not as whole.
+ */
+export function upstreamResetInProgress(): boolean {
+  return resetting;
+}
+
+const connectSocket = buildConnector({ timeout: CONNECT_TIMEOUT_MS });
+
+// Ahead of undici's own error listener, which completes the response synchronously.
+function noteReset(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ECONNRESET') return;
+  resetting = true;
+  process.nextTick(() => (resetting = false));
+}
+
+function connect(options: buildConnector.Options, callback: buildConnector.Callback): void {
+  connectSocket(options, (error, socket) => {
+    // undici's connector leaves the socket undefined on failure, whatever its types say.
+    if (error !== null || !socket) callback(error as Error, null);
+    else {
+      socket.prependListener('error', noteReset);
+      callback(null, socket);
+    }
+  });
+}
+
 const POOL_OPTIONS: Pool.Options = {
   connections: null,
   pipelining: 1,
   keepAliveTimeout: DEFAULT_IDLE_MS,
   keepAliveMaxTimeout: 60_000,
   keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
-  connect: { timeout: CONNECT_TIMEOUT_MS },
+  connect,
   strictContentLength: true,
 };
 

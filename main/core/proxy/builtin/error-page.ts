@@ -1,5 +1,5 @@
-// The proxy's own answers (404, 502, 503, 504): one plain-text line that says what happened, which
-// route and which worker, so that the developer reading it in a browser knows where to look.
+// The proxy's own answers (400, 404, 502, 503, 504 …): one plain-text line that says what happened,
+// which route and which worker, so that the developer reading it in a browser knows where to look.
 
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,11 +8,15 @@ import type { Duplex } from 'node:stream';
 export interface ErrorPage {
   readonly status: number;
   readonly body: string;
+  /** What happened, without the status: the access event's error. */
+  readonly reason: string;
+  /** Headers the status calls for (`allow` for a 405), as a flat list. */
+  readonly headers?: readonly string[];
 }
 
 /** `502 Bad Gateway: route /api/ → api-2 (127.0.0.1:41234): connection refused`. */
 export function errorPage(status: number, detail: string): ErrorPage {
-  return { status, body: `${status} ${STATUS_CODES[status] ?? 'Error'}: ${detail}\n` };
+  return { status, body: `${status} ${STATUS_CODES[status] ?? 'Error'}: ${detail}\n`, reason: detail };
 }
 
 /** The page for a request no route matches. */
@@ -33,7 +37,18 @@ export function failurePage(status: number, route: string, target: string, reaso
 
 /** Headers for an error page, as a flat list for `writeHead`. */
 export function errorPageHeaders(page: ErrorPage, requestId: string, close: boolean): string[] {
-  const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(page.body)), 'x-request-id', requestId];
+  // nosniff: a browser must show the text as text, whatever the request made it expect.
+  const headers = [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(page.body)),
+    'x-content-type-options',
+    'nosniff',
+    'x-request-id',
+    requestId,
+  ];
+  if (page.headers !== undefined) headers.push(...page.headers);
   if (close) headers.push('connection', 'close');
   return headers;
 }

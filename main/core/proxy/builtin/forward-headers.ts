@@ -1,5 +1,6 @@
 // Headers on the way through: hop-by-hop ones (RFC 9110 §7.6.1) stay on their own connection, the
-// X-Forwarded-* set says where the request came from, and X-Request-Id follows it end to end.
+// X-Forwarded-* set says where the request came from, X-Request-Id follows it end to end, and Via
+// names each proxy it passed (RFC 9110 §7.6.3), which is how a proxy sees a request come back to it.
 // One pass over rawHeaders each way; header lists stay flat `[name, value, name, value …]`.
 
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ const REQUEST_ID = 6;
 const CONTENT_LENGTH = 7;
 const TRANSFER_ENCODING = 8;
 const UPGRADE = 9;
+const VIA = 10;
 
 // `expect` is answered by the proxy itself (Node sends 100 Continue), so it goes no further.
 const REQUEST_HEADERS = new Map<string, number>([
@@ -30,6 +32,7 @@ const REQUEST_HEADERS = new Map<string, number>([
   ['x-forwarded-host', REPLACED],
   ['x-request-id', REQUEST_ID],
   ['content-length', CONTENT_LENGTH],
+  ['via', VIA],
 ]);
 
 const RESPONSE_HEADERS = new Map<string, number>([
@@ -48,8 +51,10 @@ const SPECIAL_LENGTHS = new Set([...REQUEST_HEADERS.keys(), ...RESPONSE_HEADERS.
 
 /** What the proxy needs from a client request's headers. */
 export interface RequestHead {
-  /** The Host header as sent (with its port), or undefined. */
+  /** The (first) Host header as sent (with its port), or undefined. */
   readonly host: string | undefined;
+  /** How many Host header lines came; more than one makes the request invalid. */
+  readonly hostLines: number;
   /** End-to-end headers to forward, without Host, X-Forwarded-*, X-Request-Id and hop-by-hop ones. */
   readonly forward: string[];
   readonly forwardedFor: string | undefined;
@@ -59,17 +64,21 @@ export interface RequestHead {
   readonly hasBody: boolean;
   /** The Upgrade header, for WebSocket handshakes. */
   readonly upgrade: string | undefined;
+  /** The Via headers, joined; forwarded with this proxy added. */
+  readonly via: string | undefined;
 }
 
 /** Reads a client request's raw headers once. */
 export function readRequestHead(raw: readonly string[]): RequestHead {
   const forward: string[] = [];
   let host: string | undefined;
+  let hostLines = 0;
   let connection: string | undefined;
   let forwardedFor: string | undefined;
   let requestId: string | undefined;
   let hasBody = false;
   let upgrade: string | undefined;
+  let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -81,6 +90,7 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
     switch (kind) {
       case HOST:
         host ??= value;
+        hostLines++;
         break;
       case CONNECTION:
         connection = connection === undefined ? value : `${connection}, ${value}`;
@@ -101,28 +111,47 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
       case UPGRADE:
         upgrade = value;
         break;
+      case VIA:
+        via = via === undefined ? value : `${via}, ${value}`;
+        break;
       // HOP and REPLACED headers are dropped.
     }
   }
   return {
     host,
+    hostLines,
     forward: connection === undefined ? forward : withoutConnectionTokens(forward, connection),
     forwardedFor,
     requestId: requestId !== undefined && isSaneRequestId(requestId) ? requestId : randomUUID(),
     hasBody,
     upgrade,
+    via,
   };
 }
 
-/** Adds Host, X-Forwarded-For/-Proto/-Host and X-Request-Id to `head.forward`, which it then returns. */
-export function finishRequestHeaders(head: RequestHead, host: string | undefined, clientIp: string): string[] {
+/**
+ * Adds Host, X-Forwarded-For/-Proto/-Host, X-Request-Id and Via to `head.forward`, which it then
+ * returns; `via` is this proxy's own entry, like `1.1 switchyard-1f2e3d`.
+ */
+export function finishRequestHeaders(head: RequestHead, host: string | undefined, clientIp: string, via: string): string[] {
   const headers = head.forward;
   if (host !== undefined) headers.push('host', host);
   headers.push('x-forwarded-for', head.forwardedFor === undefined ? clientIp : `${head.forwardedFor}, ${clientIp}`);
   headers.push('x-forwarded-proto', 'http');
   if (head.host !== undefined) headers.push('x-forwarded-host', head.host);
   headers.push('x-request-id', head.requestId);
+  headers.push('via', head.via === undefined ? via : `${head.via}, ${via}`);
   return headers;
+}
+
+/** True when a Via header names `pseudonym` (`switchyard-1f2e3d`) as one of the proxies the request passed. */
+export function viaNames(via: string, pseudonym: string): boolean {
+  for (const entry of via.split(',')) {
+    // `1.1 name (comment)`: the received-by part is the second word.
+    const receivedBy = entry.trim().split(/\s+/)[1];
+    if (receivedBy !== undefined && receivedBy.toLowerCase() === pseudonym) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,19 +1,22 @@
 // One client request on its way through the proxy: the undici dispatch handler of each upstream
 // attempt, the retry decision (nginx proxy_next_upstream error timeout, never a POST twice), the
-// streaming of the response with backpressure, and the access event when the client side closes.
+// streaming of the response with backpressure, the client's body and its idle timeout, and the access
+// event when the client side closes.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { AccessEvent } from '../../../../shared/proxy.ts';
 import type { ClientConnection, ClientConnections } from './client-connections.ts';
-import { errorPageHeaders, failurePage } from './error-page.ts';
+import { upstreamResetInProgress } from './connection-pools.ts';
+import { errorPage, errorPageHeaders, failurePage } from './error-page.ts';
 import type { ErrorPage } from './error-page.ts';
 import { finishRequestHeaders, responseHeaders } from './forward-headers.ts';
 import type { RequestHead } from './forward-headers.ts';
 import type { MemberRecord, MemberRegistry, Target } from './member-registry.ts';
+import { RequestBody } from './request-body.ts';
 import { forwardedTarget } from './route-table.ts';
 import type { CompiledRoute } from './route-table.ts';
-import { classifyFailure } from './upstream-failure.ts';
+import { classifyFailure, formatMillis } from './upstream-failure.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 
 /** What an exchange needs from the server that started it. */
@@ -22,6 +25,10 @@ export interface ExchangeHost {
   readonly connections: ClientConnections;
   /** True once a drain began: every response from then on closes its connection. */
   isDraining(): boolean;
+  /** This proxy's Via entry for a request that came in as HTTP/`version` (`1.1 switchyard-1f2e3d`). */
+  via(version: string): string;
+  /** The longest a client may pause while sending a body (client_body_timeout). */
+  clientBodyTimeout(): number;
   /** An exchange is over (its access event is ready). */
   finished(event: AccessEvent): void;
 }
@@ -34,6 +41,8 @@ const URL_ATTEMPTS = 2;
 const CLIENT_ABORTED = Object.assign(new Error('client aborted'), { code: 'SWITCHYARD_CLIENT_ABORTED' });
 const HEADERS_TIMEOUT = Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
 const BODY_TIMEOUT = Object.assign(new Error('body timeout'), { code: 'UND_ERR_BODY_TIMEOUT' });
+const CLIENT_BODY_TIMEOUT = Object.assign(new Error('client body timeout'), { code: 'SWITCHYARD_CLIENT_BODY_TIMEOUT' });
+const UPSTREAM_RESET = Object.assign(new Error('upstream reset'), { code: 'ECONNRESET' });
 
 /**
  * undici's own read timeouts tick on a coarse clock (up to a second late), fine for `60s` but not
@@ -71,12 +80,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly res: ServerResponse;
   private readonly connection: ClientConnection | undefined;
   private readonly route: CompiledRoute | null;
+  /** The request target in origin-form, as routed and forwarded. */
+  private readonly target: string;
   private readonly requestId: string;
   private readonly arrived: number;
   private readonly clientIp: string;
   private upstream: UpstreamPool | null = null;
   private options: Dispatcher.DispatchOptions | null = null;
-  private target: Target | null = null;
+  private body: RequestBody | null = null;
+  private member: Target | null = null;
   private tried: MemberRecord[] | null = null;
   private attempts = 0;
   private maxAttempts = 1;
@@ -97,6 +109,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private waitingForDrain = false;
   private responded = false;
   private clientGone = false;
+  /** The client stalled its upload past client_body_timeout; the exchange was ended for it. */
+  private clientTimedOut = false;
+  /** Close the client connection after this response (a drain, a refused request, a declined upgrade). */
+  private closeConnection = false;
   private bytes = 0;
   private error: string | null = null;
 
@@ -105,6 +121,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     req: IncomingMessage,
     res: ServerResponse,
     route: CompiledRoute | null,
+    target: string,
     requestId: string,
     arrived: number,
     clientIp: string,
@@ -113,6 +130,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.req = req;
     this.res = res;
     this.route = route;
+    this.target = target;
     this.requestId = requestId;
     this.arrived = arrived;
     this.clientIp = clientIp;
@@ -132,22 +150,28 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const timeout = route.spec.timeout;
     this.preciseTimeout = timeout < PRECISE_TIMEOUT_BELOW_MS ? timeout : 0;
     const hostHeader = route.url === null ? head.host : route.url.hostHeader;
+    if (head.hasBody) this.body = new RequestBody(this.req, this.host.clientBodyTimeout(), () => this.clientBodyTimedOut());
     this.options = {
-      path: forwardedTarget(route, this.req.url ?? '/'),
+      path: forwardedTarget(route, this.target),
       method,
-      headers: finishRequestHeaders(head, hostHeader, this.clientIp),
-      body: head.hasBody ? this.req : null,
+      headers: finishRequestHeaders(head, hostHeader, this.clientIp, this.host.via(this.req.httpVersion)),
+      body: this.body === null ? null : this.body.stream,
       headersTimeout: this.preciseTimeout > 0 ? 0 : timeout,
       bodyTimeout: this.preciseTimeout > 0 ? 0 : timeout,
     };
     this.attempt(first);
   }
 
+  /** Closes the client connection after the response: a refused request, or one after which Node reads no more from it. */
+  closeAfterResponse(): void {
+    this.closeConnection = true;
+  }
+
   /** Answers with one of the proxy's own pages. */
   respond(page: ErrorPage): void {
     if (this.res.headersSent || this.res.destroyed) return;
     this.responded = true;
-    this.res.writeHead(page.status, errorPageHeaders(page, this.requestId, this.host.isDraining()));
+    this.res.writeHead(page.status, errorPageHeaders(page, this.requestId, this.closeConnection || this.host.isDraining()));
     this.res.end(page.body);
     this.bytes = Buffer.byteLength(page.body);
   }
@@ -173,9 +197,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // 1xx informational answers (100 Continue, 103 Early Hints) are the proxy's own business.
     if (status < 200) return true;
     this.resumeUpstream = resume;
-    const record = (this.target as Target).record;
+    const record = (this.member as Target).record;
     if (record !== null) record.failures = 0;
-    const headers = responseHeaders(rawHeaders, this.requestId, this.host.isDraining());
+    const headers = responseHeaders(rawHeaders, this.requestId, this.closeConnection || this.host.isDraining());
     if (statusText) this.res.writeHead(status, statusText, headers);
     else this.res.writeHead(status, headers);
     this.responded = true;
@@ -198,15 +222,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    if (upstreamResetInProgress()) {
+      this.onError(UPSTREAM_RESET);
+      return;
+    }
     this.endAttempt();
     this.res.end();
   }
 
   onError(error: Error): void {
     this.endAttempt();
-    if (this.clientGone) return;
+    if (this.clientGone || this.clientTimedOut) return;
     const route = this.route as CompiledRoute;
-    const target = this.target as Target;
+    const target = this.member as Target;
     const failure = classifyFailure(error, route.spec.timeout);
     if (this.responded) {
       // Too late for an error page: cut the connection so the client sees a broken body, not a short one.
@@ -240,8 +268,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       // Before onConnect the abort waits there; after the response it is a no-op.
       if (this.attemptActive && this.abortUpstream !== null) this.abortUpstream(CLIENT_ABORTED);
     }
+    // A body the response did not wait for is dropped as it comes (or its connection cut).
+    this.body?.finish();
     if (this.connection !== undefined) this.host.connections.finished(this.connection);
-    const target = this.target;
+    const target = this.member;
     this.host.finished({
       time: this.arrived,
       method: this.req.method ?? '',
@@ -255,6 +285,24 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       error: this.error,
       attempts: this.attempts,
     });
+  }
+
+  /** The client sent no body for client_body_timeout: 408 if nothing was answered yet, else a cut connection. */
+  clientBodyTimedOut(): void {
+    this.clientTimedOut = true;
+    // The connection closes with the answer: nothing more of this body is worth reading.
+    this.body?.dispose();
+    this.error = `client sent nothing of its body for ${formatMillis(this.host.clientBodyTimeout())}`;
+    if (this.attemptActive) {
+      if (this.abortUpstream !== null) this.abortUpstream(CLIENT_BODY_TIMEOUT);
+      else this.pendingAbort = CLIENT_BODY_TIMEOUT;
+    }
+    if (this.responded) {
+      this.res.destroy();
+      return;
+    }
+    this.closeConnection = true;
+    this.respond(errorPage(408, `${this.error}; the request was not passed on in full`));
   }
 
   /** The client's socket took the buffered response: read from the worker again. */
@@ -275,7 +323,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   private attempt(target: Target): void {
-    this.target = target;
+    this.member = target;
     this.connected = false;
     this.abortUpstream = null;
     this.pendingAbort = null;
@@ -291,7 +339,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (!this.attemptActive) return;
     this.attemptActive = false;
     this.disarmReadTimer();
-    const record = (this.target as Target).record;
+    const record = (this.member as Target).record;
     if (record !== null) this.host.registry.end(record);
   }
 

@@ -6,6 +6,7 @@ import type net from 'node:net';
 import type { FromProxy, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
 import { describeListenFailure } from '../../config/listen.ts';
 import { AccessBatcher } from './access-batcher.ts';
+import type { CapEpisode } from './connection-cap.ts';
 import { ProxyServer } from './proxy-server.ts';
 import type { ListenerHandle } from './proxy-server.ts';
 
@@ -29,6 +30,7 @@ proxy.onPassive((mark) => {
   send({ type: 'passive', mark });
   console.log(describeMark(mark));
 });
+proxy.onConnectionCap((episode) => console.log(describeCapEpisode(episode)));
 
 process.on('message', (message: ToProxy, handle: unknown) => {
   switch (message.type) {
@@ -144,6 +146,14 @@ function describeMark(mark: PassiveMark): string {
   if (!mark.out) return `${mark.member} ${mark.reason}`;
   const seconds = mark.until === null ? '?' : ((mark.until - Date.now()) / 1000).toFixed(1);
   return `${mark.member} out of rotation for ${seconds}s after ${mark.reason}`;
+}
+
+function describeCapEpisode(episode: CapEpisode): string {
+  if (!episode.reached) return `room for client connections again; ${count(episode.refused, 'connection')} refused while at the limit of ${episode.cap}`;
+  return (
+    `connection limit reached: ${count(episode.cap, 'client connection')} ${episode.cap === 1 ? 'is' : 'are'} open, so new ones are closed at once until some end; ` +
+    `if this load is expected, raise proxy.max_connections in the stack file (now ${episode.cap})`
+  );
 }
 
 function url(address: { host: string; port: number }): string {

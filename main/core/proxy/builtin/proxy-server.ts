@@ -1,7 +1,8 @@
 // The builtin proxy's data plane: a node:http server whose requests go, by route, to a member of an
 // app or static site (or to a URL) over undici keep-alive pools. Configuration is swapped whole and
 // atomically; the listener and the connections stay, and requests already under way finish where
-// they started.
+// they started. Clients get nginx's timeouts and a cap on connections; a request that is not
+// well-formed HTTP/1.1, or that already passed through this proxy, is refused before routing.
 
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,18 +11,26 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../../../shared/stack.ts';
+import type { ClientLimits } from '../../../../shared/stack.ts';
 import { Emitter } from '../../events.ts';
 import type { Disposable, Event } from '../../events.ts';
 import { ClientConnections } from './client-connections.ts';
 import { configProblems, memberProblems } from './config-check.ts';
+import { ConnectionCap } from './connection-cap.ts';
+import type { CapEpisode } from './connection-cap.ts';
 import { ConnectionPools } from './connection-pools.ts';
 import { errorPage, noRoutePage, unavailablePage, writeRawErrorPage } from './error-page.ts';
-import { readRequestHead } from './forward-headers.ts';
+import type { ErrorPage } from './error-page.ts';
+import { readRequestHead, viaNames } from './forward-headers.ts';
+import type { RequestHead } from './forward-headers.ts';
 import { MemberRegistry } from './member-registry.ts';
 import type { MemberRecord, Target } from './member-registry.ts';
 import { clientIpOf, ProxyExchange } from './proxy-exchange.ts';
 import type { ExchangeHost } from './proxy-exchange.ts';
+import { destinationOf } from './request-target.ts';
 import { RouteTable } from './route-table.ts';
+import { formatMillis } from './upstream-failure.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 import { WebSocketTunnel } from './websocket-tunnel.ts';
 
@@ -49,8 +58,13 @@ export interface ProxyStats {
 
 /** How long a drain keeps quiet connections (new, or idle keep-alive) open for a request already on its way. */
 const QUIET_CONNECTION_WAIT_MS = 1000;
-/** Client keep-alive, as nginx's keepalive_timeout: browsers reuse connections for a while. */
-const CLIENT_KEEP_ALIVE_MS = 75_000;
+/**
+ * How often Node looks for requests whose head is overdue (client_header_timeout): its default of 30 s
+ * would let a 60 s timeout run to 90 s. The look is cheap, one pass over connections mid-head.
+ */
+const HEADER_TIMEOUT_CHECK_MS = 250;
+/** Methods a 405 for CONNECT names; the proxy forwards others too, but these are the ones to use. */
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /** The reverse proxy, in process: routes, balances, retries and streams. */
 export class ProxyServer implements Disposable {
@@ -61,12 +75,18 @@ export class ProxyServer implements Disposable {
   readonly onDrained: Event<string>;
   /** A member was taken out of rotation after a connection failure, or came back. */
   readonly onPassive: Event<PassiveMark>;
+  /** The connection cap (proxy.max_connections) was reached, or there is room again. */
+  readonly onConnectionCap: Event<CapEpisode>;
 
   private readonly server: http.Server;
   private readonly pools = new ConnectionPools();
   private readonly registry = new MemberRegistry(this.pools);
   private readonly connections: ClientConnections;
+  private readonly cap = new ConnectionCap(DEFAULT_CLIENT_LIMITS.maxConnections);
   private readonly host: ExchangeHost;
+  private clients: ClientLimits = { ...DEFAULT_CLIENT_LIMITS };
+  /** This proxy's name in Via headers, `switchyard-<id>`; its configuration names it. */
+  private pseudonym = `switchyard-${randomUUID().slice(0, 8)}`;
   private routes = new RouteTable([]);
   private upstreams = new Map<string, UpstreamPool>();
   private urlTargets = new Map<string, Target>();
@@ -80,17 +100,39 @@ export class ProxyServer implements Disposable {
   constructor() {
     this.onDrained = this.registry.onDrained;
     this.onPassive = this.registry.onPassive;
-    this.connections = new ClientConnections(() => this.drainCheck?.());
+    this.onConnectionCap = this.cap.onEpisode;
+    this.connections = new ClientConnections(() => {
+      this.cap.closed(this.connections.size);
+      this.drainCheck?.();
+    });
     this.host = {
       registry: this.registry,
       connections: this.connections,
       isDraining: () => this.draining,
       finished: (event) => this.finished(event),
+      via: (version) => `${version} ${this.pseudonym}`,
+      clientBodyTimeout: () => this.clients.clientBodyTimeout,
     };
-    this.server = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS, requestTimeout: 0 }, (req, res) => this.handleRequest(req, res));
+    this.server = http.createServer(
+      {
+        keepAliveTimeout: this.clients.keepaliveTimeout,
+        // No limit on a whole request: uploads and long polls take what they take; the head and each
+        // pause in a body have their own timeouts.
+        requestTimeout: 0,
+        headersTimeout: this.clients.clientHeaderTimeout,
+        connectionsCheckingInterval: HEADER_TIMEOUT_CHECK_MS,
+        // The proxy checks Host itself, to answer with its own page and log the request.
+        requireHostHeader: false,
+        shouldUpgradeCallback: isWebSocketHandshake,
+      },
+      (req, res) => this.handleRequest(req, res),
+    );
+    this.server.maxConnections = this.cap.cap;
     this.server.on('connection', (socket: Socket) => this.connections.add(socket));
+    this.server.on('drop', () => this.cap.refusedOne());
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
-    this.server.on('clientError', handleClientError);
+    this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.handleConnect(req, socket));
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => handleClientError(error, socket, this.clients.clientHeaderTimeout));
     // Errors after listening (accept failing on EMFILE) must not end the process.
     this.server.on('error', (error) => {
       if (!this.listenPending) console.error(`proxy: listener error: ${error.message}`);
@@ -116,6 +158,8 @@ export class ProxyServer implements Disposable {
       urlTargets.set(route.to, this.urlTargets.get(route.to) ?? this.urlTarget(route.to));
     }
     const previousUrls = this.urlTargets;
+    this.applyClientLimits(config.clients);
+    this.pseudonym = `switchyard-${config.id.toLowerCase()}`;
     this.routes = routes;
     this.upstreams = upstreams;
     this.urlTargets = urlTargets;
@@ -247,24 +291,44 @@ export class ProxyServer implements Disposable {
 
   dispose(): void {
     this.registry.dispose();
+    this.cap.dispose();
     this._onAccess.dispose();
+  }
+
+  private applyClientLimits(clients: ClientLimits): void {
+    this.clients = { ...clients };
+    // Node reads these for each new request, connection and check, so they apply at once.
+    this.server.headersTimeout = clients.clientHeaderTimeout;
+    this.server.keepAliveTimeout = clients.keepaliveTimeout;
+    this.server.maxConnections = clients.maxConnections;
+    this.cap.cap = clients.maxConnections;
   }
 
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const arrived = Date.now();
     this.active++;
     const head = readRequestHead(req.rawHeaders);
-    const target = req.url ?? '/';
-    const route = this.routes.match(head.host, target);
+    const { host, target, refusal: invalid } = destinationOf(req, head);
+    const refusal = invalid ?? this.loopPage(head);
+    const route = refusal === null ? this.routes.match(host, target) : null;
     const clientIp = clientIpOf(req);
-    const exchange = new ProxyExchange(this.host, req, res, route, head.requestId, arrived, clientIp);
-    if (route === null) {
-      exchange.fail('no route');
-      exchange.respond(noRoutePage(target, this.routes.hasHostRoutes ? head.host : undefined));
+    const exchange = new ProxyExchange(this.host, req, res, route, target, head.requestId, arrived, clientIp);
+    // Node parses nothing after a request that asked to upgrade and was not let (only WebSocket is):
+    // its connection ends with its answer, as does one after a refused request.
+    if (refusal !== null || head.upgrade !== undefined) exchange.closeAfterResponse();
+    if (refusal !== null) {
+      exchange.fail(refusal.reason);
+      exchange.respond(refusal);
       return;
     }
+    if (route === null) {
+      exchange.fail('no route');
+      exchange.respond(noRoutePage(target, this.routes.hasHostRoutes ? host : undefined));
+      return;
+    }
+    const forwarded = withHost(head, host);
     if (route.url !== null) {
-      exchange.forward(head, null, this.urlTargets.get(route.url.href) as Target);
+      exchange.forward(forwarded, null, this.urlTargets.get(route.url.href) as Target);
       return;
     }
     const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
@@ -274,42 +338,72 @@ export class ProxyServer implements Disposable {
       exchange.respond(unavailablePage(upstream.name, upstream.unavailable(arrived)));
       return;
     }
-    exchange.forward(head, upstream, first);
+    exchange.forward(forwarded, upstream, first);
+  }
+
+  /** The 508 page for a request that already passed through this proxy, or null. */
+  private loopPage(head: RequestHead): ErrorPage | null {
+    if (head.via === undefined || !viaNames(head.via, this.pseudonym)) return null;
+    return errorPage(
+      508,
+      `this request came back to the proxy it already passed (Via: ${head.via}); a route forwards to the proxy's own address, so point its to: at an app, a static site or another server`,
+    );
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     this.active++;
     const requestHead = readRequestHead(req.rawHeaders);
-    const target = req.url ?? '/';
-    const route = this.routes.match(requestHead.host, target);
+    const { host, target, refusal: invalid } = destinationOf(req, requestHead);
+    const refusal = invalid ?? this.loopPage(requestHead);
+    if (refusal !== null) {
+      this.refuseRaw(req, socket, refusal, requestHead.requestId);
+      return;
+    }
+    const route = this.routes.match(host, target);
     if (route === null) {
-      socket.on('error', () => socket.destroy());
-      writeRawErrorPage(socket, noRoutePage(target, this.routes.hasHostRoutes ? requestHead.host : undefined), requestHead.requestId);
-      this.finished({
-        time: Date.now(),
-        method: req.method ?? '',
-        path: target,
-        status: 404,
-        bytes: 0,
-        duration: 0,
-        route: null,
-        worker: null,
-        requestId: requestHead.requestId,
-        error: 'no route',
-        attempts: 0,
-      });
+      this.refuseRaw(req, socket, noRoutePage(target, this.routes.hasHostRoutes ? host : undefined), requestHead.requestId, 'no route');
       return;
     }
     const clientIp = clientIpOf(req);
-    const tunnel = new WebSocketTunnel(this.host, req, socket, head, route, requestHead.requestId, clientIp);
+    const tunnel = new WebSocketTunnel(this.host, req, socket, head, route, target, requestHead.requestId, clientIp);
+    const forwarded = withHost(requestHead, host);
     if (route.url !== null) {
-      tunnel.start(requestHead, null, this.urlTargets.get(route.url.href) as Target);
+      tunnel.start(forwarded, null, this.urlTargets.get(route.url.href) as Target);
       return;
     }
     const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
     const first = upstream.pick(clientIp, null, Date.now());
     if (first === null) tunnel.reject(unavailablePage(upstream.name, upstream.unavailable(Date.now())), 'no ready worker');
-    else tunnel.start(requestHead, upstream, first);
+    else tunnel.start(forwarded, upstream, first);
+  }
+
+  // A reverse proxy is no tunnel to anywhere: CONNECT gets a 405 naming the methods to use.
+  private handleConnect(req: IncomingMessage, socket: Socket): void {
+    this.active++;
+    const page: ErrorPage = {
+      ...errorPage(405, `CONNECT is not supported: this proxy forwards requests to the stack's routes and opens no tunnels`),
+      headers: ['allow', ALLOWED_METHODS],
+    };
+    this.refuseRaw(req, socket, page, readRequestHead(req.rawHeaders).requestId);
+  }
+
+  /** Answers a request that has only its raw socket (an upgrade or CONNECT) with `page`, closes it and logs it. */
+  private refuseRaw(req: IncomingMessage, socket: Socket, page: ErrorPage, requestId: string, error = page.reason): void {
+    socket.on('error', () => socket.destroy());
+    writeRawErrorPage(socket, page, requestId);
+    this.finished({
+      time: Date.now(),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      status: page.status,
+      bytes: Buffer.byteLength(page.body),
+      duration: 0,
+      route: null,
+      worker: null,
+      requestId,
+      error,
+      attempts: 0,
+    });
   }
 
   private finished(event: AccessEvent): void {
@@ -330,18 +424,37 @@ export class ProxyServer implements Disposable {
   }
 }
 
+/** Node hands over only WebSocket handshakes as upgrades; h2c and the like stay ordinary requests. */
+function isWebSocketHandshake(req: IncomingMessage): boolean {
+  return req.method === 'GET' && /(?:^|,)\s*websocket\s*(?:,|$)/i.test(req.headers.upgrade ?? '');
+}
+
+/** `head` with the Host an absolute-form request names instead of its Host header. */
+function withHost(head: RequestHead, host: string | undefined): RequestHead {
+  return host === head.host ? head : { ...head, host };
+}
+
 function isAddress(target: ProxyAddress | ListenerHandle | net.Server): target is ProxyAddress {
   return !(target instanceof net.Server) && typeof (target as Partial<ProxyAddress>).port === 'number' && typeof (target as Partial<ProxyAddress>).host === 'string';
 }
 
-// A malformed request never reaches a handler: answer 400 (431 for oversized headers) unless a
-// response is already under way on that connection, and never let the error escape.
-function handleClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+// A malformed request never reaches a handler: answer 400 (431 for oversized headers, 408 for a head
+// that took longer than `headerTimeout`) unless a response is already under way on that connection,
+// and never let the error escape.
+function handleClientError(error: NodeJS.ErrnoException, socket: Duplex, headerTimeout: number): void {
   const current = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || (current && current.headersSent)) {
     socket.destroy();
     return;
   }
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  writeRawErrorPage(socket, errorPage(status, `the proxy could not read this request (${error.code ?? error.message})`), randomUUID());
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  // nginx closes a connection that sent nothing at all without a word; a partial head gets its 408.
+  if (timedOut && (socket as Socket).bytesRead === 0) {
+    socket.destroy();
+    return;
+  }
+  const page = timedOut
+    ? errorPage(408, `the request head did not arrive in full within ${formatMillis(headerTimeout)} (client_header_timeout)`)
+    : errorPage(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, `the proxy could not read this request (${error.code ?? error.message})`);
+  writeRawErrorPage(socket, page, randomUUID());
 }

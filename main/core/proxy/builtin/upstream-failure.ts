@@ -37,12 +37,21 @@ export function classifyFailure(error: unknown, timeout: number): UpstreamFailur
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return { status: 502, reason: 'worker left the configuration', unreachable: false, retryable: true };
+    // undici reports any parse error after a Content-Length header as a body length mismatch; before
+    // the response is under way (the only time this is called), the head itself was malformed.
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return {
+        status: 502,
+        reason: 'invalid header from the worker: its response head is malformed after a Content-Length header (a repeated or invalid Content-Length, or a broken header line)',
+        unreachable: false,
+        retryable: false,
+      };
     case 'UND_ERR_INVALID_ARG':
     case 'UND_ERR_NOT_SUPPORTED':
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
       return { status: 400, reason: `cannot forward this request: ${messageOf(error)}`, unreachable: false, retryable: false };
     default:
-      if (code.startsWith('HPE_') || (error instanceof Error && error.name === 'HTTPParserError')) return { status: 502, reason: `invalid response: ${messageOf(error)}`, unreachable: false, retryable: false };
+      if (code.startsWith('HPE_') || (error instanceof Error && error.name === 'HTTPParserError')) return { status: 502, reason: parseFailure(messageOf(error)), unreachable: false, retryable: false };
       return { status: 502, reason: messageOf(error), unreachable: false, retryable: false };
   }
 }
@@ -51,6 +60,13 @@ export function classifyFailure(error: unknown, timeout: number): UpstreamFailur
 export function formatMillis(ms: number): string {
   if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+// `Response does not match the HTTP/1.1 protocol (Invalid header token)`: a header at fault is named as one.
+function parseFailure(message: string): string {
+  const detail = /\(([^)]*)\)$/.exec(message)?.[1];
+  if (detail !== undefined && /header|content-length|transfer-encoding/i.test(detail)) return `invalid header from the worker: ${detail}`;
+  return `invalid response: ${message}`;
 }
 
 function errorCode(error: unknown): string {

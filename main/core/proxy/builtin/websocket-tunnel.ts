@@ -25,6 +25,8 @@ export interface TunnelHost {
   readonly connections: ClientConnections;
   /** The tunnel (or the failed handshake) is over. */
   finished(event: AccessEvent): void;
+  /** This proxy's Via entry for a request that came in as HTTP/`version`. */
+  via(version: string): string;
 }
 
 // Handshakes are not pooled: each upgraded connection belongs to its tunnel for good.
@@ -41,12 +43,14 @@ export class WebSocketTunnel {
   private readonly socket: Socket;
   private readonly head: Buffer;
   private readonly route: CompiledRoute;
+  /** The request target in origin-form, as routed and forwarded. */
+  private readonly target: string;
   private readonly requestId: string;
   private readonly arrived: number;
   private readonly clientIp: string;
   private upstream: UpstreamPool | null = null;
   private headers: string[] = [];
-  private target: Target | null = null;
+  private member: Target | null = null;
   private tried: MemberRecord[] | null = null;
   private attempts = 0;
   private maxAttempts = 1;
@@ -62,12 +66,13 @@ export class WebSocketTunnel {
   private error: string | null = null;
   private done = false;
 
-  constructor(host: TunnelHost, req: IncomingMessage, socket: Socket, head: Buffer, route: CompiledRoute, requestId: string, clientIp: string) {
+  constructor(host: TunnelHost, req: IncomingMessage, socket: Socket, head: Buffer, route: CompiledRoute, target: string, requestId: string, clientIp: string) {
     this.host = host;
     this.req = req;
     this.socket = socket;
     this.head = head;
     this.route = route;
+    this.target = target;
     this.requestId = requestId;
     this.clientIp = clientIp;
     this.arrived = Date.now();
@@ -83,7 +88,7 @@ export class WebSocketTunnel {
     this.upstream = upstream;
     this.maxAttempts = upstream === null ? 1 : upstream.maxAttempts;
     const hostHeader = this.route.url === null ? requestHead.host : this.route.url.hostHeader;
-    this.headers = finishRequestHeaders(requestHead, hostHeader, this.clientIp);
+    this.headers = finishRequestHeaders(requestHead, hostHeader, this.clientIp, this.host.via(this.req.httpVersion));
     this.headers.push('connection', 'upgrade', 'upgrade', requestHead.upgrade ?? 'websocket');
     this.attempt(first);
   }
@@ -97,7 +102,7 @@ export class WebSocketTunnel {
   }
 
   private attempt(target: Target): void {
-    this.target = target;
+    this.member = target;
     this.attempts++;
     this.attemptActive = true;
     if (target.record !== null) this.host.registry.begin(target.record);
@@ -108,7 +113,7 @@ export class WebSocketTunnel {
       hostname: origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname,
       port: origin.port,
       method: this.req.method,
-      path: forwardedTarget(this.route, this.req.url ?? '/'),
+      path: forwardedTarget(this.route, this.target),
       headers: this.headers,
       agent: secure ? httpsAgent : httpAgent,
       timeout: this.route.spec.timeout,
@@ -124,7 +129,7 @@ export class WebSocketTunnel {
   private endAttempt(): void {
     if (!this.attemptActive) return;
     this.attemptActive = false;
-    const record = (this.target as Target).record;
+    const record = (this.member as Target).record;
     if (record !== null) this.host.registry.end(record);
   }
 
@@ -172,7 +177,7 @@ export class WebSocketTunnel {
       this.socket.destroy();
       return;
     }
-    const target = this.target as Target;
+    const target = this.member as Target;
     const failure = classifyFailure(error, this.route.spec.timeout);
     if (failure.unreachable && target.record !== null) this.host.registry.markFailed(target.record, failure.reason, Date.now());
     // Only a handshake that never got a connection is tried again: nothing reached a worker.
@@ -198,7 +203,7 @@ export class WebSocketTunnel {
     if (this.pending !== null) this.pending.destroy();
     if (this.upstreamSocket !== null) this.upstreamSocket.destroy();
     if (this.status === 0) this.error ??= 'client aborted';
-    const target = this.target;
+    const target = this.member;
     this.host.finished({
       time: this.arrived,
       method: this.req.method ?? '',
