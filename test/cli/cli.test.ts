@@ -228,6 +228,19 @@ describe('switchyard up and the commands that reach it', () => {
     await waitFor(() => processesWithMarker(marker).length === 0, 'no process of it left', { timeout: 5_000 });
   });
 
+  it('shows the control characters a worker prints escaped in up and in logs, keeping its colours', async () => {
+    const { up, dir } = upIn(yamlFor({ noisy: { fixture: 'controls.js', portless: true } }));
+    const shown = 'title\\x1b]0;pwned\\x07 up\\x1b[2A cr\\rback \x1b[31mred\x1b[0m end';
+    await up.waitForOutput('red\x1b[0m end\n');
+    expect(up.output()).toContain(`| ${shown}\n`);
+    const logs = await runCli(['logs', 'noisy'], dir);
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout).toContain(`| ${shown}`);
+    for (const raw of ['\x07', '\r']) expect(`${up.output()}${String(logs.stdout)}`).not.toContain(raw);
+    await runCli(['down'], dir);
+    expect((await up.child).exitCode).toBe(0);
+  });
+
   it('tells how to start the stack when ps finds nothing running', async () => {
     const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js' } }));
     cleanups.push(cleanup);
