@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import type { ProcessInfo } from '../../shared/process.ts';
@@ -239,6 +239,19 @@ describe('switchyard up and the commands that reach it', () => {
     for (const raw of ['\x07', '\r']) expect(`${up.output()}${String(logs.stdout)}`).not.toContain(raw);
     await runCli(['down'], dir);
     expect((await up.child).exitCode).toBe(0);
+  });
+
+  it('leaves no temp file behind when the run file cannot be put in place', async () => {
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js' } }));
+    cleanups.push(cleanup);
+    // A folder where run.json goes: writing the temp file works, renaming it over the folder fails.
+    mkdirSync(path.join(dir, '.switchyard', 'run.json', 'in-the-way'), { recursive: true });
+    const marker = newMarker();
+    const result = await runCli(['up'], dir, { [marker.key]: marker.value });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`could not write the run file ${path.join(dir, '.switchyard', 'run.json')}: EISDIR`);
+    expect(readdirSync(path.join(dir, '.switchyard'))).toEqual(['run.json']);
+    await waitFor(() => processesWithMarker(marker).length === 0, 'no process of it left', { timeout: 5_000 });
   });
 
   it('tells how to start the stack when ps finds nothing running', async () => {
