@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import type { ProcessInfo } from '../../shared/process.ts';
@@ -65,6 +66,28 @@ describe('switchyard check', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/switchyard\.yaml:4:5: error: .*'replica'.*did you mean 'replicas'/);
     expect(result.stderr).toMatch(/switchyard\.yaml:5:14: error: balance must be one of round-robin, least-conn, ip-hash/);
+  });
+
+  it('warns about an app whose cwd is outside the stack folder, in check and at up, and runs it all the same', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'sy-outside-'));
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js', extra: `    cwd: ${JSON.stringify(outside)}` } }));
+    cleanups.push(cleanup);
+    const warning = `switchyard.yaml:8:10: warning: cwd '${outside}' of app 'api' is outside the stack's folder`;
+    const checked = await runCli(['check'], dir);
+    expect(checked.exitCode).toBe(0);
+    expect(checked.stderr).toContain(warning);
+    expect(checked.stdout).toMatch(/api .*in .*sy-outside-/);
+
+    const up = startUp(dir);
+    cleanups.push(async () => {
+      up.child.kill('SIGKILL');
+      await up.child;
+    });
+    await up.waitForOutput('all 1 ready');
+    expect(up.output()).toContain(warning);
+    await runCli(['down'], dir);
+    expect((await up.child).exitCode).toBe(0);
   });
 
   it('exits 2 with a clear message when there is no stack file', async () => {

@@ -1,4 +1,5 @@
 // Each mistake in a stack file gives its own message, pointing at the exact line and column.
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadStack } from '../../main/core/config/load.ts';
@@ -288,5 +289,39 @@ describe('the file as a whole', () => {
       spec: null,
       issues: [{ file: missing, line: 1, col: 1, severity: 'error', message: 'cannot read the stack file: the file does not exist' }],
     });
+  });
+});
+
+describe('a cwd outside the stack folder', () => {
+  it('is a warning at the cwd, naming where it leads, and the stack still loads', async () => {
+    const outside = await stack.folder('elsewhere');
+    await stack.folder('shop/backend');
+    await symlink(outside, path.join(stack.dir, 'shop', 'linked'));
+    const file = await stack.write(
+      'shop/switchyard.yaml',
+      yaml(
+        'apps:', //                                     1
+        '  api: { command: node a.js, cwd: ../elsewhere }', // 2
+        '  web: { command: node w.js, cwd: ./backend }', //   3
+        '  jobs: { command: node j.js, cwd: linked }', //     4
+        `  abs: { command: node x.js, cwd: ${outside} }`, // 5
+      ),
+    );
+    const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
+    const shop = path.join(stack.dir, 'shop');
+    const warning = (line: number, col: number, written: string, name: string) => ({
+      file,
+      line,
+      col,
+      severity: 'warning',
+      message: `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${outside}), so the stack works only where that folder exists; move the app inside ${shop}, or leave it if this machine is the only one that runs the stack`,
+    });
+    expect(issues).toEqual([warning(2, 35, '../elsewhere', 'api'), warning(4, 36, 'linked', 'jobs'), warning(5, 35, outside, 'abs')]);
+    expect(spec?.apps.map((app) => [app.name, app.cwd])).toEqual([
+      ['api', outside],
+      ['web', path.join(shop, 'backend')],
+      ['jobs', path.join(shop, 'linked')],
+      ['abs', outside],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 // `apps.NAME`: a supervised program, after its paths, env files and program are checked.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { AppSpec } from '../../../shared/stack.ts';
@@ -28,7 +28,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   if (cwdKind !== 'directory') {
     const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
     report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
-  }
+  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
   const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inlineEnv(ctx, at, app.env) };
 
   if (app.health.path !== null && app.port_env === null) {
@@ -40,7 +40,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   }
   if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
 
-  if (ctx.issues.length > before) return null;
+  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
     argv: app.command,
@@ -64,6 +64,26 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     stop: app.stop,
     watch: app.watch,
   };
+}
+
+// A stack is meant to run wherever its folder is cloned; a cwd elsewhere ties it to what this machine
+// happens to hold. Symlinks are followed, so a link inside the folder that leads out counts as outside.
+async function warnIfOutsideStack(ctx: BuildContext, name: string, written: string, cwd: string): Promise<void> {
+  let dir: string;
+  let target: string;
+  try {
+    [dir, target] = await Promise.all([realpath(ctx.dir), realpath(cwd)]);
+  } catch {
+    return; // gone since it was found: the worker's start will say so
+  }
+  const relative = path.relative(dir, target);
+  if (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) return;
+  report(
+    ctx,
+    ['apps', name, 'cwd'],
+    `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
+    'warning',
+  );
 }
 
 // Later files override earlier ones, as `docker compose` does with several env_file entries.
