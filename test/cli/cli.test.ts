@@ -90,6 +90,19 @@ describe('switchyard check', () => {
     expect((await up.child).exitCode).toBe(0);
   });
 
+  it("refuses a route to the proxy's own address in check and in up, exit 2, at the route's line", async () => {
+    const port = await getPort();
+    const { dir, cleanup } = stackDir(
+      ['proxy:', `  listen: ${port}`, '  routes:', `    - to: http://localhost:${port}/`, ...yamlFor({ api: { fixture: 'graceful.js' } }).split('\n')].join('\n'),
+    );
+    cleanups.push(cleanup);
+    for (const command of ['check', 'up']) {
+      const result = await runCli([command], dir);
+      expect(result.exitCode, command).toBe(2);
+      expect(result.stderr).toContain(`switchyard.yaml:4:11: error: to 'http://localhost:${port}/' is the proxy's own address (it listens on 127.0.0.1:${port})`);
+    }
+  });
+
   it('exits 2 with a clear message when there is no stack file', async () => {
     const { dir, cleanup } = stackDir('');
     cleanups.push(cleanup);
