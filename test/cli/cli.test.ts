@@ -103,6 +103,24 @@ describe('switchyard check', () => {
     }
   });
 
+  it('refuses a stack file over 1 MiB and an alias bomb with a positioned error and exit 2, in check and in up', async () => {
+    const large = stackDir(`${yamlFor({ api: { fixture: 'graceful.js' } })}${`#${'x'.repeat(99)}\n`.repeat(20_000)}`);
+    cleanups.push(large.cleanup);
+    const bomb = stackDir(
+      ['apps:', '  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefgh'.split('').map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), ''].join('\n'),
+    );
+    cleanups.push(bomb.cleanup);
+    for (const command of ['check', 'up']) {
+      const tooLarge = await runCli([command], large.dir);
+      expect(tooLarge.exitCode, command).toBe(2);
+      expect(tooLarge.stderr).toContain('switchyard.yaml:1:1: error: the stack file is larger than 1 MiB');
+      const bombed = await runCli([command], bomb.dir);
+      expect(bombed.exitCode, command).toBe(2);
+      expect(bombed.stderr).toContain('switchyard.yaml:7:10: error: this alias makes the aliases of the file expand to more than 100000 values');
+      expect(bombed.stderr).not.toContain('unexpected error');
+    }
+  });
+
   it('exits 2 with a clear message when there is no stack file', async () => {
     const { dir, cleanup } = stackDir('');
     cleanups.push(cleanup);

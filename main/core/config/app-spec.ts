@@ -3,7 +3,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { AppSpec } from '../../../shared/stack.ts';
-import { pathKind, report } from './build-context.ts';
+import { lookupOnce, pathKind, report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
 import { resolveProgram } from './command.ts';
 import { formatDuration } from './duration.ts';
@@ -24,7 +24,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   const app = parsed.data;
   const before = ctx.issues.length;
   const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
-  const cwdKind = await pathKind(cwd);
+  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
   if (cwdKind !== 'directory') {
     const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
     report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
@@ -119,7 +119,8 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
 async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
   const searchPath = pathVariable(env) ?? process.env.PATH;
-  if ((await resolveProgram(program, cwd, searchPath)) !== null) return;
+  const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
+  if (resolved !== null) return;
   const message = /[\\/]/.test(program)
     ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`
     : `command '${program}' not found on PATH (app '${name}'); install it or fix the name`;
