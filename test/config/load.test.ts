@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ALIAS_EXPANSION, MAX_FLOW_DEPTH } from '../../main/core/config/document-index.ts';
-import { findStackFile, loadStack, MAX_STACK_FILE_BYTES } from '../../main/core/config/load.ts';
+import { findStackFile, loadStack, MAX_STACK_FILE_BYTES, MAX_WORKERS } from '../../main/core/config/load.ts';
 import { makeStackDir, yaml } from './stack-dir.ts';
 import type { StackDir } from './stack-dir.ts';
 
@@ -418,8 +418,44 @@ describe('structure', () => {
   });
 
   it('points at a mistake in the last of thousands of apps', async () => {
-    const apps = Array.from({ length: 2000 }, (_, i) => `  app${i}: { command: node a.js, env: { N: ${i} } }`);
+    const apps = Array.from({ length: 2000 }, (_, i) => `  app${i}: { command: node a.js, replicas: 0, env: { N: ${i} } }`);
     const { issues } = await loadText(yaml('apps:', ...apps, '  last: { command: node a.js, replica: 2 }'));
     expect(issues.map(({ line, col }) => [line, col])).toEqual([[2002, 31]]);
+  });
+
+  it('refuses a stack that would start more workers than one stack may run, at its apps key', async () => {
+    const apps = (replicas: number[]) => replicas.map((n, i) => `  app${i}: { command: node a.js, replicas: ${n} }`);
+    expect((await loadText(yaml('apps:', ...apps([256, 256, 256, 232])))).issues).toEqual([]);
+    expect(await loadText(yaml('name: many', 'apps:', ...apps([256, 256, 256, 233])))).toEqual({
+      spec: null,
+      issues: [error(2, 1, `the stack would start ${MAX_WORKERS + 1} worker processes, more than the ${MAX_WORKERS} one stack may run; lower replicas or split the stack`)],
+    });
+  });
+
+  it.skipIf(process.platform !== 'linux')('refuses an argument or a variable longer than Linux passes to a program', async () => {
+    const big = 'x'.repeat(128 * 1024);
+    await stack.write('big.env', `FROM_FILE=${big}\n`);
+    const why = 'Linux passes at most 128 KiB in one argument or variable, so the worker could not start; put the data in a file and pass its path';
+    const text = yaml(
+      'apps:', //                                            1
+      '  api:', //                                           2
+      `    command: [node, a.js, ${big}]`, //               3
+      `    env: { SMALL: ${'y'.repeat(1000)}, BIG: ${big} }`, // 4
+      '    env_file: big.env', //                            5
+      `  web: { command: node ${big} }`, //                  6
+    );
+    expect((await loadText(text)).issues).toEqual([
+      error(3, 27, `argument 3 of the command of app 'api' is ${big.length} bytes long; ${why}`),
+      error(4, 1026, `variable BIG of app 'api' is ${big.length + 4} bytes long with its name; ${why}`),
+      error(5, 15, `variable FROM_FILE of app 'api' is ${big.length + 10} bytes long with its name; ${why}`),
+      error(6, 19, `argument 2 of the command of app 'web' is ${big.length} bytes long; ${why}`),
+    ]);
+  });
+
+  it('says once what two checks find at the same place', async () => {
+    // Too large for an exact whole number and above any limit: zod finds both, the user reads it once.
+    expect((await loadText(yaml('apps:', '  api: { command: node a.js, max_restarts: 99999999999999999999999 }'))).issues).toEqual([
+      error(2, 44, "max_restarts must be a whole number of at least 0; got 1e+23 (app 'api')"),
+    ]);
   });
 });

@@ -29,7 +29,9 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
     report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
   } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
-  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inlineEnv(ctx, at, app.env) };
+  const inline = inlineEnv(ctx, at, app.env);
+  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
+  checkExecStrings(ctx, name, app.command, env, inline);
 
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
@@ -64,6 +66,25 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     stop: app.stop,
     watch: app.watch,
   };
+}
+
+// Linux refuses to start a program given one argument or one KEY=VALUE longer than this (MAX_ARG_STRLEN).
+const MAX_EXEC_STRING_BYTES = 128 * 1024;
+
+function checkExecStrings(ctx: BuildContext, name: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
+  if (process.platform !== 'linux') return;
+  const why = `Linux passes at most ${MAX_EXEC_STRING_BYTES / 1024} KiB in one argument or variable, so the worker could not start; put the data in a file and pass its path`;
+  const bytes = (text: string) => Buffer.byteLength(text) + 1;
+  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+  for (const [i, argument] of argv.entries()) {
+    if (bytes(argument) <= MAX_EXEC_STRING_BYTES) continue;
+    report(ctx, ['apps', name, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of app '${name}' is ${bytes(argument) - 1} bytes long; ${why}`);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    const length = bytes(`${key}=${value}`);
+    if (length <= MAX_EXEC_STRING_BYTES) continue;
+    report(ctx, ['apps', name, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of app '${name}' is ${length - 1} bytes long with its name; ${why}`);
+  }
 }
 
 // A stack is meant to run wherever its folder is cloned; a cwd elsewhere ties it to what this machine

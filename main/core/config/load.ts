@@ -122,6 +122,7 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
     Promise.all(staticEntries.map(([name, value]) => buildStaticSite(ctx, name, value))),
     Promise.all(appEntries.map(([name, value]) => buildApp(ctx, name, value))),
   ]);
+  checkWorkerCount(ctx, apps);
   const targets = { apps: new Map(appEntries.map(([name], i) => [name, apps[i] ?? null])), statics: new Set(staticEntries.map(([name]) => name)) };
   const proxy = sections.proxy === undefined ? null : await buildProxy(ctx, sections.proxy, targets);
   if (!parsed.success) return null;
@@ -137,6 +138,20 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
 
 function entriesOf(section: unknown): [string, unknown][] {
   return section !== null && typeof section === 'object' && !Array.isArray(section) ? Object.entries(section) : [];
+}
+
+/**
+ * The most worker processes one stack may start. Hundreds are already more than a laptop runs well;
+ * a file with thousands of apps (or a typo in replicas across many) must not fork the machine to a halt.
+ */
+export const MAX_WORKERS = 1000;
+
+function checkWorkerCount(ctx: BuildContext, apps: (AppSpec | null)[]): void {
+  const workers = apps.reduce((sum, app) => sum + (app?.replicas ?? 0), 0);
+  if (workers <= MAX_WORKERS) return;
+  ctx.issues.push(
+    ctx.source.issue(['apps'], `the stack would start ${workers} worker processes, more than the ${MAX_WORKERS} one stack may run; lower replicas or split the stack`, 'error', 'key'),
+  );
 }
 
 function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [string, unknown][]): void {
