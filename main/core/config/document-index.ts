@@ -36,9 +36,11 @@ export class DocumentIndex {
   readonly problems: DocumentProblem[] = [];
   readonly #keys = new Map<YAMLMap, Map<string, Pair>>();
   readonly #anchorOf = new Map<Alias, Node>();
+  /** Pairs with a `<<` key, checked once every alias is resolved. */
+  readonly #merges: Pair[] = [];
 
   constructor(doc: Document.Parsed) {
-    if (doc.contents !== null) this.#walk(doc.contents);
+    if (doc.contents !== null && this.#walk(doc.contents)) this.#checkMerges();
   }
 
   /** The first pair of `map` whose key reads `key`. */
@@ -53,7 +55,8 @@ export class DocumentIndex {
 
   // Iterative, so that nesting as deep as YAML accepts cannot exhaust the stack here. The sizes of
   // anchored nodes are known once they are complete; an alias to one still open is inside it.
-  #walk(root: Node): void {
+  // False when it stopped at an alias bomb.
+  #walk(root: Node): boolean {
     const anchors = new Map<string, Node>();
     const sizes = new Map<Node, number>();
     let expansion = 0;
@@ -62,7 +65,7 @@ export class DocumentIndex {
     const enter = (node: Node): number | null => {
       if (node.anchor) anchors.set(node.anchor, node);
       if (isMap(node) || isSeq(node)) {
-        stack.push({ node, children: isMap(node) ? this.#indexMap(node, anchors) : node.items.filter(isNode), next: 0, size: 1 });
+        stack.push({ node, children: isMap(node) ? this.#indexMap(node) : node.items.filter(isNode), next: 0, size: 1 });
         return null;
       }
       if (!isAlias(node)) {
@@ -93,7 +96,7 @@ export class DocumentIndex {
         if (expansion > MAX_ALIAS_EXPANSION) {
           const message = `this alias makes the aliases of the file expand to more than ${MAX_ALIAS_EXPANSION} values (an alias bomb); a stack file needs far fewer, so write the repeated settings out or share them through one <<: *anchor`;
           this.#problem(child, message, true);
-          return;
+          return false;
         }
         continue;
       }
@@ -102,27 +105,36 @@ export class DocumentIndex {
       const parent = stack.at(-1);
       if (parent) parent.size += frame.size;
     }
+    return true;
   }
 
-  /** Indexes the keys of a map, reports a repeated, complex or merge key it cannot use, and returns its keys and values in order. */
-  #indexMap(map: YAMLMap, anchors: ReadonlyMap<string, Node>): Node[] {
+  /** Indexes the keys of a map, reports a repeated or complex key, and returns its keys and values in order. */
+  #indexMap(map: YAMLMap): Node[] {
     const keys = new Map<string, Pair>();
     const children: Node[] = [];
     for (const pair of map.items as Pair[]) {
       const key = keyText(pair.key);
-      if (key === undefined && isNode(pair.key)) {
+      if (isMap(pair.key) || isSeq(pair.key)) {
         this.#problem(pair.key, 'a key must be a name or a text, not a list or a map', true);
       } else if (key !== undefined && keys.has(key)) {
         this.#problem(pair.key as Node, `duplicate key '${key}'; a key may appear only once in a map, so remove or rename one`, false);
       } else if (key !== undefined) keys.set(key, pair);
-      if (isMergeKey(pair.key) && !mergeable(pair.value, anchors)) {
-        this.#problem((isNode(pair.value) ? pair.value : pair.key) as Node, '<< merges the settings of a map into this one, like <<: *defaults or <<: [*a, *b]; give it an alias of a map', true);
-      }
+      if (isMergeKey(pair.key)) this.#merges.push(pair);
       if (isNode(pair.key)) children.push(pair.key);
       if (isNode(pair.value)) children.push(pair.value);
     }
     this.#keys.set(map, keys);
     return children;
+  }
+
+  // YAML can merge a map, an alias of one, or a list of those; anything else makes it throw.
+  #checkMerges(): void {
+    // An alias with no anchor has been reported already.
+    const isMapLike = (node: unknown) => isMap(node) || (isAlias(node) && (!this.#anchorOf.has(node) || isMap(this.#anchorOf.get(node))));
+    for (const { key, value } of this.#merges) {
+      if (isMapLike(value) || (isSeq(value) && value.items.every(isMapLike))) continue;
+      this.#problem((isNode(value) ? value : key) as Node, '<< merges the settings of a map into this one, like <<: *defaults or <<: [*a, *b]; give it an alias of a map', true);
+    }
   }
 
   #problem(node: Node, message: string, fatal: boolean): void {
@@ -156,7 +168,7 @@ export function deepFlowProblem(text: string): DocumentProblem | null {
   return null;
 }
 
-/** A key as the plain object built from the document names it (null as ''), or undefined for a list or map. */
+/** A key as the plain object built from the document names it (null as ''), or undefined for a list, map or alias. */
 function keyText(key: unknown): string | undefined {
   if (!isScalar(key)) return isNode(key) ? undefined : key === null || key === undefined ? '' : String(key);
   if (isMergeKey(key)) return '<<';
@@ -166,12 +178,6 @@ function keyText(key: unknown): string | undefined {
 // With merge keys on, YAML turns a plain `<<` key into a symbol.
 function isMergeKey(key: unknown): boolean {
   return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
-}
-
-/** Whether a merge key's value is a map, an alias of one, or a list of those, as YAML can merge. */
-function mergeable(value: unknown, anchors: ReadonlyMap<string, Node>): boolean {
-  const isMapLike = (node: unknown) => isMap(node) || (isAlias(node) && isMap(anchors.get(node.source)));
-  return isMapLike(value) || (isSeq(value) && value.items.every(isMapLike));
 }
 
 function isNode(value: unknown): value is Node {

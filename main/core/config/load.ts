@@ -38,7 +38,7 @@ export interface LoadOptions {
 /**
  * The largest stack file read. A real one is a few KiB (the contract's full example is 3 KiB; 200 apps
  * with every setting written out are about 150 KiB), so 1 MiB leaves ample room while bounding what a
- * wrong -f (a log, a dump) or a hostile file can cost: a full 1 MiB file is checked in about a second.
+ * wrong -f (a log, a dump) or a hostile file can cost: YAML parses a full 1 MiB in about a second.
  */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;
 
