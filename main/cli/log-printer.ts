@@ -2,7 +2,7 @@
 // Lines are written in batches so that a torrent of output costs one write per tick, not per line.
 
 import type { LogLine } from '../../shared/process.ts';
-import { paint } from './output.ts';
+import { escapeControls, paint } from './output.ts';
 
 const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'cyanBright', 'yellowBright', 'greenBright', 'magentaBright', 'blueBright'] as const;
 
@@ -22,8 +22,10 @@ export class LogPrinter {
     this.width = Math.max('switchyard'.length, ...names.map((name) => name.length));
   }
 
+  /** Prints a line; control characters in it are shown escaped, colour codes kept. */
   print(line: LogLine): void {
-    const body = line.stream === 'system' ? paint(this.color, 'dim', line.text) : line.text;
+    const text = escapeControls(line.text);
+    const body = line.stream === 'system' ? paint(this.color, 'dim', text) : text;
     this.pending.push(this.prefix(line.source) + body);
     if (!this.scheduled) {
       this.scheduled = true;

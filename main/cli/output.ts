@@ -17,6 +17,20 @@ export function paint(enabled: boolean, style: Style, text: string): string {
   return enabled ? styleText(style, text, { validateStream: false }) : text;
 }
 
+// Colour and style (SGR, `ESC [ … m`) is kept: workers colour their output, and it can neither move the
+// cursor nor retitle the window. Every other control character (BEL, OSC, cursor movement, CR, C1) is
+// shown as an escape instead of being obeyed by the terminal. Newline and tab stay as they are.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /\x1b\[[0-9;:]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/** `text` safe to write to a terminal: control characters become visible escapes like `\x07` and `\r`. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (match) => {
+    if (match.length > 1) return match;
+    return match === '\r' ? '\\r' : `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** The colour a state is shown in. */
 export function stateStyle(state: ProcessState): Style {
   switch (state) {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import type { ProcessInfo } from '../../shared/process.ts';
@@ -65,6 +66,59 @@ describe('switchyard check', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/switchyard\.yaml:4:5: error: .*'replica'.*did you mean 'replicas'/);
     expect(result.stderr).toMatch(/switchyard\.yaml:5:14: error: balance must be one of round-robin, least-conn, ip-hash/);
+  });
+
+  it('warns about an app whose cwd is outside the stack folder, in check and at up, and runs it all the same', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'sy-outside-'));
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js', extra: `    cwd: ${JSON.stringify(outside)}` } }));
+    cleanups.push(cleanup);
+    const warning = `switchyard.yaml:8:10: warning: cwd '${outside}' of app 'api' is outside the stack's folder`;
+    const checked = await runCli(['check'], dir);
+    expect(checked.exitCode).toBe(0);
+    expect(checked.stderr).toContain(warning);
+    expect(checked.stdout).toMatch(/api .*in .*sy-outside-/);
+
+    const up = startUp(dir);
+    cleanups.push(async () => {
+      up.child.kill('SIGKILL');
+      await up.child;
+    });
+    await up.waitForOutput('all 1 ready');
+    expect(up.output()).toContain(warning);
+    await runCli(['down'], dir);
+    expect((await up.child).exitCode).toBe(0);
+  });
+
+  it("refuses a route to the proxy's own address in check and in up, exit 2, at the route's line", async () => {
+    const port = await getPort();
+    const { dir, cleanup } = stackDir(
+      ['proxy:', `  listen: ${port}`, '  routes:', `    - to: http://localhost:${port}/`, ...yamlFor({ api: { fixture: 'graceful.js' } }).split('\n')].join('\n'),
+    );
+    cleanups.push(cleanup);
+    for (const command of ['check', 'up']) {
+      const result = await runCli([command], dir);
+      expect(result.exitCode, command).toBe(2);
+      expect(result.stderr).toContain(`switchyard.yaml:4:11: error: to 'http://localhost:${port}/' is the proxy's own address (it listens on 127.0.0.1:${port})`);
+    }
+  });
+
+  it('refuses a stack file over 1 MiB and an alias bomb with a positioned error and exit 2, in check and in up', async () => {
+    const large = stackDir(`${yamlFor({ api: { fixture: 'graceful.js' } })}${`#${'x'.repeat(99)}\n`.repeat(20_000)}`);
+    cleanups.push(large.cleanup);
+    const bomb = stackDir(
+      ['apps:', '  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefgh'.split('').map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), ''].join('\n'),
+    );
+    cleanups.push(bomb.cleanup);
+    for (const command of ['check', 'up']) {
+      const tooLarge = await runCli([command], large.dir);
+      expect(tooLarge.exitCode, command).toBe(2);
+      expect(tooLarge.stderr).toContain('switchyard.yaml:1:1: error: the stack file is larger than 1 MiB');
+      const bombed = await runCli([command], bomb.dir);
+      expect(bombed.exitCode, command).toBe(2);
+      expect(bombed.stderr).toContain('switchyard.yaml:7:10: error: this alias makes the aliases of the file expand to more than 100000 values');
+      expect(bombed.stderr).not.toContain('unexpected error');
+    }
   });
 
   it('exits 2 with a clear message when there is no stack file', async () => {
@@ -225,6 +279,32 @@ describe('switchyard up and the commands that reach it', () => {
     expect(result.stderr).toContain(`could not write the run file ${path.join(dir, '.switchyard', 'run.json')}: EEXIST`);
     expect(result.stderr).toContain(`so make ${path.join(dir, '.switchyard')} a folder this user can write to`);
     // The watchdog it had started is told goodbye and goes.
+    await waitFor(() => processesWithMarker(marker).length === 0, 'no process of it left', { timeout: 5_000 });
+  });
+
+  it('shows the control characters a worker prints escaped in up and in logs, keeping its colours', async () => {
+    const { up, dir } = upIn(yamlFor({ noisy: { fixture: 'controls.js', portless: true } }));
+    const shown = 'title\\x1b]0;pwned\\x07 up\\x1b[2A cr\\rback \x1b[31mred\x1b[0m end';
+    await up.waitForOutput('red\x1b[0m end\n');
+    expect(up.output()).toContain(`| ${shown}\n`);
+    const logs = await runCli(['logs', 'noisy'], dir);
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout).toContain(`| ${shown}`);
+    for (const raw of ['\x07', '\r']) expect(`${up.output()}${String(logs.stdout)}`).not.toContain(raw);
+    await runCli(['down'], dir);
+    expect((await up.child).exitCode).toBe(0);
+  });
+
+  it('leaves no temp file behind when the run file cannot be put in place', async () => {
+    const { dir, cleanup } = stackDir(yamlFor({ api: { fixture: 'graceful.js' } }));
+    cleanups.push(cleanup);
+    // A folder where run.json goes: writing the temp file works, renaming it over the folder fails.
+    mkdirSync(path.join(dir, '.switchyard', 'run.json', 'in-the-way'), { recursive: true });
+    const marker = newMarker();
+    const result = await runCli(['up'], dir, { [marker.key]: marker.value });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`could not write the run file ${path.join(dir, '.switchyard', 'run.json')}: EISDIR`);
+    expect(readdirSync(path.join(dir, '.switchyard'))).toEqual(['run.json']);
     await waitFor(() => processesWithMarker(marker).length === 0, 'no process of it left', { timeout: 5_000 });
   });
 

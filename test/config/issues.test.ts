@@ -1,4 +1,6 @@
 // Each mistake in a stack file gives its own message, pointing at the exact line and column.
+import { symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadStack } from '../../main/core/config/load.ts';
@@ -288,5 +290,89 @@ describe('the file as a whole', () => {
       spec: null,
       issues: [{ file: missing, line: 1, col: 1, severity: 'error', message: 'cannot read the stack file: the file does not exist' }],
     });
+  });
+});
+
+describe('a cwd outside the stack folder', () => {
+  it('is a warning at the cwd, naming where it leads, and the stack still loads', async () => {
+    const outside = await stack.folder('elsewhere');
+    await stack.folder('shop/backend');
+    await symlink(outside, path.join(stack.dir, 'shop', 'linked'));
+    const file = await stack.write(
+      'shop/switchyard.yaml',
+      yaml(
+        'apps:', //                                     1
+        '  api: { command: node a.js, cwd: ../elsewhere }', // 2
+        '  web: { command: node w.js, cwd: ./backend }', //   3
+        '  jobs: { command: node j.js, cwd: linked }', //     4
+        `  abs: { command: node x.js, cwd: ${outside} }`, // 5
+      ),
+    );
+    const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
+    const shop = path.join(stack.dir, 'shop');
+    const warning = (line: number, col: number, written: string, name: string) => ({
+      file,
+      line,
+      col,
+      severity: 'warning',
+      message: `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${outside}), so the stack works only where that folder exists; move the app inside ${shop}, or leave it if this machine is the only one that runs the stack`,
+    });
+    expect(issues).toEqual([warning(2, 35, '../elsewhere', 'api'), warning(4, 36, 'linked', 'jobs'), warning(5, 35, outside, 'abs')]);
+    expect(spec?.apps.map((app) => [app.name, app.cwd])).toEqual([
+      ['api', outside],
+      ['web', path.join(shop, 'backend')],
+      ['jobs', path.join(shop, 'linked')],
+      ['abs', outside],
+    ]);
+  });
+});
+
+describe('a route to the proxy itself', () => {
+  /** The issues of a proxy on `listen` with one URL route to each of `urls`, one per line from line 4. */
+  async function routeIssues(listen: string, urls: string[]) {
+    const routes = urls.map((url, i) => `    - { path: /r${i}/, to: "${url}" }`);
+    return issuesOf('proxy:', `  listen: ${listen}`, '  routes:', ...routes, 'apps:', '  api: { command: node a.js }');
+  }
+  const loop = (line: number, url: string, address: string) =>
+    error(
+      line,
+      25,
+      `to '${url}' is the proxy's own address (it listens on ${address}) (proxy route ${line - 3}), so each request would come back to the proxy and loop; route to the server that should answer: an app or static site by name, or a URL on another port`,
+    );
+
+  it('is refused through every loopback spelling of the listen address', async () => {
+    const urls = [
+      'http://127.0.0.1:8080/',
+      'http://localhost:8080',
+      'http://LOCALHOST.:8080/x',
+      'http://[::1]:8080/',
+      'http://[::ffff:127.0.0.1]:8080/',
+      'http://127.9.8.7:8080/',
+      'http://0.0.0.0:8080/',
+      'https://127.0.0.1:8080/',
+    ];
+    expect(await routeIssues('8080', urls)).toEqual(urls.map((url, i) => loop(4 + i, url, '127.0.0.1:8080')));
+  });
+
+  it('counts default ports and the listen host as written', async () => {
+    expect(await routeIssues('localhost:80', ['http://localhost/', 'https://localhost/', 'http://127.0.0.1:80/'])).toEqual([
+      loop(4, 'http://localhost/', 'localhost:80'),
+      loop(6, 'http://127.0.0.1:80/', 'localhost:80'),
+    ]);
+    expect(await routeIssues('"[::1]:443"', ['https://[::1]/', 'http://[::1]/'])).toEqual([loop(4, 'https://[::1]/', '[::1]:443')]);
+  });
+
+  it("reaches every address of this machine when the proxy listens on all of them, and only its own otherwise", async () => {
+    const own = Object.values(os.networkInterfaces())
+      .flatMap((addresses) => addresses ?? [])
+      .find((info) => info.family === 'IPv4' && !info.internal)?.address;
+    const urls = ['http://127.0.0.1:9000/', 'http://[::]:9000/', ...(own ? [`http://${own}:9000/`] : [])];
+    const issues = await routeIssues('0.0.0.0:9000', urls);
+    expect(issues.filter((issue) => issue.severity === 'error')).toEqual(urls.map((url, i) => loop(4 + i, url, '0.0.0.0:9000')));
+    if (own) expect(await routeIssues('9000', [`http://${own}:9000/`])).toEqual([]);
+  });
+
+  it('lets a URL on another port or another machine through', async () => {
+    expect(await routeIssues('8080', ['http://127.0.0.1:8081/', 'https://localhost/', 'http://example.com:8080/', 'http://192.0.2.1:8080/'])).toEqual([]);
   });
 });

@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../shared/process.ts';
 import { DisposableStore, Emitter, setUnexpectedErrorHandler } from '../../main/core/events.ts';
-import { LineSplitter, MAX_LINE_LENGTH } from '../../main/core/logs/line-splitter.ts';
+import { droppedNotice, LineSplitter, MAX_KEPT_LINE_LENGTH, MAX_LINE_LENGTH } from '../../main/core/logs/line-splitter.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
 import { RingBuffer } from '../../main/core/logs/ring-buffer.ts';
+import { PortAllocator } from '../../main/core/process/port-allocator.ts';
+import { execaSpawner } from '../../main/core/process/spawner.ts';
+import { Supervisor } from '../../main/core/process/supervisor.ts';
+import { fixtureProcess } from '../helpers/specs.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 function splitter(): { lines: string[]; splitter: LineSplitter } {
   const lines: string[] = [];
@@ -125,6 +130,68 @@ describe('LineSplitter', () => {
     expect(lines.join('')).toBe(line);
     const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     for (const piece of lines) expect(loneSurrogate.test(piece), `piece of ${piece.length} ends ${JSON.stringify(piece.slice(-2))}`).toBe(false);
+  });
+});
+
+describe('LineSplitter on an over-long line', () => {
+  it('keeps the start of the line, counts the dropped bytes, and passes the next lines intact', () => {
+    const line = patterned(MAX_KEPT_LINE_LENGTH + 5000);
+    const { lines, splitter: s } = splitter();
+    s.push(`${line}\nnext\n`);
+    expect(lines).toHaveLength(MAX_KEPT_LINE_LENGTH / MAX_LINE_LENGTH + 2);
+    expect(lines.slice(0, -2).join('')).toBe(line.slice(0, MAX_KEPT_LINE_LENGTH));
+    expect(lines.at(-2)).toBe(droppedNotice(5000));
+    expect(lines.at(-1)).toBe('next');
+  });
+
+  it('counts dropped bytes, not characters, across chunks, and leaves a CRLF out of the count', () => {
+    const { lines, splitter: s } = splitter();
+    const tail = 'é✓😀'.repeat(1000); // 2 + 3 + 4 bytes each
+    const bytes = Buffer.from(`${'k'.repeat(MAX_KEPT_LINE_LENGTH)}${tail}\r\nafter\r\n`, 'utf8');
+    // Chunks of 7 bytes split every multi-byte character somewhere, and the CR from its LF.
+    for (let i = 0; i < bytes.length; i += 7) s.push(bytes.subarray(i, i + 7));
+    expect(lines.slice(0, -2).join('')).toBe('k'.repeat(MAX_KEPT_LINE_LENGTH));
+    expect(lines.slice(-2)).toEqual([droppedNotice(9 * 1000), 'after']);
+  });
+
+  it('reports the dropped end of a line cut short by the end of the stream', () => {
+    const { lines, splitter: s } = splitter();
+    s.push('x'.repeat(MAX_KEPT_LINE_LENGTH + 10));
+    s.push('y'.repeat(20));
+    expect(lines.at(-1)).toBe('x'.repeat(MAX_LINE_LENGTH));
+    s.flush();
+    expect(lines.at(-1)).toBe(droppedNotice(30));
+    expect(lines).toHaveLength(MAX_KEPT_LINE_LENGTH / MAX_LINE_LENGTH + 1);
+  });
+
+  it('keeps a line of exactly the kept length whole', () => {
+    const line = patterned(MAX_KEPT_LINE_LENGTH);
+    const { lines, splitter: s } = splitter();
+    s.push(line);
+    s.push('\n');
+    expect(lines.join('')).toBe(line);
+  });
+});
+
+describe('log capture of a real worker writing a 20 MB line', () => {
+  let supervisor: Supervisor | null = null;
+  afterEach(async () => {
+    await supervisor?.kill();
+  });
+
+  it('stores the start of the line and a count of the rest, and every later line arrives', async () => {
+    const lineBytes = 20 * 1024 * 1024;
+    const logs = new LogStore(1000);
+    const spec = fixtureProcess('huge-line.js', { portEnv: null, restart: 'never' }, { LINE_BYTES: String(lineBytes), AFTER_LINES: '3' });
+    supervisor = new Supervisor(spec, { spawner: execaSpawner, logs, ports: new PortAllocator() });
+    await supervisor.start();
+    const stdout = () => logs.query({ sources: null }).filter((line) => line.stream === 'stdout').map((line) => line.text);
+    await waitFor(() => stdout().includes('after 3'), 'the lines after the huge one', { timeout: 30_000 });
+    const lines = stdout();
+    const pieces = MAX_KEPT_LINE_LENGTH / MAX_LINE_LENGTH;
+    expect(lines).toHaveLength(pieces + 4);
+    expect(lines.slice(0, pieces).join('')).toBe(`START${'x'.repeat(MAX_KEPT_LINE_LENGTH - 5)}`);
+    expect(lines.slice(pieces)).toEqual([droppedNotice(lineBytes - MAX_KEPT_LINE_LENGTH), 'after 1', 'after 2', 'after 3']);
   });
 });
 

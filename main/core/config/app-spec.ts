@@ -1,9 +1,9 @@
 // `apps.NAME`: a supervised program, after its paths, env files and program are checked.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { AppSpec } from '../../../shared/stack.ts';
-import { pathKind, report } from './build-context.ts';
+import { lookupOnce, pathKind, report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
 import { resolveProgram } from './command.ts';
 import { formatDuration } from './duration.ts';
@@ -24,12 +24,14 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   const app = parsed.data;
   const before = ctx.issues.length;
   const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
-  const cwdKind = await pathKind(cwd);
+  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
   if (cwdKind !== 'directory') {
     const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
     report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
-  }
-  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inlineEnv(ctx, at, app.env) };
+  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
+  const inline = inlineEnv(ctx, at, app.env);
+  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
+  checkExecStrings(ctx, name, app.command, env, inline);
 
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
@@ -40,7 +42,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   }
   if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
 
-  if (ctx.issues.length > before) return null;
+  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
     argv: app.command,
@@ -64,6 +66,45 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     stop: app.stop,
     watch: app.watch,
   };
+}
+
+// Linux refuses to start a program given one argument or one KEY=VALUE longer than this (MAX_ARG_STRLEN).
+const MAX_EXEC_STRING_BYTES = 128 * 1024;
+
+function checkExecStrings(ctx: BuildContext, name: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
+  if (process.platform !== 'linux') return;
+  const why = `Linux passes at most ${MAX_EXEC_STRING_BYTES / 1024} KiB in one argument or variable, so the worker could not start; put the data in a file and pass its path`;
+  const bytes = (text: string) => Buffer.byteLength(text) + 1;
+  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+  for (const [i, argument] of argv.entries()) {
+    if (bytes(argument) <= MAX_EXEC_STRING_BYTES) continue;
+    report(ctx, ['apps', name, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of app '${name}' is ${bytes(argument) - 1} bytes long; ${why}`);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    const length = bytes(`${key}=${value}`);
+    if (length <= MAX_EXEC_STRING_BYTES) continue;
+    report(ctx, ['apps', name, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of app '${name}' is ${length - 1} bytes long with its name; ${why}`);
+  }
+}
+
+// A stack is meant to run wherever its folder is cloned; a cwd elsewhere ties it to what this machine
+// happens to hold. Symlinks are followed, so a link inside the folder that leads out counts as outside.
+async function warnIfOutsideStack(ctx: BuildContext, name: string, written: string, cwd: string): Promise<void> {
+  let dir: string;
+  let target: string;
+  try {
+    [dir, target] = await Promise.all([realpath(ctx.dir), realpath(cwd)]);
+  } catch {
+    return; // gone since it was found: the worker's start will say so
+  }
+  const relative = path.relative(dir, target);
+  if (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) return;
+  report(
+    ctx,
+    ['apps', name, 'cwd'],
+    `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
+    'warning',
+  );
 }
 
 // Later files override earlier ones, as `docker compose` does with several env_file entries.
@@ -99,7 +140,8 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
 async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
   const searchPath = pathVariable(env) ?? process.env.PATH;
-  if ((await resolveProgram(program, cwd, searchPath)) !== null) return;
+  const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
+  if (resolved !== null) return;
   const message = /[\\/]/.test(program)
     ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`
     : `command '${program}' not found on PATH (app '${name}'); install it or fix the name`;

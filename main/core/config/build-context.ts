@@ -11,11 +11,23 @@ export interface BuildContext {
   checkPorts: boolean;
   checkCommands: boolean;
   issues: StackIssue[];
+  /** File-system answers already asked for in this load: thousands of apps may share one program and cwd. */
+  lookups: Map<string, Promise<unknown>>;
 }
 
 /** Records an error (or a warning) at the node at `path`. */
 export function report(ctx: BuildContext, path: YamlPath, message: string, severity: StackIssue['severity'] = 'error'): void {
   ctx.issues.push(ctx.source.issue(path, message, severity));
+}
+
+/** The answer of `look` for `key`, asked of the file system once per load. */
+export function lookupOnce<T>(ctx: BuildContext, key: string, look: () => Promise<T>): Promise<T> {
+  let answer = ctx.lookups.get(key) as Promise<T> | undefined;
+  if (answer === undefined) {
+    answer = look();
+    ctx.lookups.set(key, answer);
+  }
+  return answer;
 }
 
 /** What is at an absolute path, following symlinks. */

@@ -1,5 +1,6 @@
 // The proxy's `listen` address: parsing, whether it is private to this machine, and whether it is free.
 import net from 'node:net';
+import os from 'node:os';
 import type { ListenAddress } from '../../../shared/stack.ts';
 
 const FORMS = 'must be a port from 1 to 65535 or host:port, like 8080, 127.0.0.1:8080 or [::1]:8080';
@@ -34,6 +35,43 @@ export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (net.isIPv4(host)) return host.startsWith('127.');
   return net.isIPv6(host) && new net.SocketAddress({ address: host, family: 'ipv6' }).address === '::1';
+}
+
+/**
+ * Whether a connection to `host:port` would reach a server listening on `listen`. Every loopback
+ * name (localhost, 127.x.y.z, ::1) and the unspecified address (0.0.0.0, ::, which connect to this
+ * machine) count as one address; a server on all interfaces is also reached through each of this
+ * machine's own addresses.
+ */
+export function reachesListen(host: string, port: number, listen: ListenAddress): boolean {
+  if (port !== listen.port) return false;
+  const target = canonicalHost(host);
+  const bound = canonicalHost(listen.host);
+  if (target === bound) return true;
+  const local = isLoopback(target) || isUnspecified(target);
+  if (isUnspecified(bound)) return local || ownAddresses().has(target);
+  return isLoopback(bound) && local;
+}
+
+/** A host as one spelling: lower case, no brackets or trailing dot, IPv6 compressed, IPv4-mapped IPv6 as IPv4. */
+function canonicalHost(host: string): string {
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (!net.isIPv6(bare)) return bare;
+  const address = new net.SocketAddress({ address: bare, family: 'ipv6' }).address;
+  const mapped = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(address);
+  if (!mapped) return address;
+  if (mapped[1] !== undefined) return mapped[1];
+  const high = Number.parseInt(mapped[2] ?? '0', 16);
+  const low = Number.parseInt(mapped[3] ?? '0', 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+function isUnspecified(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+function ownAddresses(): Set<string> {
+  return new Set(Object.values(os.networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((info) => canonicalHost(info.address))));
 }
 
 /** Why the proxy could not listen there (`EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES` …), or null when it could. */

@@ -1,7 +1,8 @@
 // Loading a stack file: find it, parse it, check every section, and either return the StackSpec or
 // every issue found, each pointing at its line and column.
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
 import { buildApp } from './app-spec.ts';
@@ -34,27 +35,68 @@ export interface LoadOptions {
   checkCommands?: boolean;
 }
 
+/**
+ * The largest stack file read. A real one is a few KiB (the contract's full example is 3 KiB; 200 apps
+ * with every setting written out are about 150 KiB), so 1 MiB leaves ample room while bounding what a
+ * wrong -f (a log, a dump) or a hostile file can cost: YAML parses a full 1 MiB in about a second.
+ */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
 /** Reads and checks a stack file; `spec` is null when any issue is an error. Issues are sorted by position. */
 export async function loadStack(file: string, options: LoadOptions = {}): Promise<{ spec: StackSpec | null; issues: StackIssue[] }> {
   const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message;
-    return { spec: null, issues: [{ file: absolute, line: 1, col: 1, message: `cannot read the stack file: ${reason}`, severity: 'error' }] };
+  const read = await readStackText(absolute);
+  if (typeof read !== 'string') {
+    return { spec: null, issues: [{ file: absolute, line: 1, col: 1, message: read.problem, severity: 'error' }] };
   }
-  const source = new StackSource(absolute, text);
+  const source = new StackSource(absolute, read);
   const ctx: BuildContext = {
     source,
     dir: path.dirname(absolute),
     checkPorts: options.checkPorts ?? true,
     checkCommands: options.checkCommands ?? true,
     issues: [...source.issues],
+    lookups: new Map(),
   };
-  const spec = source.fatal ? null : await buildStack(ctx, source.doc.toJS() as unknown);
-  const issues = ctx.issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  const spec = source.fatal ? null : await buildStack(ctx, source.values);
+  // Two checks may find the same fault (a number both too large and not exact): it is said once.
+  const seen = new Set<string>();
+  const issues = ctx.issues
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.col}:${issue.severity}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   return { spec: issues.some((issue) => issue.severity === 'error') ? null : spec, issues };
+}
+
+/** The file's text, reading no more than one byte past the limit, or why it cannot be used. */
+async function readStackText(file: string): Promise<string | { problem: string }> {
+  let handle: FileHandle | undefined;
+  try {
+    // Only a regular file: a FIFO would block the open, and a device like /dev/zero never ends.
+    const info = await stat(file);
+    if (!info.isFile()) return { problem: `cannot read the stack file: it is not a regular file; name the YAML file itself` };
+    handle = await open(file, 'r');
+    const buffer = Buffer.alloc(MAX_STACK_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length);
+      length += bytesRead;
+      if (bytesRead === 0 || length === buffer.length) break;
+    }
+    if (length > MAX_STACK_FILE_BYTES) {
+      return { problem: `the stack file is larger than ${MAX_STACK_FILE_BYTES / 1024 / 1024} MiB, the most a stack file may be; check that this is the stack file, and move large values into env_file files` };
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message;
+    return { problem: `cannot read the stack file: ${reason}` };
+  } finally {
+    await handle?.close();
+  }
 }
 
 async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | null> {
@@ -80,6 +122,7 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
     Promise.all(staticEntries.map(([name, value]) => buildStaticSite(ctx, name, value))),
     Promise.all(appEntries.map(([name, value]) => buildApp(ctx, name, value))),
   ]);
+  checkWorkerCount(ctx, apps);
   const targets = { apps: new Map(appEntries.map(([name], i) => [name, apps[i] ?? null])), statics: new Set(staticEntries.map(([name]) => name)) };
   const proxy = sections.proxy === undefined ? null : await buildProxy(ctx, sections.proxy, targets);
   if (!parsed.success) return null;
@@ -95,6 +138,20 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
 
 function entriesOf(section: unknown): [string, unknown][] {
   return section !== null && typeof section === 'object' && !Array.isArray(section) ? Object.entries(section) : [];
+}
+
+/**
+ * The most worker processes one stack may start. Hundreds are already more than a laptop runs well;
+ * a file with thousands of apps (or a typo in replicas across many) must not fork the machine to a halt.
+ */
+export const MAX_WORKERS = 1000;
+
+function checkWorkerCount(ctx: BuildContext, apps: (AppSpec | null)[]): void {
+  const workers = apps.reduce((sum, app) => sum + (app?.replicas ?? 0), 0);
+  if (workers <= MAX_WORKERS) return;
+  ctx.issues.push(
+    ctx.source.issue(['apps'], `the stack would start ${workers} worker processes, more than the ${MAX_WORKERS} one stack may run; lower replicas or split the stack`, 'error', 'key'),
+  );
 }
 
 function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [string, unknown][]): void {

@@ -7,6 +7,7 @@ import { describeListenFailure, isLoopback, probeListen } from './listen.ts';
 import { proxySchema, routeSchema } from './schema.ts';
 import type { RouteInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
+import { reportRoutesToSelf } from './self-route.ts';
 
 /** Every name a route may point at; an app that failed its own checks is known but has no spec. */
 export interface RouteTargets {
@@ -23,6 +24,7 @@ export async function buildProxy(ctx: BuildContext, raw: unknown, targets: Route
   const rawRoutes = raw !== null && typeof raw === 'object' && 'routes' in raw && Array.isArray(raw.routes) ? (raw.routes as unknown[]) : [];
   const routes = rawRoutes.map((route, i) => buildRoute(ctx, i, route, targets));
   reportRepeatedRoutes(ctx, routes);
+  if (parsed.success) reportRoutesToSelf(ctx, routes, parsed.data.listen);
   if (parsed.success) await checkListen(ctx, parsed.data.listen);
 
   if (!parsed.success || ctx.issues.some((issue, i) => i >= before && issue.severity === 'error')) return null;

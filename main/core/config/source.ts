@@ -2,6 +2,8 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import type { SourcePosition, StackIssue } from '../../../shared/stack.ts';
+import { deepFlowProblem, DocumentIndex } from './document-index.ts';
+import type { DocumentProblem } from './document-index.ts';
 
 /** Keys and indexes from the top of the document down to one node. */
 export type YamlPath = readonly (string | number)[];
@@ -18,21 +20,45 @@ interface Located {
 /** A stack file's text parsed to a YAML document, with YAML's own errors as issues. */
 export class StackSource {
   readonly file: string;
-  readonly doc: Document.Parsed;
   readonly issues: StackIssue[] = [];
+  /** The document as plain values; undefined when `fatal`. */
+  readonly values: unknown;
   /** Whether the YAML is too broken to check further; a duplicate key alone is not. */
   readonly fatal: boolean;
   readonly #lines = new LineCounter();
-  readonly #text: string;
+  readonly #doc: Document.Parsed | null = null;
+  readonly #index: DocumentIndex | null = null;
 
   constructor(file: string, text: string) {
     this.file = file;
-    this.#text = text;
+    const tooDeep = deepFlowProblem(text);
+    if (tooDeep) {
+      // The parser fills in where lines start; without a parse, the lines up to the problem are counted here.
+      this.#lines.addNewLine(0);
+      for (let i = text.indexOf('\n'); i !== -1 && i < tooDeep.offset; i = text.indexOf('\n', i + 1)) this.#lines.addNewLine(i + 1);
+      this.#problem(tooDeep);
+      this.fatal = true;
+      return;
+    }
     // Merge keys (`<<: *defaults`) are off in YAML 1.2 but are how compose files share settings.
-    this.doc = parseDocument(text, { lineCounter: this.#lines, merge: true, prettyErrors: false });
-    for (const error of this.doc.errors) this.#yamlIssue(error, 'error');
-    this.fatal = this.doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
-    for (const warning of this.doc.warnings) this.#yamlIssue(warning, 'warning');
+    // Duplicate keys are found by the index: YAML's own check compares each key with every earlier one.
+    // Tags outside YAML's core schema (!!binary, !!timestamp, !!js/function …) stay text, with a warning.
+    this.#doc = parseDocument(text, { lineCounter: this.#lines, merge: true, prettyErrors: false, uniqueKeys: false, resolveKnownTags: false });
+    this.#index = new DocumentIndex(this.#doc);
+    for (const error of this.#doc.errors) this.#yamlIssue(error, 'error');
+    for (const problem of this.#index.problems) this.#problem(problem);
+    for (const warning of this.#doc.warnings) this.#yamlIssue(warning, 'warning');
+    this.fatal = this.#doc.errors.length > 0 || this.#index.problems.some((problem) => problem.fatal);
+    if (this.fatal) return;
+    try {
+      // Aliases were bounded while indexing, with positions; YAML's own count would refuse a file
+      // that shares one anchor among more than 100 apps.
+      this.values = this.#doc.toJS({ maxAliasCount: -1 });
+    } catch (error) {
+      // The index looks for what makes YAML fail here; anything it missed is still an issue, not a crash.
+      this.issues.push({ file, line: 1, col: 1, message: `cannot read the values of the stack file: ${(error as Error).message}`, severity: 'error' });
+      this.fatal = true;
+    }
   }
 
   /** Where the node at `path` is written: its value, or with `at: 'key'` its key; the nearest ancestor when missing. */
@@ -56,13 +82,13 @@ export class StackSource {
   }
 
   #locate(path: YamlPath): Located {
-    let node: Node | null = this.doc.contents;
+    let node: Node | null = this.#doc?.contents ?? null;
     let pair: Pair<unknown, unknown> | null = null;
     for (const segment of path) {
-      const container: Node | null = isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+      const container: Node | null = isAlias(node) ? (this.#index?.anchorOf(node) ?? null) : node;
       let next: { node: Node | null; pair: Pair<unknown, unknown> | null } | undefined;
       if (isMap(container)) {
-        const found = container.items.find((item) => keyText(item.key) === String(segment));
+        const found = this.#index?.pair(container, String(segment));
         if (found) next = { node: (found.value as Node | null) ?? null, pair: found };
       } else if (isSeq(container) && typeof segment === 'number') {
         const item = container.items[segment] as Node | undefined;
@@ -79,27 +105,17 @@ export class StackSource {
     return { line, col };
   }
 
+  #problem(problem: DocumentProblem): void {
+    this.issues.push({ file: this.file, ...this.#at(problem.offset), message: problem.message, severity: 'error' });
+  }
+
   #yamlIssue(error: { code: string; message: string; pos: [number, number] }, severity: StackIssue['severity']): void {
     const where = this.#at(error.pos[0]);
-    const message =
-      error.code === 'DUPLICATE_KEY'
-        ? `duplicate key '${keyAt(this.#text, error.pos[0])}'; a key may appear only once in a map, so remove or rename one`
-        : `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${error.message}`;
+    const message = `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${error.message}`;
     this.issues.push({ file: this.file, ...where, message, severity });
   }
 }
 
-function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
-  return typeof key === 'string' ? key : undefined;
-}
-
 function isEmpty(node: Node | null): boolean {
   return node === null || (isScalar(node) && node.value === null && !node.source);
-}
-
-// YAML reports a duplicate key by the offset of its first character only.
-function keyAt(text: string, offset: number): string {
-  const match = /^("[^"\n]*"|'[^'\n]*'|[^:\n]+?)\s*:/.exec(text.slice(offset));
-  return match?.[1]?.replace(/^["']|["']$/g, '') ?? text.slice(offset, offset + 1);
 }

@@ -17,10 +17,16 @@ export function writeRunFile(file: string, contents: RunFile): void {
   // A folder left from before with wider permissions is tightened too.
   chmodSync(dir, 0o700);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
-  // The mode given to writeFileSync is masked by umask; make sure.
-  chmodSync(temp, 0o600);
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
+    // The mode given to writeFileSync is masked by umask; make sure.
+    chmodSync(temp, 0o600);
+    renameSync(temp, file);
+  } catch (error) {
+    // A full disk or a failed rename must not leave a half-written file holding the token behind.
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 /** The run file's contents, or null when there is none or it is unreadable. */
