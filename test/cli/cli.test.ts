@@ -19,7 +19,7 @@ function yamlFor(apps: Record<string, { fixture: string; replicas?: number; extr
       `  ${name}:`,
       `    command: [${node}, ${fixture(app.fixture)}]`,
       `    replicas: ${app.replicas ?? 1}`,
-      app.portless ? '    port_env: none' : '    health: { path: /healthz, interval: 200ms, timeout: 500ms }',
+      app.portless ? '    port_env: none' : '    health: { path: /healthz, interval: 200ms, timeout: 2s }',
       '    stop: { timeout: 2s }',
       ...(app.extra ? [app.extra] : []),
     );

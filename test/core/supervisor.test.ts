@@ -10,7 +10,7 @@ import { TRANSITIONS, canTransition } from '../../main/core/process/states.ts';
 import { Supervisor } from '../../main/core/process/supervisor.ts';
 import type { AppSpec } from '../../shared/stack.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
-import { fixtureProcess } from '../helpers/specs.ts';
+import { FIXTURE_HEALTH, fixtureProcess } from '../helpers/specs.ts';
 import { quietPeriod, waitFor, waitForState } from '../helpers/wait.ts';
 
 const running: Supervisor[] = [];
@@ -196,7 +196,7 @@ describe('Supervisor', () => {
   });
 
   it('takes a hung worker out of rotation, then restarts it after restart_after failed checks', async () => {
-    const { supervisor, states } = supervise('hang.js', {}, { HEALTHY_MS: '600' });
+    const { supervisor, states } = supervise('hang.js', { health: { ...FIXTURE_HEALTH, timeout: 500 } }, { HEALTHY_MS: '600' });
     await supervisor.start();
     await waitForState(supervisor, 'hang-1', 'ready');
     const firstPid = supervisor.info().pid;

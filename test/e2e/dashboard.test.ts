@@ -51,7 +51,7 @@ function stackYaml(proxyPort: number): string {
     `    command: [${JSON.stringify(process.execPath)}, ${worker}]`,
     '    replicas: 3',
     '    restart: always',
-    '    health: { path: /healthz, interval: 200ms, timeout: 500ms }',
+    '    health: { path: /healthz, interval: 200ms, timeout: 2s }',
     // A second of backoff keeps a killed worker's crash on screen long enough to see.
     '    backoff: { initial: 1s, max: 2s }',
     '    stop: { timeout: 2s }',

@@ -59,7 +59,7 @@ async function stackFolder(name: string, apps: Record<string, { fixture: string;
   const first = Object.keys(apps)[0]!;
   const lines = [`name: ${name}`, 'proxy:', `  listen: ${await getPort()}`, '  routes:', `    - { path: /api/, to: ${first} }`, '    - { path: /, to: web }', 'static:', '  web: { root: ./web }', 'apps:'];
   for (const [app, spec] of Object.entries(apps)) {
-    lines.push(`  ${app}:`, `    command: [${node}, ${fixture(spec.fixture)}]`, `    replicas: ${spec.replicas ?? 1}`, '    health: { path: /healthz, interval: 200ms, timeout: 500ms }', ...(spec.extra ? [spec.extra] : []));
+    lines.push(`  ${app}:`, `    command: [${node}, ${fixture(spec.fixture)}]`, `    replicas: ${spec.replicas ?? 1}`, '    health: { path: /healthz, interval: 200ms, timeout: 2s }', ...(spec.extra ? [spec.extra] : []));
   }
   writeFileSync(path.join(dir, 'switchyard.yaml'), `${lines.join('\n')}\n`);
   return path.join(dir, 'switchyard.yaml');
