@@ -224,6 +224,8 @@ export function contractSuite(transport: string, connect: Connect): void {
       const missed = `missed-while-away-${Date.now()}`;
       await fetch(`http://127.0.0.1:${proxyPort}/api/say?text=${missed}`);
       await waitFor(() => stack.logs.query({ sources: null, tail: 50 }).some((line) => line.text === missed), 'the line in the core');
+      // Its access record comes from the proxy a moment after the line: it is not missed, so it must be in before the count is read.
+      await waitFor(() => stack.access.recent().some((record) => record.path.includes(missed)), 'the access record in the core');
       const third = await open();
       third.client.subscribe({ logsAfter: lastSeen, accessAfter: stack.access.count });
       await waitFor(() => third.snapshots.length === 1, 'a snapshot');

@@ -121,7 +121,7 @@ describe('Supervisor', () => {
     expect(sample.descendants).toContain(grandchild);
     supervisor.recordUsage(sample.usage, sample.descendants);
     await supervisor.stop();
-    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone', { timeout: 3000 });
+    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone');
     expect(alive(grandchild)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -236,7 +236,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     const answer = await fetch(proxy(`/api/say?text=${said}`));
     expect(await answer.text()).toBe('said');
     await show('logs');
-    await page.locator('[data-testid="log-line"][data-source^="api-"][data-stream="stdout"]').filter({ hasText: said }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="log-line"][data-source^="api-"][data-stream="stdout"]').filter({ hasText: said }).waitFor({ timeout: WAIT_MS });
 
     // Anchored, so that a line merely naming the text (a request's path, say) does not match.
     await page.getByTestId('log-search').fill(`^${said}$`);
@@ -276,7 +276,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     // no pid, a reason, and counted as in trouble in the nav.
     // Polled from here: the page's CSP forbids eval, which waitForFunction's polling needs.
     const crash = await waitFor(() => page.evaluate(crashOnScreen('api-1')) as Promise<Record<string, string | undefined> | null>, 'the crash of api-1 on screen', {
-      timeout: 5000,
+      timeout: WAIT_MS,
       interval: 20,
     });
     await shot('4-api-1-crashed');
@@ -351,7 +351,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
   it('5b: the Overview shows the reloaded workers ready without a page reload', async () => {
     const listed = (await ps()).filter((process) => process.app === 'api');
     for (const process of listed) {
-      await page.locator(`[data-testid="state-${process.name}"][data-state="ready"]`).waitFor({ timeout: 3000 });
+      await page.locator(`[data-testid="state-${process.name}"][data-state="ready"]`).waitFor({ timeout: WAIT_MS });
       expect(await pidOnPage(process.name)).toBe(process.pid);
     }
   });

@@ -381,7 +381,7 @@ describe('the desktop app', () => {
     expect(Notification.instances[0]!.title).toBe('bad is crash-looping');
     expect(Notification.instances[0]!.shown).toBe(true);
     // Between its restarts the looping app shows in the tray (it spends most of each cycle backing off).
-    await waitFor(() => summaryState(shell) === 'failing' && path.basename(Tray.instances[0]!.image.path) === 'tray-failing.png', 'the tray to show the failing stack', { timeout: 5000 });
+    await waitFor(() => summaryState(shell) === 'failing' && path.basename(Tray.instances[0]!.image.path) === 'tray-failing.png', 'the tray to show the failing stack', { timeout: 15_000 });
 
     // Killing a healthy worker three times from the dashboard is not a crash loop.
     let killed: number | null = null;

@@ -151,5 +151,5 @@ export function pause(ms: number): Promise<void> {
 
 /** The access event for `path`, once the proxy has fired it (after the client got its answer, possibly). */
 export function accessFor(running: RunningProxy, path: string): Promise<AccessEvent> {
-  return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { timeout: 5000, interval: 5 });
+  return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { interval: 5 });
 }
