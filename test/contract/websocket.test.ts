@@ -14,6 +14,7 @@ import { ControlServer } from '../../main/core/control/control-server.ts';
 import type { ControlHub } from '../../main/core/control/control-api.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
 import { Session } from '../../main/core/control/session.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { contractSuite, recording, type ContractConnection } from './contract-suite.ts';
 
 const servers: ControlServer[] = [];
@@ -127,7 +128,7 @@ function rawGet(port: number, target: string, host: string): Promise<string> {
 }
 
 describe('a session', () => {
-  it('drops a client that does not take its events, with the close code that says to reconnect', () => {
+  it('drops a client that does not take its events, with the close code that says to reconnect', async () => {
     const closes: number[] = [];
     const sent: ServerMessage[] = [];
     let listener: ((envelope: never) => void) | null = null;
@@ -142,14 +143,10 @@ describe('a session', () => {
     session.receive({ type: 'subscribe' });
     expect(sent.map((message) => message.type)).toEqual(['snapshot']);
     listener!({ topic: 'removed', data: { name: 'x' } } as never);
-    return new Promise<void>((resolve) =>
-      setTimeout(() => {
-        expect(closes).toEqual([CLOSE_TOO_SLOW]);
-        expect(listener).toBeNull();
-        expect(sent).toHaveLength(1);
-        resolve();
-      }, 100),
-    );
+    await waitFor(() => closes.length > 0, 'the session to close');
+    expect(closes).toEqual([CLOSE_TOO_SLOW]);
+    expect(listener).toBeNull();
+    expect(sent).toHaveLength(1);
   });
 
   it('answers a malformed message with a bad-request reply and keeps going', () => {

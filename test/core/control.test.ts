@@ -369,18 +369,16 @@ describe('followed logs', () => {
     });
     const follower = follow('?tail=0', { paused: true });
     await follower.answered;
-    const began = Date.now();
     await stack.scale('spam', 1);
-    // Every line reaches the store while the reader has not read a byte.
-    await waitFor(() => spammed === SPAM_LINES, `all ${SPAM_LINES} spam lines in the store (have ${spammed})`, { timeout: 15_000 });
-    const took = Date.now() - began;
+    // Every line reaches the store while the reader has not read a byte: a stack held back by its
+    // reader would stall short of them.
+    await waitFor(() => spammed === SPAM_LINES, `all ${SPAM_LINES} spam lines in the store (have ${spammed})`, { timeout: 20_000 });
     counting.dispose();
     expect(follower.items).toEqual([]);
-    expect(took).toBeLessThan(10_000);
 
     follower.resume();
     // The ticker keeps writing, so a line follows the skipped ones and carries the note.
-    await waitFor(() => follower.items.some((item) => 'dropped' in item), 'a dropped note', { timeout: 5000 });
+    await waitFor(() => follower.items.some((item) => 'dropped' in item), 'a dropped note');
     const lastSpam = stack.logs.lastSeq;
     await waitFor(() => linesOf(follower.items).some((l) => l.seq > lastSpam), 'lines written after the spam');
     follower.close();
@@ -410,8 +408,8 @@ describe('followed logs', () => {
     const own = await ControlServer.listen({ api: hubFor(stack), logs: new LogStore(), logSources: () => null, token });
     const follower = follow('', { port: own.port });
     try {
-      const answered = await Promise.race([follower.answered.then((res) => res.statusCode), new Promise((resolve) => setTimeout(resolve, 1500, 'no answer'))]);
-      expect(answered).toBe(200);
+      // Its store has no line at all: a server that waited for one would never answer.
+      expect((await follower.answered).statusCode).toBe(200);
     } finally {
       follower.close();
       await own.close();
@@ -426,7 +424,7 @@ describe('followed logs', () => {
       await waitFor(() => storeListeners() === listeners + 1, 'the follow to be subscribed');
       await stack.scale('late', 1);
       await waitForState(stack, 'late-1', 'ready');
-      await waitFor(() => linesOf(follower.items).some((l) => l.source === 'late-1'), 'a line from late-1 on the followed stream', { timeout: 3000 });
+      await waitFor(() => linesOf(follower.items).some((l) => l.source === 'late-1'), 'a line from late-1 on the followed stream');
     } finally {
       follower.close();
       await stack.scale('late', 0);
@@ -448,7 +446,7 @@ describe('followed logs', () => {
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       follower.resume();
-      await waitFor(() => follower.items.some((item) => 'dropped' in item), 'a dropped note without any further line', { timeout: 2000 });
+      await waitFor(() => follower.items.some((item) => 'dropped' in item), 'a dropped note without any further line');
       const dropped = follower.items.reduce((sum, item) => sum + ('dropped' in item ? item.dropped : 0), 0);
       // Every line written is accounted for: delivered, or counted in a note.
       expect(linesOf(follower.items).length + dropped).toBe(logs.lastSeq);
@@ -471,12 +469,9 @@ describe('followed logs', () => {
       response.on('end', () => resolve('ended'));
       response.on('error', () => resolve('errored'));
     });
-    const began = Date.now();
-    const closed = second.close().then(() => 'closed');
-    const timeout = new Promise((resolve) => setTimeout(resolve, 2000, 'still open after 2 s'));
-    expect(await Promise.race([closed, timeout])).toBe('closed');
-    expect(await Promise.race([ended, timeout])).toBe('ended');
-    expect(Date.now() - began).toBeLessThan(2000);
+    // A close that waited for the follower to leave would never come (the test's timeout).
+    expect(await second.close().then(() => 'closed')).toBe('closed');
+    expect(await ended).toBe('ended');
     expect(linesOf(follower.items).length).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@ import type { LoadProgress, LoadSpec } from '../../shared/api.ts';
 import { SwitchyardError } from '../../main/core/errors.ts';
 import { LOAD_HEADER, LoadGenerator } from '../../main/core/load/load-generator.ts';
 import type { LoadGeneratorOptions, LoadTarget } from '../../main/core/load/load-generator.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { quietPeriod, waitFor } from '../helpers/wait.ts';
 import { cleanUpAfterEach, onCleanup, refusedPort, startUpstream } from '../proxy/helpers.ts';
 
 cleanUpAfterEach();
@@ -25,7 +25,7 @@ function generator(
 
 /** The final progress of test `id`, once reported. */
 function ended(progress: LoadProgress[], id: string): Promise<LoadProgress> {
-  return waitFor(() => progress.find((p) => p.id === id && p.state !== 'running'), `load test ${id} to end`, { timeout: 8000, interval: 10 });
+  return waitFor(() => progress.find((p) => p.id === id && p.state !== 'running'), `load test ${id} to end`, { timeout: 20_000, interval: 10 });
 }
 
 /** The SwitchyardError `run` throws. */
@@ -48,16 +48,21 @@ describe('LoadGenerator', () => {
 
     const last = await ended(progress, first.id);
     expect(last.state).toBe('done');
-    expect(last.sent).toBeGreaterThanOrEqual(380);
-    expect(last.sent).toBeLessThanOrEqual(420);
-    expect(last).toMatchObject({ ok: last.sent, failed: 0, skipped: 0, statuses: { '2xx': last.sent }, errors: [] });
+    // Every request due in the 2 s goes out, or is skipped while too many are unanswered (a busy machine).
+    expect(last.sent + last.skipped).toBe(400);
+    expect(last.sent).toBeGreaterThan(0);
+    expect(last).toMatchObject({ ok: last.sent, failed: 0, statuses: { '2xx': last.sent }, errors: [] });
     expect(last.p50).not.toBeNull();
     expect(last.elapsed).toBeGreaterThanOrEqual(2);
-    expect(last.elapsed).toBeLessThan(3);
     expect(upstream.requests).toHaveLength(last.sent);
     expect(upstream.requests.every((r) => r.url === '/hello?x=1' && r.headers[LOAD_HEADER] === first.id)).toBe(true);
-    // About every 250 ms while running, then exactly one final report.
-    expect(progress.filter((p) => p.state === 'running').length).toBeGreaterThanOrEqual(5);
+    // Paced by its own clock: no report shows more requests than were due by its elapsed time (one
+    // more for the millisecond rounding), so they did not leave in a burst.
+    const running = progress.filter((p) => p.state === 'running');
+    for (const p of running) expect(p.sent + p.skipped, `at ${p.elapsed} s`).toBeLessThanOrEqual(Math.floor(Math.min(p.elapsed, 2) * 200) + 1);
+    // Reports while running (the first one 250 ms in), then exactly one final report.
+    expect(running.length).toBeGreaterThanOrEqual(1);
+    expect(running[0]!.elapsed).toBeGreaterThanOrEqual(0.25);
     expect(progress.filter((p) => p.state !== 'running')).toHaveLength(1);
   });
 
@@ -99,16 +104,15 @@ describe('LoadGenerator', () => {
     const upstream = await startUpstream();
     const { loads, progress } = generator(upstream.port);
     const { id } = loads.start({ path: '/', rate: 50, duration: 60 });
-    await waitFor(() => progress.some((p) => p.id === id && p.sent >= 10), 'ten requests sent', { timeout: 3000, interval: 10 });
+    await waitFor(() => progress.some((p) => p.id === id && p.sent >= 10), 'ten requests sent', { interval: 10 });
 
     const last = await loads.stop(id);
     expect(last).toMatchObject({ id, state: 'stopped', failed: 0 });
     expect(last.ok).toBe(last.sent);
-    expect(last.elapsed).toBeLessThan(5);
     const sent = upstream.requests.length;
     expect(sent).toBe(last.sent);
-    // Nothing more goes out, and stopping again just reports.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Nothing more goes out (its pacing ticks every 10 ms), and stopping again just reports.
+    await quietPeriod(100);
     expect(upstream.requests).toHaveLength(sent);
     expect(await loads.stop(id)).toEqual(last);
     expect(loads.list()).toEqual([last]);
@@ -206,7 +210,7 @@ describe('LoadGenerator', () => {
     const upstream = await startUpstream(() => {});
     const { loads, progress } = generator(upstream.port);
     const { id } = loads.start({ path: '/', rate: 100, duration: 30 });
-    await waitFor(() => upstream.requests.length > 0, 'a request to arrive', { timeout: 3000, interval: 10 });
+    await waitFor(() => upstream.requests.length > 0, 'a request to arrive', { interval: 10 });
 
     await loads.dispose();
     const last = progress.at(-1);

@@ -10,8 +10,8 @@ import { TRANSITIONS, canTransition } from '../../main/core/process/states.ts';
 import { Supervisor } from '../../main/core/process/supervisor.ts';
 import type { AppSpec } from '../../shared/stack.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
-import { fixtureProcess } from '../helpers/specs.ts';
-import { waitFor, waitForState } from '../helpers/wait.ts';
+import { FIXTURE_HEALTH, fixtureProcess } from '../helpers/specs.ts';
+import { quietPeriod, waitFor, waitForState } from '../helpers/wait.ts';
 
 const running: Supervisor[] = [];
 /** Every `from->to` seen in this file, to prove that the tests walk the whole transition table. */
@@ -66,7 +66,8 @@ describe('Supervisor', () => {
     const { supervisor } = supervise('slow-start.js', {}, { BOOT_MS: '800' });
     const started = Date.now();
     await supervisor.start();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // It cannot answer before its 800 ms boot, so it must not be ready before then.
+    await quietPeriod(400);
     expect(supervisor.state).toBe('starting');
     await waitForState(supervisor, 'slow-start-1', 'ready');
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
@@ -90,9 +91,8 @@ describe('Supervisor', () => {
     const pid = supervisor.info().pid as number;
     const began = Date.now();
     await supervisor.stop();
-    const took = Date.now() - began;
-    expect(took).toBeGreaterThanOrEqual(550);
-    expect(took).toBeLessThan(3000);
+    // Not before the timeout; and it ends at all, by SIGKILL, instead of waiting for the worker.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(550);
     expect(alive(pid)).toBe(false);
     expect(supervisor.info().lastExit?.signal).toBe('SIGKILL');
     expect(lines(logs)).toEqual(expect.arrayContaining(['ignoring SIGTERM', 'did not stop within 600ms; killing its process tree']));
@@ -121,7 +121,7 @@ describe('Supervisor', () => {
     expect(sample.descendants).toContain(grandchild);
     supervisor.recordUsage(sample.usage, sample.descendants);
     await supervisor.stop();
-    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone', { timeout: 3000 });
+    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone');
     expect(alive(grandchild)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -137,7 +137,7 @@ describe('Supervisor', () => {
       if (to === 'backoff') backoffStarts.push(Date.now());
     });
     await supervisor.start();
-    await waitForState(supervisor, 'crash-now-1', 'failed', 8000);
+    await waitForState(supervisor, 'crash-now-1', 'failed', 20_000);
     expect(states.filter((s) => s === 'crashed')).toHaveLength(4);
     expect(states.filter((s) => s === 'backoff')).toHaveLength(3);
     expect(states.at(-1)).toBe('failed');
@@ -155,7 +155,7 @@ describe('Supervisor', () => {
   it('restarts a worker that crashes after running past min_uptime without counting it as a loop', async () => {
     const { supervisor, states } = supervise('crash-later.js', { minUptime: 300, maxRestarts: 0 }, { CRASH_AFTER_MS: '500' });
     await supervisor.start();
-    await waitFor(() => states.filter((s) => s === 'ready').length >= 2, 'a second ready after the crash', { timeout: 8000 });
+    await waitFor(() => states.filter((s) => s === 'ready').length >= 2, 'a second ready after the crash', { timeout: 20_000 });
     expect(states.slice(0, 5)).toEqual(['starting', 'ready', 'crashed', 'backoff', 'starting']);
     expect(supervisor.info().restarts).toBeGreaterThanOrEqual(1);
     expect(states).not.toContain('failed');
@@ -165,7 +165,7 @@ describe('Supervisor', () => {
     const onFailure = supervise('exit-zero.js', { portEnv: null, restart: 'on-failure' });
     await onFailure.supervisor.start();
     await waitForState(onFailure.supervisor, 'exit-zero-1', 'exited');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quietPeriod(300);
     expect(onFailure.supervisor.state).toBe('exited');
     expect(onFailure.states).toEqual(['starting', 'ready', 'exited']);
 
@@ -179,7 +179,7 @@ describe('Supervisor', () => {
     const { supervisor, states } = supervise('crash-now.js', { restart: 'never' });
     await supervisor.start();
     await waitForState(supervisor, 'crash-now-1', 'crashed');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quietPeriod(300);
     expect(states).toEqual(['starting', 'crashed']);
     // Only a person starts it again.
     await supervisor.restart();
@@ -196,7 +196,7 @@ describe('Supervisor', () => {
   });
 
   it('takes a hung worker out of rotation, then restarts it after restart_after failed checks', async () => {
-    const { supervisor, states } = supervise('hang.js', {}, { HEALTHY_MS: '600' });
+    const { supervisor, states } = supervise('hang.js', { health: { ...FIXTURE_HEALTH, timeout: 500 } }, { HEALTHY_MS: '600' });
     await supervisor.start();
     await waitForState(supervisor, 'hang-1', 'ready');
     const firstPid = supervisor.info().pid;

@@ -25,7 +25,11 @@ const SCREENSHOTS = fileURLToPath(new URL('../../test-results/e2e/', import.meta
 const WAIT_MS = 15_000;
 const WORKERS = ['api-1', 'api-2', 'api-3'];
 const PROCESSES = ['proxy', 'web', ...WORKERS];
-const LOAD = { rate: 100, seconds: 8 };
+// Longer than any reload (the test stops it by hand once the reload is over), and short enough
+// that all its requests fit in the page's list of the last 5,000.
+const LOAD = { rate: 100, seconds: 45 };
+/** A test that waits for several steps of up to WAIT_MS each on a busy machine. */
+const MANY_STEPS_MS = 90_000;
 
 const chromiumPath = findChromium();
 if (chromiumPath === null) console.warn(`test/e2e/dashboard.test.ts skipped: ${CHROMIUM_MISSING}`);
@@ -47,7 +51,7 @@ function stackYaml(proxyPort: number): string {
     `    command: [${JSON.stringify(process.execPath)}, ${worker}]`,
     '    replicas: 3',
     '    restart: always',
-    '    health: { path: /healthz, interval: 200ms, timeout: 500ms }',
+    '    health: { path: /healthz, interval: 200ms, timeout: 2s }',
     // A second of backoff keeps a killed worker's crash on screen long enough to see.
     '    backoff: { initial: 1s, max: 2s }',
     '    stop: { timeout: 2s }',
@@ -118,6 +122,8 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
   let controlPort = 0;
   let token = '';
   let dashboardUrl = '';
+  /** Requests the load test of test 5 sent; test 6 finds them in the list. */
+  let loadSent = 0;
   const pageErrors: string[] = [];
 
   const proxy = (pathAndQuery: string) => `http://127.0.0.1:${proxyPort}${pathAndQuery}`;
@@ -230,7 +236,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     const answer = await fetch(proxy(`/api/say?text=${said}`));
     expect(await answer.text()).toBe('said');
     await show('logs');
-    await page.locator('[data-testid="log-line"][data-source^="api-"][data-stream="stdout"]').filter({ hasText: said }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="log-line"][data-source^="api-"][data-stream="stdout"]').filter({ hasText: said }).waitFor({ timeout: WAIT_MS });
 
     // Anchored, so that a line merely naming the text (a request's path, say) does not match.
     await page.getByTestId('log-search').fill(`^${said}$`);
@@ -270,7 +276,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     // no pid, a reason, and counted as in trouble in the nav.
     // Polled from here: the page's CSP forbids eval, which waitForFunction's polling needs.
     const crash = await waitFor(() => page.evaluate(crashOnScreen('api-1')) as Promise<Record<string, string | undefined> | null>, 'the crash of api-1 on screen', {
-      timeout: 5000,
+      timeout: WAIT_MS,
       interval: 20,
     });
     await shot('4-api-1-crashed');
@@ -299,7 +305,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     await show('overview');
   });
 
-  it('5: a rolling reload during a load test fails no request', async () => {
+  it('5: a rolling reload during a load test fails no request', { timeout: MANY_STEPS_MS }, async () => {
     await allReady();
     const oldPids = (await ps()).filter((process) => process.app === 'api').map((process) => process.pid);
     await show('load');
@@ -307,28 +313,26 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     await page.getByTestId('load-path').fill('/api/x');
     await page.getByTestId('load-duration').fill(String(LOAD.seconds));
     await page.getByTestId('load-start').click();
-    await page.locator('[data-testid="load-progress"][data-state="running"]').waitFor({ timeout: 5000 });
-    const loadStarted = Date.now();
-    await waitFor(async () => (await count('load-sent')) > 0, 'the first requests of the load test', { timeout: 5000 });
+    await page.locator('[data-testid="load-progress"][data-state="running"]').waitFor();
+    await waitFor(async () => (await count('load-sent')) > 0, 'the first requests of the load test', { timeout: WAIT_MS });
 
     await show('overview');
     await page.getByRole('button', { name: 'Reload api', exact: true }).click();
     const outcome = page.locator('[data-testid="toast-info"], [data-testid="toast-error"]').filter({ hasText: /Reload(ed)? api/ });
     await outcome.first().waitFor();
     expect(await outcome.first().textContent()).toMatch(/^Reloaded api: api-1, api-2, api-3/);
-    const reloadTook = Date.now() - loadStarted;
     await shot('5-reloaded-under-load');
-    expect(reloadTook, 'the reload should finish while the load test still runs').toBeLessThan(LOAD.seconds * 1000);
 
+    // The load test ran through the whole reload: running before it began, and stopped by hand (not
+    // done) only once it had ended, so every request of the reload counts.
     await show('load');
-    await page.locator('[data-testid="load-progress"][data-state="done"]').waitFor();
-    await shot('5-load-done');
+    await page.getByTestId('load-stop').click();
+    await page.locator('[data-testid="load-progress"][data-state="stopped"]').waitFor();
+    await shot('5-load-stopped');
     const sent = await count('load-sent');
-    const skipped = await count('load-skipped');
+    loadSent = sent;
     expect(await count('load-failed')).toBe(0);
     expect(sent).toBeGreaterThan(0);
-    expect(sent + skipped).toBe(LOAD.rate * LOAD.seconds);
-    expect(sent).toBeGreaterThanOrEqual(LOAD.rate * LOAD.seconds * 0.9);
     expect(await count('load-ok')).toBe(sent);
     expect(await page.getByTestId('load-status-error').count()).toBe(0);
     expect(await page.getByTestId('load-status-5xx').count()).toBe(0);
@@ -347,7 +351,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
   it('5b: the Overview shows the reloaded workers ready without a page reload', async () => {
     const listed = (await ps()).filter((process) => process.app === 'api');
     for (const process of listed) {
-      await page.locator(`[data-testid="state-${process.name}"][data-state="ready"]`).waitFor({ timeout: 3000 });
+      await page.locator(`[data-testid="state-${process.name}"][data-state="ready"]`).waitFor({ timeout: WAIT_MS });
       expect(await pidOnPage(process.name)).toBe(process.pid);
     }
   });
@@ -367,7 +371,7 @@ describe.skipIf(chromiumPath === null)('the dashboard in a browser', () => {
     expect(requestId).toBeTruthy();
     await show('requests');
     // The load test's requests are listed too.
-    await waitFor(async () => (await count('request-count')) > LOAD.rate * LOAD.seconds * 0.9, 'the load test in the request list', { timeout: WAIT_MS });
+    await waitFor(async () => (await count('request-count')) >= loadSent, 'the load test in the request list', { timeout: WAIT_MS });
     await page.getByTestId('request-filter').fill(said);
     const row = page.getByTestId('request-row');
     await row.first().waitFor();

@@ -104,7 +104,7 @@ describe.skipIf(chromiumPath === null)('the dashboard page inside the desktop ap
       '  api:',
       `    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(FIXTURES, 'http-worker.js'))}]`,
       '    replicas: 2',
-      '    health: { path: /healthz, interval: 200ms, timeout: 500ms }',
+      '    health: { path: /healthz, interval: 200ms, timeout: 2s }',
       '    stop: { timeout: 2s }',
       '',
     ].join('\n');

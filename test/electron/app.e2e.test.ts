@@ -33,9 +33,11 @@ describe.skipIf(skipReason !== null)(`the desktop app under Electron${skipReason
 
   beforeAll(async () => {
     if (needsDisplay) {
-      display = `:${90 + (process.pid % 9)}`;
+      const number = 90 + (process.pid % 9);
+      display = `:${number}`;
       xvfb = spawn(XVFB, [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Xvfb takes connections once its socket exists.
+      await waitFor(() => existsSync(`/tmp/.X11-unix/X${number}`), `Xvfb to listen on ${display}`);
     }
     dir = mkdtempSync(path.join(os.tmpdir(), 'sy-electron-e2e-'));
     mkdirSync(path.join(dir, 'web'));

@@ -12,6 +12,7 @@ import { APP_CSP, APP_URL, isAppUrl, registerAppScheme, rendererResponse, serveR
 import { acceptSessions } from '../../main/electron/bridge.ts';
 import { createMainWindow, lockDown, refusePermissions, windowOptions } from '../../main/electron/window.ts';
 import { BrowserWindow, contextBridge, FakeWebContents, FakeWebFrame, ipcMain, ipcRenderer, portPair, protocol, resetElectronFake, session, shell } from '../fakes/electron.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 beforeEach(() => resetElectronFake());
 
@@ -197,9 +198,10 @@ describe('the bridge', () => {
     attempt('no port', window, { ports: 0 });
     attempt('two ports', window, { ports: 2 });
     expect(refusals).toEqual(['not the app window', 'a subframe', 'its frame is gone', 'a foreign page (https://example.com/)', '0 ports instead of 1', '2 ports instead of 1']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     // Every refused port is closed, so nothing is left listening.
-    expect(new Set(closes)).toEqual(new Set(['another window', 'a subframe', 'no frame', 'a foreign page', 'two ports']));
+    const refusedPorts = new Set(['another window', 'a subframe', 'no frame', 'a foreign page', 'two ports']);
+    await waitFor(() => closes.length >= refusedPorts.size, 'every refused port to close');
+    expect(new Set(closes)).toEqual(refusedPorts);
     bridge.dispose();
     expect(ipcMain.listenerCount(DESKTOP_CONNECT_CHANNEL)).toBe(0);
   });
@@ -227,12 +229,15 @@ describe('the preload', () => {
     const off = onMessage((message) => received.push(message));
     post({ type: 'call', id: 1, method: 'status', params: [] });
     core.postMessage({ type: 'result', id: 1, ok: true, value: 42 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => fromPage.length === 1 && received.length === 1, 'a message each way');
     expect(fromPage).toEqual([{ type: 'call', id: 1, method: 'status', params: [] }]);
     expect(received).toEqual([{ type: 'result', id: 1, ok: true, value: 42 }]);
+    // A listener still subscribed shows when the next message has reached the page.
+    const stillListening: unknown[] = [];
+    onMessage((message) => stillListening.push(message));
     off();
     core.postMessage({ type: 'result', id: 2, ok: true, value: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => stillListening.length === 1, 'the next message at the page');
     expect(received).toHaveLength(1);
     core.close();
   });

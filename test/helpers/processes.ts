@@ -36,3 +36,17 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** A process's command line, or `(gone)` once it has ended. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
+/** Each pid with its command line, for a failure message that says what was left running. */
+export function describeProcesses(pids: readonly number[]): string[] {
+  return pids.map((pid) => `${pid} ${commandLine(pid)}`);
+}

@@ -2,11 +2,18 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppSpec, StackSpec } from '../../shared/stack.ts';
+import type { AppSpec, HealthSpec, StackSpec } from '../../shared/stack.ts';
 import type { ProcessSpec } from '../../main/core/process/supervisor.ts';
 
 /** Absolute path of test/fixtures. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/**
+ * Fast health checks, with a timeout that a worker on a busy machine still meets: a check that times
+ * out for load alone flips a worker's health and, twice in a row, takes it out of rotation. A test
+ * whose subject is the timeout sets its own.
+ */
+export const FIXTURE_HEALTH: HealthSpec = { path: '/healthz', interval: 200, timeout: 2000, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
 
 /** An app running `test/fixtures/<fixture>` with fast health checks and short backoff. */
 export function fixtureApp(name: string, fixture: string, overrides: Partial<AppSpec> = {}): AppSpec {
@@ -17,7 +24,7 @@ export function fixtureApp(name: string, fixture: string, overrides: Partial<App
     replicas: 1,
     portEnv: 'PORT',
     env: {},
-    health: { path: '/healthz', interval: 200, timeout: 500, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 },
+    health: FIXTURE_HEALTH,
     balance: 'round-robin',
     restart: 'on-failure',
     backoff: { initial: 50, max: 400 },

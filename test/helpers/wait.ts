@@ -41,3 +41,12 @@ export function waitForState(
     timeout,
   }) as Promise<true>;
 }
+
+/**
+ * Lets `ms` pass before asserting that something did not happen (no request after a stop, no
+ * second notification). Only for absences: it gives a mistake time to show, and a busy machine can
+ * only make it miss one, never fail a test that is right. To wait for something, use waitFor.
+ */
+export function quietPeriod(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

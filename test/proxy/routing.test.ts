@@ -82,6 +82,7 @@ describe('routing', () => {
     const running = await startProxy(config([route('/api/', 'api', { host: 'a.test' })], [app('api', [member('api-1', api.port)])]));
     const before = Date.now();
     const reply = await send(running.port, '/api/x?y=1', { method: 'DELETE', headers: { host: 'a.test', 'x-request-id': 'req-77' } });
+    const after = Date.now();
     expect(reply.status).toBe(200);
     const event = await accessFor(running, '/api/x?y=1');
     expect(event).toEqual({
@@ -97,7 +98,9 @@ describe('routing', () => {
       error: null,
       attempts: 1,
     });
+    // Stamped when the request arrived: after it was sent and before its answer came back.
     expect(event.time).toBeGreaterThanOrEqual(before);
-    expect(event.duration).toBeLessThan(5000);
+    expect(event.time).toBeLessThanOrEqual(after);
+    expect(event.duration).toBeGreaterThanOrEqual(0);
   });
 });

@@ -28,30 +28,31 @@ describe('streamed responses', () => {
     // Headers come through before any event: the proxy does not wait for a body to send them.
     const { response } = await open(port, '/events');
     expect(response.headers['content-type']).toBe('text/event-stream');
-    const delays: number[] = [];
+    // Each event arrives while the worker writes nothing more and keeps the response open: nothing
+    // waits for more data or the end to pass it on.
+    let received = '';
+    response.on('data', (chunk: Buffer) => (received += chunk.toString()));
     for (let i = 0; i < 3; i++) {
-      const arrived = new Promise<number>((resolve) => response.once('data', () => resolve(performance.now())));
-      const written = performance.now();
       stream!.write(`data: event ${i}\n\n`);
-      delays.push((await arrived) - written);
+      await waitFor(() => received.endsWith(`data: event ${i}\n\n`), `event ${i} at the client`);
     }
-    for (const delay of delays) expect(delay).toBeLessThan(50);
+    expect(received).toBe('data: event 0\n\ndata: event 1\n\ndata: event 2\n\n');
+    expect(stream!.writableEnded).toBe(false);
   });
 
-  it('tells the worker within 100 ms when the client goes away', async () => {
-    let closedAt = 0;
+  it('tells the worker when the client goes away', async () => {
+    let closed = false;
     const upstream = await startUpstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: hello\n\n');
-      res.on('close', () => (closedAt = performance.now()));
+      res.on('close', () => (closed = true));
     });
     const running = await proxyTo([upstream.port]);
     const { response } = await open(running.port, '/watch');
     await new Promise((resolve) => response.once('data', resolve));
-    const destroyedAt = performance.now();
     response.socket.destroy();
-    await waitFor(() => closedAt > 0, 'the worker to see its response close', { timeout: 2000, interval: 5 });
-    expect(closedAt - destroyedAt).toBeLessThan(100);
+    // The worker writes nothing more, so only the proxy passing the abort on can close its response.
+    await waitFor(() => closed, 'the worker to see its response close');
     expect(await accessFor(running, '/watch')).toMatchObject({ status: 200, error: 'client aborted' });
   });
 
@@ -63,7 +64,7 @@ describe('streamed responses', () => {
     request.on('error', () => {});
     await waitFor(() => upstream.requests.length === 1, 'the request to reach the worker');
     request.destroy();
-    await waitFor(() => closed, 'the worker to see its response close', { timeout: 2000 });
+    await waitFor(() => closed, 'the worker to see its response close');
     expect(await accessFor(running, '/pending')).toMatchObject({ status: 0, error: 'client aborted', worker: 'api-1' });
   });
 
@@ -95,14 +96,21 @@ describe('streamed responses', () => {
     const { port } = await proxyTo([upstream.port]);
     const { response } = await open(port, '/big');
     response.pause();
-    // The worker's writes stall and stay stalled while the client does not read.
-    await waitFor(() => blockedSince > 0 && performance.now() - blockedSince > 300, 'the worker to be held back', { timeout: 10_000 });
-    const stalledAt = written;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(written).toBe(stalledAt);
+    // The worker's writes stall and stay stalled while the client does not read: its count stops
+    // changing (a busy machine only makes that take longer), far short of the end.
+    let seen = -1;
+    let unchangedSince = 0;
+    await waitFor(() => {
+      if (written !== seen) {
+        seen = written;
+        unchangedSince = performance.now();
+        return false;
+      }
+      return blockedSince > 0 && performance.now() - unchangedSince > 500;
+    }, 'the worker to be held back', { timeout: 20_000 });
     expect(finished).toBe(false);
     // Socket buffers on the way hold a few megabytes at most, far from the 256 MB on offer.
-    expect(stalledAt).toBeLessThan(32 * 1024 * 1024);
+    expect(written).toBeLessThan(32 * 1024 * 1024);
 
     // Reading again lets the rest through.
     let received = 0;

@@ -149,6 +149,9 @@ export async function rawGet(port: number, target: string): Promise<{ status: nu
 export async function startHandlerServer(root: string, spa: boolean): Promise<{ port: number; logs: string[]; close: () => Promise<void> }> {
   const logs: string[] = [];
   const server = http.createServer(createStaticHandler({ root, spa, log: (line) => logs.push(line) }));
+  // Only the handler or the test ends a connection: a cut the handler fails to make shows as a hang
+  // (the test's timeout), not as a close by Node's 5 s keep-alive timer that looks the same.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {

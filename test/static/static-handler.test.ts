@@ -394,7 +394,6 @@ describe('files that are not plain files', () => {
       expect(response.headers['content-length']).toBe(String(16 * 1024 * 1024));
       response.pause();
       truncateSync(file, 1024 * 1024);
-      const started = Date.now();
       const outcome = await new Promise<string>((resolve) => {
         response.once('end', () => resolve('ended'));
         response.once('error', () => resolve('cut'));
@@ -402,8 +401,6 @@ describe('files that are not plain files', () => {
         response.resume();
       });
       expect(outcome).toBe('cut');
-      // Well before the 5 s keep-alive timeout that would otherwise end the wait.
-      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       agent.destroy();
     }

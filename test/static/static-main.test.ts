@@ -115,9 +115,8 @@ describe('stopping', () => {
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
       http.get({ host: '127.0.0.1', port: server.port, path: '/big.bin', agent }, resolve).once('error', reject);
     });
-    // Stalled by the client, so the response is still being written when the signal comes.
+    // Stalled by the client, so the response (far larger than the socket buffers) is still being written when the signal comes.
     response.pause();
-    await new Promise((resolve) => setTimeout(resolve, 50));
     server.child.kill('SIGTERM');
     await waitFor(() => server.stdout().includes('SIGTERM'), 'the server to acknowledge SIGTERM');
     const refused = await new Promise<string>((resolve) => {
@@ -137,13 +136,13 @@ describe('stopping', () => {
     });
     response.resume();
     await new Promise((resolve) => response.once('end', resolve));
-    const downloaded = Date.now();
     expect(received).toBe(large.length);
     expect(hash.digest('hex')).toBe(createHash('sha256').update(large).digest('hex'));
     const exit = await server.exited;
     agent.destroy();
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - downloaded).toBeLessThan(2000);
+    // It closed the kept-alive connection itself rather than wait out the drain deadline.
+    expect(server.stderr()).not.toMatch(/still in flight/);
   });
 
   it('on SIGTERM with only idle keep-alive connections, exits at once', async () => {
@@ -157,11 +156,10 @@ describe('stopping', () => {
         }).once('error', reject);
       });
       expect(reply).toBe(200);
-      const signalled = Date.now();
       server.child.kill('SIGTERM');
       const exit = await server.exited;
       expect(exit.code).toBe(0);
-      expect(Date.now() - signalled).toBeLessThan(2000);
+      expect(server.stderr()).not.toMatch(/still in flight/);
     } finally {
       agent.destroy();
     }

@@ -198,6 +198,14 @@ function describeReplacement(replaced: WatchdogReplacement): string {
   return `${died}; a new one (pid ${replaced.replacement}) guards the ${replaced.handed} process${replaced.handed === 1 ? '' : 'es'} it was handed`;
 }
 
+/**
+ * How long a live instance may take to answer. A pid used again by another program shows as a
+ * refused connection at once; the wait is for our own instance on a busy machine, which can take
+ * seconds. Taken for a stale run file, it would be started a second time (the desktop app would
+ * even stop its own stack for it first) and fail on the ports the first one holds.
+ */
+const INSTANCE_ANSWER_MS = 5000;
+
 /** The instance that runs the stack of `runFile`, if one lives and answers. */
 export async function findRunningInstance(runFile: string): Promise<RunFile | null> {
   const existing = readRunFile(runFile);
@@ -205,7 +213,7 @@ export async function findRunningInstance(runFile: string): Promise<RunFile | nu
   try {
     await Promise.race([
       new ControlClient(existing).status(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 1000).unref()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), INSTANCE_ANSWER_MS).unref()),
     ]);
     return existing;
   } catch {
