@@ -34,17 +34,39 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** `up` in a fresh folder, with a marker of its own; killed and removed after the test. */
-function upIn(yaml: string): { up: UpProcess; dir: string; marker: { key: string; value: string } } {
-  const marker = newMarker();
+/** A folder holding `yaml` as its stack file, removed after the test. */
+function folderWith(yaml: string): string {
   const { dir, cleanup } = stackDir(yaml);
-  const up = startUp(dir, [], { [marker.key]: marker.value });
-  cleanups.push(cleanup, async () => {
+  cleanups.push(cleanup);
+  return dir;
+}
+
+/** `up` in `dir`, killed after the test if it still runs. */
+function upInFolder(dir: string, env: Record<string, string> = {}): UpProcess {
+  const up = startUp(dir, [], env);
+  cleanups.push(async () => {
     up.child.kill('SIGKILL');
     await up.child;
+  });
+  return up;
+}
+
+/** `up` in a fresh folder, with a marker of its own; whatever carries it is killed after the test. */
+function upIn(yaml: string): { up: UpProcess; dir: string; marker: { key: string; value: string } } {
+  const marker = newMarker();
+  const dir = folderWith(yaml);
+  cleanups.push(() => {
     for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
   });
+  const up = upInFolder(dir, { [marker.key]: marker.value });
   return { up, dir, marker };
+}
+
+/** `down` succeeds, and `up` then exits 0. */
+async function downCleanly(dir: string, up: UpProcess): Promise<void> {
+  const down = await runCli(['down'], dir);
+  expect(down.exitCode, String(down.stderr)).toBe(0);
+  expect((await up.child).exitCode).toBe(0);
 }
 
 async function psJson(dir: string): Promise<ProcessInfo[]> {
@@ -71,10 +93,7 @@ describe('a worker whose child escapes its process group and session', () => {
     const [escaped] = await escapedPids(up, 1);
     // The child holds the worker's stdout and stderr: the worker's end must still be seen.
     await waitFor(async () => (await psJson(dir)).find((p) => p.name === 'escape-1')?.state === 'exited', 'escape-1 to be exited');
-    const down = await runCli(['down'], dir);
-    expect(down.exitCode, String(down.stderr)).toBe(0);
-    const exit = await up.child;
-    expect(exit.exitCode).toBe(0);
+    await downCleanly(dir, up);
     expect(alive(escaped as number)).toBe(false);
     expect(processesWithMarker(marker)).toEqual([]);
   });
@@ -131,29 +150,19 @@ describe('the watchdog', () => {
     process.kill(up.child.pid as number, 'SIGKILL');
     await up.child;
     for (const pid of escaped) expect(alive(pid)).toBe(true);
-    const next = startUp(dir);
-    cleanups.push(async () => {
-      next.child.kill('SIGKILL');
-      await next.child;
-    });
+    const next = upInFolder(dir);
     await next.waitForOutput(`the previous run of this stack (pid ${up.child.pid}) died with nobody to clean up after it; stopped`);
     for (const pid of escaped) await waitFor(() => !alive(pid), `escaped child ${pid} to be gone`);
     await next.waitForOutput('all 1 ready');
-    expect((await runCli(['down'], dir)).exitCode).toBe(0);
-    expect((await next.child).exitCode).toBe(0);
+    await downCleanly(dir, next);
   });
 });
 
 describe('two instances on one stack file', () => {
   it('lets exactly one run when both start at once; the other exits 1 naming the winner', async () => {
-    const { dir, cleanup } = stackDir(escapeStack({ ESCAPE_COUNT: '0' }));
-    cleanups.push(cleanup);
+    const dir = folderWith(escapeStack({ ESCAPE_COUNT: '0' }));
     const marker = newMarker();
-    const ups = [startUp(dir, [], { [marker.key]: marker.value }), startUp(dir, [], { [marker.key]: marker.value })];
-    cleanups.push(async () => {
-      for (const up of ups) up.child.kill('SIGKILL');
-      await Promise.all(ups.map((up) => up.child));
-    });
+    const ups = [upInFolder(dir, { [marker.key]: marker.value }), upInFolder(dir, { [marker.key]: marker.value })];
     const loser = await Promise.race(ups.map((up) => up.child.then(() => up)));
     const winner = ups.find((up) => up !== loser) as UpProcess;
     expect((await loser.child).exitCode).toBe(1);
@@ -161,33 +170,25 @@ describe('two instances on one stack file', () => {
     await winner.waitForOutput('all 1 ready');
     const run = JSON.parse(readFileSync(path.join(dir, '.switchyard', 'run.json'), 'utf8')) as { pid: number };
     expect(run.pid).toBe(winner.child.pid);
-    expect((await runCli(['down'], dir)).exitCode).toBe(0);
-    expect((await winner.child).exitCode).toBe(0);
+    await downCleanly(dir, winner);
     expect(existsSync(path.join(dir, '.switchyard', 'lock'))).toBe(false);
   });
 
   it('takes over a lock whose owner is gone', async () => {
-    const { dir, cleanup } = stackDir(escapeStack({ ESCAPE_COUNT: '0' }));
-    cleanups.push(cleanup);
+    const dir = folderWith(escapeStack({ ESCAPE_COUNT: '0' }));
     const { mkdirSync } = await import('node:fs');
     mkdirSync(path.join(dir, '.switchyard'));
     // A pid that cannot be alive: above the kernel's pid_max.
     writeFileSync(path.join(dir, '.switchyard', 'lock'), JSON.stringify({ pid: 2 ** 22 + 1, started: null, marker: 'gone' }));
-    const up = startUp(dir);
-    cleanups.push(async () => {
-      up.child.kill('SIGKILL');
-      await up.child;
-    });
+    const up = upInFolder(dir);
     await up.waitForOutput('all 1 ready');
-    expect((await runCli(['down'], dir)).exitCode).toBe(0);
-    expect((await up.child).exitCode).toBe(0);
+    await downCleanly(dir, up);
   });
 });
 
 describe('the stack lock', () => {
   it('is respected while its owner lives, even before that owner has written a run file', async () => {
-    const { dir, cleanup } = stackDir(escapeStack({ ESCAPE_COUNT: '0' }));
-    cleanups.push(cleanup);
+    const dir = folderWith(escapeStack({ ESCAPE_COUNT: '0' }));
     const { mkdirSync } = await import('node:fs');
     const { spawn } = await import('node:child_process');
     // Stands in for an instance caught between taking the lock and writing its run file.

@@ -81,12 +81,20 @@ export function processStartTime(pid: number): string | null {
   return procStat(pid)?.[19] ?? null;
 }
 
+/** The pids listed in /proc (as its entries name them), or none when it cannot be read. Linux only. */
+function procPids(): string[] {
+  try {
+    return readdirSync('/proc').filter((entry) => entry.charCodeAt(0) >= 48 && entry.charCodeAt(0) <= 57);
+  } catch {
+    return [];
+  }
+}
+
 /** Live (non-zombie) members of a process group; on non-Linux POSIX, a best-effort yes/no. */
 export function groupHasLiveMembers(pgid: number): boolean {
   if (isWindows) return isAlive(pgid);
   if (process.platform !== 'linux') return signalGroup(pgid, 0);
-  for (const entry of readdirSync('/proc')) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+  for (const entry of procPids()) {
     const fields = procStat(entry);
     if (fields !== null && Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
   }
@@ -111,14 +119,8 @@ export function markedProcesses(marker: string, { prefix = false }: { prefix?: b
   if (process.platform !== 'linux') return [];
   const needle = Buffer.from(`\0${RUN_MARKER_VARIABLE}=${marker}${prefix ? '' : '\0'}`);
   const found: { pid: number; pgid: number }[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57 || Number(entry) === process.pid) continue;
+  for (const entry of procPids()) {
+    if (Number(entry) === process.pid) continue;
     let environ: Buffer;
     try {
       // A leading NUL makes the first variable match like the others.

@@ -254,12 +254,9 @@ export class Supervisor {
 
   /** Kills the whole tree at once, without the graceful signal (the second Ctrl-C). */
   async kill(): Promise<void> {
-    if (this.pid === null) {
-      this.killEscaped();
-      return this.stop();
-    }
+    const pid = this.pid;
     const stopped = this.stop();
-    await killTree(this.pid, this.descendants);
+    if (pid !== null) await killTree(pid, this.descendants);
     this.killEscaped();
     return stopped;
   }

@@ -52,13 +52,14 @@ async function reap(): Promise<void> {
   const trees = await Promise.all(pids.map(async (pid) => [pid, ...(await descendantsOf(pid))]));
   // Every run of the stack: `<stack id>.<run>`.
   const stackRuns = marker === null ? null : `${marker}.`;
-  const marked = () => (stackRuns === null ? [] : markedProcesses(stackRuns, { prefix: true }).map((each) => each.pid));
-  const everyone = [...new Set([...trees.flat(), ...marked()])];
+  const marked = stackRuns === null ? [] : markedProcesses(stackRuns, { prefix: true }).map((each) => each.pid);
+  const everyone = [...new Set([...trees.flat(), ...marked])];
   for (const pid of pids) signalGroup(pid, 'SIGTERM');
   for (const pid of everyone) signalProcess(pid, 'SIGTERM');
   const deadline = Date.now() + GRACE_MS;
   while (Date.now() < deadline && everyone.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
-  await Promise.all(pids.map((pid) => killTree(pid, everyone.filter(isAlive))));
+  await Promise.all(pids.map((pid) => killTree(pid)));
+  // Tracked or not (a descendant whose worker had already exited), everyone still alive.
   for (const pid of everyone) if (isAlive(pid)) signalProcess(pid, 'SIGKILL');
   if (stackRuns !== null) killMarked(stackRuns, { prefix: true });
   // Only our orchestrator's file: a new `up` may already have written its own.
