@@ -37,10 +37,22 @@ export interface ExitInfo {
   uptime: number;
 }
 
+/**
+ * Where a run stands in its pool: `member` holds its name; a `surge` replacement started by a reload
+ * has not taken it yet; a `leaving` one (replaced or scaled away) finishes its requests and stops.
+ */
+export type ProcessRole = 'member' | 'surge' | 'leaving';
+
 /** A snapshot of one supervised process. */
 export interface ProcessInfo {
+  /**
+   * One run of a process (`api#7`): unique within the stack and never reused. The name is a label
+   * that moves from run to run, so during a reload two runs carry the same name.
+   */
+  id: string;
   /** `api-2`, `proxy`, `web`. */
   name: string;
+  role: ProcessRole;
   /** The app or site it belongs to. */
   app: string;
   kind: ProcessKind;
@@ -74,7 +86,7 @@ export interface LogLine {
   seq: number;
   /** Epoch milliseconds when the line was read. */
   time: number;
-  /** Process name, e.g. `api-2`. */
+  /** Process name (`api-2`), or an app's or Switchyard's own source (`api`, `proxy`, `watchdog`). */
   source: string;
   stream: LogStream;
   text: string;

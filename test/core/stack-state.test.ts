@@ -10,7 +10,9 @@ function proc(name: string, state: ProcessState, extra: Partial<ProcessInfo> = {
   const app = name.replace(/-\d+$/, '');
   const crashedLike = state === 'crashed' || state === 'backoff' || state === 'failed';
   return {
+    id: `${name}#1`,
     name,
+    role: 'member',
     app,
     kind: 'worker',
     worker: Number(/-(\d+)$/.exec(name)?.[1] ?? 1),

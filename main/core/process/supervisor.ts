@@ -2,7 +2,7 @@
 // crash loop, and stops gracefully. Every state change goes through `transition`, which checks
 // the table in states.ts.
 
-import { LIVE_STATES, type ExitInfo, type HealthStatus, type ProcessInfo, type ProcessKind, type ProcessState } from '../../../shared/process.ts';
+import { LIVE_STATES, type ExitInfo, type HealthStatus, type ProcessInfo, type ProcessKind, type ProcessRole, type ProcessState } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeCheck, type ProbeResult } from '../health/health-probe.ts';
@@ -69,6 +69,8 @@ export interface SupervisorDeps {
 
 /** Numbers the runs of every supervisor in this process, so that each run's marker is its own. */
 let runsStarted = 0;
+/** Numbers supervisors, so that each has an id of its own (ProcessInfo.id) while names are shared. */
+let supervisorsCreated = 0;
 
 /** A state change, with the snapshot after it. */
 export interface StateChange {
@@ -113,6 +115,8 @@ export class Supervisor {
   /** The current run's SWITCHYARD_RUN value, when the stack has a marker. */
   private runMarker: string | null = null;
   private usage: { cpu: number; memory: number } | null = null;
+  private _role: ProcessRole = 'member';
+  private readonly _id: string;
 
   private readonly _onStateChange = new Emitter<StateChange>();
   /** Fires after every transition. */
@@ -124,10 +128,27 @@ export class Supervisor {
   constructor(spec: ProcessSpec, deps: SupervisorDeps) {
     this.spec = spec;
     this.deps = deps;
+    this._id = `${spec.app}#${++supervisorsCreated}`;
+  }
+
+  /** This run's id (ProcessInfo.id): its own, where its name is shared with its predecessor during a reload. */
+  get id(): string {
+    return this._id;
   }
 
   get name(): string {
     return this.spec.name;
+  }
+
+  get role(): ProcessRole {
+    return this._role;
+  }
+
+  /** The pool moves a run between roles (a surge takes the name, a member leaves); listeners hear of it. */
+  setRole(role: ProcessRole): void {
+    if (role === this._role) return;
+    this._role = role;
+    this.emit(this._state, this._state);
   }
 
   get state(): ProcessState {
@@ -150,7 +171,9 @@ export class Supervisor {
 
   info(): ProcessInfo {
     return {
+      id: this._id,
       name: this.spec.name,
+      role: this._role,
       app: this.spec.app,
       kind: this.spec.kind,
       worker: this.spec.worker,

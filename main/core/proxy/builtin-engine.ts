@@ -164,6 +164,7 @@ export class BuiltinEngine implements ProxyEngine {
     const takeover = this.takeover;
     this.current = fresh;
     this.retiring.add(old);
+    old.supervisor.setRole('leaving');
     try {
       await fresh.supervisor.start();
       await withTimeout(takeover.promise, ANSWER_TIMEOUT_MS, 'the new proxy did not take over the listener');

@@ -53,7 +53,9 @@ export function processInfo(name: string, overrides: Partial<ProcessInfo> = {}):
   const worker = /-(\d+)$/.exec(name);
   const kind: ProcessInfo['kind'] = name === 'proxy' ? 'proxy' : worker ? 'worker' : 'static';
   return {
+    id: `${name}#1`,
     name,
+    role: 'member',
     app: worker ? name.slice(0, worker.index) : name,
     kind,
     worker: worker ? Number(worker[1]) : 1,
