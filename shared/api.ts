@@ -125,6 +125,8 @@ export interface AccessRecord extends AccessEvent {
   seq: number;
   /** The app or static site of the worker that answered, when one did. */
   app: string | null;
+  /** The run that answered (ProcessInfo.id), when a worker did. */
+  process: string | null;
 }
 
 /** What became of a stack file change (saved, or `reloadStackFile`). */

@@ -33,15 +33,15 @@ export interface TrafficSample {
 /** CPU and memory of every process, sampled about once a second. */
 export interface MetricsSample {
   time: number;
-  processes: { name: string; cpu: number | null; memory: number | null }[];
+  processes: { id: string; name: string; cpu: number | null; memory: number | null }[];
 }
 
 /** Every event, by topic. */
 export interface EventMap {
   /** A process changed state or health (its whole snapshot). */
   process: ProcessInfo;
-  /** A process left the stack (scaled down, or its app removed). */
-  removed: { name: string };
+  /** A run left the stack (replaced by a reload, scaled down, or its app removed). */
+  removed: { id: string; name: string };
   /** CPU and memory of every process. */
   metrics: MetricsSample;
   /** Log lines, in seq order. */

@@ -62,6 +62,8 @@ export interface AccessEvent {
   route: string | null;
   /** Name of the process that answered (`api-2`), the URL for a URL route, or null when none was reached. */
   worker: string | null;
+  /** The member that answered (UpstreamMember.id): which run, where two share a name during a reload. Null for a URL or none. */
+  member: string | null;
   requestId: string;
   /** Why the request failed inside the proxy (`upstream timeout`, `client aborted` …), or null. */
   error: string | null;

@@ -2,7 +2,7 @@
 
 import { findStackFile } from '../core/config/load.ts';
 import { ControlClient } from '../core/control/control-client.ts';
-import { readRunFile, runFilePath } from '../core/control/run-file.ts';
+import { readRunFile, runFilePath } from '../core/host/run-file.ts';
 import { isAlive } from '../core/process/process-tree.ts';
 import { CliError, EXIT } from './cli-error.ts';
 

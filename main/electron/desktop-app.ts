@@ -283,9 +283,9 @@ export class DesktopApp {
         this.updateSummary();
       }),
     );
-    this.hostSubscriptions.add(host.stack.onProcessRemoved((name) => loops.forget(name)));
+    this.hostSubscriptions.add(host.stack.onProcessRemoved((info) => loops.forget(info.name)));
     // A kill from the dashboard is a crash a person asked for, not a loop to warn about.
-    this.hostSubscriptions.add(host.stack.onKilledOnPurpose((name) => loops.expectKill(name)));
+    this.hostSubscriptions.add(host.stack.onKilledOnPurpose((info) => loops.expectKill(info.name)));
     try {
       await host.start();
     } catch (error) {

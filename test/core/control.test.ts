@@ -10,7 +10,7 @@ import type { LogLine } from '../../shared/process.ts';
 import { ControlHub } from '../../main/core/control/control-api.ts';
 import { ControlClient } from '../../main/core/control/control-client.ts';
 import { ControlServer } from '../../main/core/control/control-server.ts';
-import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../main/core/control/run-file.ts';
+import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../main/core/host/run-file.ts';
 import { SwitchyardError } from '../../main/core/errors.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
 import type { Emitter } from '../../main/core/events.ts';

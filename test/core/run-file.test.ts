@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runFilePath, writeRunFile } from '../../main/core/control/run-file.ts';
+import { runFilePath, writeRunFile } from '../../main/core/host/run-file.ts';
 
 const contents = { pid: process.pid, port: 45678, token: 'secret-token', stackFile: 'switchyard.yaml', startedAt: 0 };
 

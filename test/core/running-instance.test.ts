@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../shared/api.ts';
-import { writeRunFile } from '../../main/core/control/run-file.ts';
+import { writeRunFile } from '../../main/core/host/run-file.ts';
 import { findRunningInstance } from '../../main/core/host/stack-host.ts';
 import { refusedPort } from '../proxy/helpers.ts';
 

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { StackSpec } from '../../shared/stack.ts';
 import type { NodeRuntime } from '../../main/core/process/node-runtime.ts';
-import { Watchdog } from '../../main/core/process/watchdog.ts';
+import { Watchdog } from '../../main/core/host/watchdog.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES, fixtureApp } from '../helpers/specs.ts';

@@ -104,7 +104,7 @@ describe('Stack', () => {
     const touched = changesOf(stack, ['api-1', 'api-2']);
     const removedChanges = changesOf(stack, ['api-3', 'api-4']);
     const removed: string[] = [];
-    stack.onProcessRemoved((name) => removed.push(name));
+    stack.onProcessRemoved((info) => removed.push(info.name));
 
     expect(await stack.scale('api', 2)).toEqual(['api-1', 'api-2']);
 
@@ -193,9 +193,10 @@ describe('Stack', () => {
     const sources = stack.logSources('api');
     expect(typeof sources).toBe('function');
     const covers = sources as (source: string) => boolean;
-    // Present and removed workers, and any the app may be scaled up to; never another app.
-    expect(['api-1', 'api-2', 'api-3', 'api-7'].every(covers)).toBe(true);
-    expect(['api_v2-1', 'api', 'api-', 'api-x', 'api-1-2'].some(covers)).toBe(false);
+    // The app's own lines (reloads, scaling), present and removed workers, and any the app may be
+    // scaled up to; never another app.
+    expect(['api', 'api-1', 'api-2', 'api-3', 'api-7'].every(covers)).toBe(true);
+    expect(['api_v2-1', 'api_v2', 'api-', 'api-x', 'api-1-2'].some(covers)).toBe(false);
     const texts = stack.logs.query({ sources }).map((l) => `${l.source}: ${l.text}`);
     expect(texts).toContain('api-3: ENV SWITCHYARD_WORKER=3');
     expect(texts.some((t) => t.startsWith('api_v2'))).toBe(false);

@@ -22,10 +22,12 @@ function record(overrides: Partial<AccessRecord> = {}): AccessRecord {
     duration: 1,
     route: '/',
     worker: 'api-1',
+    member: 'api#1@2000',
     requestId: `r${seq}`,
     error: null,
     attempts: 1,
     app: 'api',
+    process: 'api#1',
     ...overrides,
   };
 }

@@ -12,7 +12,7 @@ import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findElectron } from '../../main/cli/commands/app.ts';
 import { ControlClient } from '../../main/core/control/control-client.ts';
-import { readRunFile, runFilePath } from '../../main/core/control/run-file.ts';
+import { readRunFile, runFilePath } from '../../main/core/host/run-file.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';

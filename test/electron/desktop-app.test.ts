@@ -12,7 +12,7 @@ import { SessionClient } from '../../shared/client.ts';
 import { DESKTOP_CONNECT_CHANNEL, DESKTOP_READY_MARKER } from '../../shared/desktop.ts';
 import type { ServerMessage } from '../../shared/events.ts';
 import type { ProcessInfo } from '../../shared/process.ts';
-import { runFilePath } from '../../main/core/control/run-file.ts';
+import { runFilePath } from '../../main/core/host/run-file.ts';
 import { DesktopApp, stackArgument, type DesktopAppOptions } from '../../main/electron/desktop-app.ts';
 import { applicationMenu, trayMenu, type MenuState, type ShellActions } from '../../main/electron/menus.ts';
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, portPair, resetElectronFake, timeline, Tray } from '../fakes/electron.ts';

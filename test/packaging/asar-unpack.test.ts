@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { WATCHDOG_MAIN } from '../../main/core/process/watchdog.ts';
+import { WATCHDOG_MAIN } from '../../main/core/host/watchdog.ts';
 import { PROXY_MAIN } from '../../main/core/proxy/builtin-engine.ts';
 import { STATIC_MAIN } from '../../main/core/static/static-app.ts';
 

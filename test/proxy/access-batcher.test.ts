@@ -7,7 +7,7 @@ import { onCleanup, cleanUpAfterEach } from './helpers.ts';
 cleanUpAfterEach();
 
 function event(i: number): AccessEvent {
-  return { time: i, method: 'GET', path: `/${i}`, status: 200, bytes: 0, duration: 0, route: '/', worker: 'api-1', requestId: String(i), error: null, attempts: 1 };
+  return { time: i, method: 'GET', path: `/${i}`, status: 200, bytes: 0, duration: 0, route: '/', worker: 'api-1', member: 'api#1@100', requestId: String(i), error: null, attempts: 1 };
 }
 
 describe('AccessBatcher', () => {

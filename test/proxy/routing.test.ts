@@ -94,6 +94,7 @@ describe('routing', () => {
       duration: expect.any(Number),
       route: 'a.test/api/',
       worker: 'api-1',
+      member: `api-1@${api.port}`,
       requestId: 'req-77',
       error: null,
       attempts: 1,

@@ -12,6 +12,7 @@ import { CliError, EXIT } from '../cli-error.ts';
 import { LogPrinter } from '../log-printer.ts';
 import { colorEnabled, paint } from '../output.ts';
 import { loadOrExit } from './check.ts';
+import { firstWorkerNames } from '../../core/pools/worker-names.ts';
 
 /** The built dashboard (`npm run build`), served by the control server. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../renderer/dist/', import.meta.url));
@@ -34,7 +35,7 @@ export async function up(options: UpOptions): Promise<number> {
     [
       ...(spec.proxy ? ['proxy'] : []),
       ...spec.statics.map((site) => site.name),
-      ...spec.apps.flatMap((app) => Array.from({ length: app.replicas }, (_, i) => `${app.name}-${i + 1}`)),
+      ...spec.apps.flatMap((app) => firstWorkerNames(app.name, app.replicas)),
     ],
   );
 

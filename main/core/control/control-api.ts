@@ -55,12 +55,10 @@ export class ControlHub implements Disposable {
     const emit = (envelope: EventEnvelope) => this._onEvent.fire(envelope);
     this.load = new LoadGenerator({ target: () => stack.spec.proxy?.listen ?? null, onProgress: (data) => emit({ topic: 'load', data }) });
     this.disposables.push(
-      // During a reload or a proxy handover two processes share a name; a client shows the one
-      // that holds it, so the leaving one's last states never overwrite its successor's.
-      stack.onProcessChange((change) => emit({ topic: 'process', data: stack.find(change.info.name)?.info() ?? change.info })),
-      stack.onProcessRemoved((name) => emit({ topic: 'removed', data: { name } })),
+      stack.onProcessChange((change) => emit({ topic: 'process', data: change.info })),
+      stack.onProcessRemoved(({ id, name }) => emit({ topic: 'removed', data: { id, name } })),
       stack.onMetrics((infos) =>
-        emit({ topic: 'metrics', data: { time: Date.now(), processes: infos.map(({ name, cpu, memory }) => ({ name, cpu, memory })) } }),
+        emit({ topic: 'metrics', data: { time: Date.now(), processes: infos.map(({ id, name, cpu, memory }) => ({ id, name, cpu, memory })) } }),
       ),
       stack.logs.onLine((line) => emit({ topic: 'logs', data: [line] })),
       stack.access.onRecords((records) => {

@@ -9,13 +9,13 @@ import type { StackSpec } from '../../../shared/stack.ts';
 import { ControlClient } from '../control/control-client.ts';
 import { ControlHub, type ControlHubOptions } from '../control/control-api.ts';
 import { ControlServer } from '../control/control-server.ts';
-import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../control/run-file.ts';
-import { StackFolderError, acquireStackLock, type StackLock } from '../control/stack-lock.ts';
+import { readRunFile, removeRunFile, runFilePath, writeRunFile } from './run-file.ts';
+import { StackFolderError, acquireStackLock, type StackLock } from './stack-lock.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
 import { isAlive, newStackMarker } from '../process/process-tree.ts';
-import { Watchdog, type WatchdogReplacement } from '../process/watchdog.ts';
+import { Watchdog, type WatchdogReplacement } from './watchdog.ts';
 import { StackFileWatcher } from '../reload/stack-file-watcher.ts';
 import { Stack } from '../stack.ts';
 

@@ -10,6 +10,7 @@ import { LineSplitter } from '../logs/line-splitter.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import { RingBuffer } from '../logs/ring-buffer.ts';
 import type { PortAllocator } from './port-allocator.ts';
+import { newRunId } from './run-id.ts';
 import { RUN_MARKER_VARIABLE, groupHasLiveMembers, isAlive, killMarked, killTree, markedProcesses, signalGroup, signalProcess } from './process-tree.ts';
 import type { SpawnExit, SpawnedProcess, Spawner } from './spawner.ts';
 import { IllegalTransitionError, STOPPABLE_STATES, canTransition } from './states.ts';
@@ -69,8 +70,7 @@ export interface SupervisorDeps {
 
 /** Numbers the runs of every supervisor in this process, so that each run's marker is its own. */
 let runsStarted = 0;
-/** Numbers supervisors, so that each has an id of its own (ProcessInfo.id) while names are shared. */
-let supervisorsCreated = 0;
+
 
 /** A state change, with the snapshot after it. */
 export interface StateChange {
@@ -128,7 +128,7 @@ export class Supervisor {
   constructor(spec: ProcessSpec, deps: SupervisorDeps) {
     this.spec = spec;
     this.deps = deps;
-    this._id = `${spec.app}#${++supervisorsCreated}`;
+    this._id = newRunId(spec.app);
   }
 
   /** This run's id (ProcessInfo.id): its own, where its name is shared with its predecessor during a reload. */

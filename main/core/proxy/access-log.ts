@@ -9,6 +9,14 @@ import { RingBuffer } from '../logs/ring-buffer.ts';
 /** Access events kept unless configured otherwise. */
 export const DEFAULT_RETAINED_ACCESS_EVENTS = 10_000;
 
+/** Where a request was answered: the app or static site, and the run. */
+export interface AccessOrigin {
+  app: string | null;
+  process: string | null;
+}
+
+const NO_ORIGIN: AccessOrigin = { app: null, process: null };
+
 /** The most recent access events, numbered in arrival order. */
 export class AccessLog {
   private readonly events: RingBuffer<AccessRecord>;
@@ -26,11 +34,11 @@ export class AccessLog {
     return this.total;
   }
 
-  /** Records a batch; `appOf` names the app or static site of a worker. */
-  add(events: readonly AccessEvent[], appOf: (worker: string) => string | null = () => null): AccessRecord[] {
+  /** Records a batch; `origin` names the app or static site and the run of the member that answered. */
+  add(events: readonly AccessEvent[], origin: (member: string) => AccessOrigin = () => NO_ORIGIN): AccessRecord[] {
     const records: AccessRecord[] = [];
     for (const event of events) {
-      const record: AccessRecord = { ...event, seq: ++this.total, app: event.worker === null ? null : appOf(event.worker) };
+      const record: AccessRecord = { ...event, seq: ++this.total, ...(event.member === null ? NO_ORIGIN : origin(event.member)) };
       this.events.push(record);
       records.push(record);
     }

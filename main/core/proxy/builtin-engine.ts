@@ -6,16 +6,15 @@
 import type net from 'node:net';
 import type { AccessEvent, FromProxy, PassiveMark, ProxyConfig, ToProxy, UpstreamMember } from '../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../shared/process.ts';
-import type { HealthSpec, ListenAddress } from '../../../shared/stack.ts';
+import type { HealthSpec } from '../../../shared/stack.ts';
 import type { ProbeResult } from '../health/health-probe.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { childScript } from '../process/child-script.ts';
-import type { NodeRuntime } from '../process/node-runtime.ts';
 import type { IpcChannel } from '../process/spawner.ts';
 import { signalProcess } from '../process/process-tree.ts';
-import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
-import type { ProxyEngine } from './engine.ts';
+import { Supervisor, type ProcessSpec, type StateChange } from '../process/supervisor.ts';
+import type { EngineContext, EngineFactory, ProxyEngine } from './engine.ts';
 
 /** The proxy process's entry point. */
 export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url);
@@ -28,16 +27,10 @@ const PROXY_HEALTH: HealthSpec = { path: null, interval: 1000, timeout: 1000, he
 const RETIRE_GRACE_MS = 10_000;
 
 /** What the builtin engine needs from the stack. */
-export interface BuiltinEngineOptions {
-  listen: ListenAddress;
-  deps: SupervisorDeps;
-  /** Working directory of the proxy process (the stack file's folder). */
-  cwd: string;
-  /** Environment of the proxy process, scrubbed before use like any process's. */
-  env: Record<string, string>;
-  /** The Node runtime that runs Switchyard's own processes; its variables are set after scrubbing. */
-  node: NodeRuntime;
-}
+export type BuiltinEngineOptions = EngineContext;
+
+/** The builtin engine, as a stack's engine factory. */
+export const builtinEngine: EngineFactory = (context) => new BuiltinEngine(context);
 
 /** One proxy process and the conversation with it. */
 interface Instance {

@@ -4,7 +4,24 @@
 
 import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import type { Event } from '../events.ts';
-import type { StateChange, Supervisor } from '../process/supervisor.ts';
+import type { NodeRuntime } from '../process/node-runtime.ts';
+import type { StateChange, Supervisor, SupervisorDeps } from '../process/supervisor.ts';
+import type { ListenAddress } from '../../../shared/stack.ts';
+
+/** What an engine is given to run its processes with. */
+export interface EngineContext {
+  listen: ListenAddress;
+  deps: SupervisorDeps;
+  /** Working directory of the proxy's processes (the stack file's folder). */
+  cwd: string;
+  /** Environment of the proxy's processes, scrubbed before use like any process's. */
+  env: Record<string, string>;
+  /** The Node runtime that runs Switchyard's own processes. */
+  node: NodeRuntime;
+}
+
+/** Makes the engine a stack runs its proxy with (StackOptions.engine); the builtin one by default. */
+export type EngineFactory = (context: EngineContext) => ProxyEngine;
 
 /** A running reverse proxy, driven by the Stack. */
 export interface ProxyEngine {

@@ -1,7 +1,8 @@
-// A static site runs as a pool of one Switchyard-owned process (static-main.ts), supervised,
-// balanced and reloaded exactly like an app's workers.
+// A static site runs as a pool of one Switchyard-owned process (static-main.ts), supervised and
+// reloaded like an app's workers (pools/static-pool.ts).
 
-import type { AppSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import type { StaticSiteSpec } from '../../../shared/stack.ts';
+import type { ProcessSettings } from '../pools/run-set.ts';
 import { childScript } from '../process/child-script.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
 
@@ -9,25 +10,21 @@ import type { NodeRuntime } from '../process/node-runtime.ts';
 export const STATIC_MAIN = childScript('./static-main.ts', import.meta.url);
 
 /**
- * The app-shaped settings of the process that serves `site`, run by `node`. Its `env` holds the
- * site's settings only: the runtime's variables are the supervisor's `runtimeEnv`, set after scrubbing.
+ * How the process that serves `site` runs, under `node`. Its `env` holds the site's settings only:
+ * the runtime's variables are the supervisor's `runtimeEnv`, set after scrubbing.
  */
-export function staticAppSpec(site: StaticSiteSpec, cwd: string, node: NodeRuntime): AppSpec {
+export function staticServerSettings(site: StaticSiteSpec, cwd: string, node: NodeRuntime): ProcessSettings {
   return {
-    name: site.name,
     argv: [...node.argv, STATIC_MAIN],
     cwd,
-    replicas: 1,
     portEnv: 'PORT',
     env: { SWITCHYARD_STATIC_ROOT: site.root, SWITCHYARD_STATIC_SPA: site.spa ? '1' : '0' },
     health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
-    balance: 'round-robin',
     restart: 'always',
     backoff: { initial: 200, max: 5000 },
     maxRestarts: 10,
     minUptime: 2000,
     // Longer than static-main's own 10 s drain, so a slow download finishes before anything is killed.
     stop: { signal: 'SIGTERM', timeout: 11_000 },
-    watch: [],
   };
 }

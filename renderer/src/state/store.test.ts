@@ -64,8 +64,8 @@ describe('DashboardStore', () => {
     const { store, frame } = manualStore();
     store.applySnapshot(snapshot());
     store.applyEvents([
-      { topic: 'metrics', data: { time: 1, processes: [{ name: 'api-1', cpu: 42, memory: 1048576 }] } },
-      { topic: 'removed', data: { name: 'api-2' } },
+      { topic: 'metrics', data: { time: 1, processes: [{ id: 'api-1', name: 'api-1', cpu: 42, memory: 1048576 }] } },
+      { topic: 'removed', data: { id: 'api-2', name: 'api-2' } },
     ]);
     frame();
     const processes = store.getState().processes;

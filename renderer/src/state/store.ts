@@ -20,7 +20,7 @@ export interface DashboardState {
   /** False until the first snapshot arrived. */
   loaded: boolean;
   status: StackStatus | null;
-  /** By name, in the order the core reported them. */
+  /** By run id (ProcessInfo.id), in the order the core reported them. */
   processes: ReadonlyMap<string, ProcessInfo>;
   logs: Ring<LogLine>;
   /** Changes whenever the log ring does. */
@@ -115,7 +115,7 @@ export class DashboardStore {
   applySnapshot(snapshot: Snapshot): void {
     this.draft.loaded = true;
     this.draft.status = snapshot.status;
-    this.draft.processes = new Map(snapshot.processes.map((process) => [process.name, process]));
+    this.draft.processes = new Map(snapshot.processes.map((process) => [process.id, process]));
     this.appendLogs(snapshot.logs);
     if (snapshot.logsSkipped > 0) this.draft.logsSkipped = this.current('logsSkipped') + snapshot.logsSkipped;
     this.appendAccess(snapshot.access);
@@ -132,17 +132,17 @@ export class DashboardStore {
     for (const event of events) {
       switch (event.topic) {
         case 'process':
-          this.editProcesses().set(event.data.name, event.data);
+          this.editProcesses().set(event.data.id, event.data);
           break;
         case 'removed':
-          this.editProcesses().delete(event.data.name);
+          this.editProcesses().delete(event.data.id);
           break;
         case 'metrics': {
           const processes = this.editProcesses();
           for (const sample of event.data.processes) {
-            const known = processes.get(sample.name);
+            const known = processes.get(sample.id);
             if (known && (known.cpu !== sample.cpu || known.memory !== sample.memory)) {
-              processes.set(sample.name, { ...known, cpu: sample.cpu, memory: sample.memory });
+              processes.set(sample.id, { ...known, cpu: sample.cpu, memory: sample.memory });
             }
           }
           break;

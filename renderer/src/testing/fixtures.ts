@@ -53,7 +53,8 @@ export function processInfo(name: string, overrides: Partial<ProcessInfo> = {}):
   const worker = /-(\d+)$/.exec(name);
   const kind: ProcessInfo['kind'] = name === 'proxy' ? 'proxy' : worker ? 'worker' : 'static';
   return {
-    id: `${name}#1`,
+    // Run ids are opaque; a fixture's is its name, so that tests can look runs up by either.
+    id: name,
     name,
     role: 'member',
     app: worker ? name.slice(0, worker.index) : name,
@@ -102,10 +103,12 @@ export function accessRecord(overrides: Partial<AccessRecord> = {}): AccessRecor
     duration: 4.2,
     route: '/api/',
     worker: 'api-1',
+    member: 'api#1@2000',
     requestId: `req-${seq}`,
     error: null,
     attempts: 1,
     app: 'api',
+    process: 'api#1',
     ...overrides,
   };
 }

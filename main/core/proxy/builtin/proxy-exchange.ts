@@ -281,6 +281,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       duration: Date.now() - this.arrived,
       route: this.route === null ? null : this.route.label,
       worker: target !== null && this.reached ? target.worker : null,
+      member: target !== null && this.reached ? (target.record?.member.id ?? null) : null,
       requestId: this.requestId,
       error: this.error,
       attempts: this.attempts,

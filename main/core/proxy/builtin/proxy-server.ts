@@ -400,6 +400,7 @@ export class ProxyServer implements Disposable {
       duration: 0,
       route: null,
       worker: null,
+      member: null,
       requestId,
       error,
       attempts: 0,

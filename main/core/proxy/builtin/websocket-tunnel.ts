@@ -213,6 +213,7 @@ export class WebSocketTunnel {
       duration: Date.now() - this.arrived,
       route: this.route.label,
       worker: target !== null && this.reached ? target.worker : null,
+      member: target !== null && this.reached ? (target.record?.member.id ?? null) : null,
       requestId: this.requestId,
       error: this.error,
       attempts: this.attempts,

@@ -1,6 +1,7 @@
-// One supervised process in the table: its state and numbers, and what can be done to it.
+// One supervised process run in the table: its state and numbers, and what can be done to it.
 // A worker can be restarted, stopped or started, and killed; the proxy and a static site can be
-// reloaded instead of killed. Stop and kill ask first.
+// reloaded instead of killed. Stop and kill ask first. During a reload the replacement (`new`) and
+// the run it replaces (`leaving`) share a name, so their rows and actions go by run id.
 
 import type { ProcessInfo } from '../../../../shared/process.ts';
 import { useActions, useClient } from '../../app/context.ts';
@@ -14,7 +15,8 @@ export function ProcessRow(props: { process: ProcessInfo; rate: number | undefin
   const { api } = useClient();
   const { run, notify } = useActions();
   const now = useNow();
-  const name = process.name;
+  // The run that holds the name answers to it; a surge or leaving run to its own id.
+  const name = process.role === 'member' ? process.name : process.id;
   const live = isLive(process.state);
   const uptime = live && process.startedAt !== null ? formatDuration(now - process.startedAt) : '—';
   const trouble = process.reason ?? (process.lastStderr.length > 0 && !live ? process.lastStderr[process.lastStderr.length - 1] : null);
@@ -25,9 +27,10 @@ export function ProcessRow(props: { process: ProcessInfo; rate: number | undefin
   };
 
   return (
-    <tr data-process={name} data-state={process.state} className={`process-row tone-${stateTone(process.state)}${props.nested ? ' nested' : ''}`}>
+    <tr data-process={name} data-role={process.role} data-state={process.state} className={`process-row tone-${stateTone(process.state)}${props.nested ? ' nested' : ''}`}>
       <th scope="row" className="name">
-        <span className="mono">{name}</span>
+        <span className="mono">{process.name}</span>
+        {process.role !== 'member' && <span className={`role role-${process.role}`} data-testid={`role-${name}`}>{process.role === 'surge' ? 'new' : 'leaving'}</span>}
         {process.kind !== 'worker' && <span className="kind">{process.kind === 'proxy' ? 'proxy' : 'static'}</span>}
         {trouble && (
           <div className="reason" data-testid={`reason-${name}`} title={process.lastStderr.join('\n') || undefined}>

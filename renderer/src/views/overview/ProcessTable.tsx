@@ -47,14 +47,14 @@ export function ProcessTable() {
       <tbody>
         {groups.proxy && <ProcessRow process={groups.proxy} rate={rate(rates.total)} />}
         {groups.statics.map((site) => (
-          <ProcessRow key={site.name} process={site} rate={rate(rates.byApp.get(site.name))} />
+          <ProcessRow key={site.id} process={site} rate={rate(rates.byApp.get(site.name))} />
         ))}
       </tbody>
       {groups.apps.map((group) => (
         <tbody key={group.name} className="app-group">
           <AppRow group={group} rate={rate(rates.byApp.get(group.name))} />
           {group.workers.map((worker) => (
-            <ProcessRow key={worker.name} process={worker} rate={rate(rates.byProcess.get(worker.name))} nested />
+            <ProcessRow key={worker.id} process={worker} rate={rate(rates.byProcess.get(worker.name))} nested />
           ))}
         </tbody>
       ))}

@@ -25,7 +25,8 @@ export function groupProcesses(processes: ReadonlyMap<string, ProcessInfo>, spec
   const apps = new Map<string, AppGroup>();
   for (const app of spec?.apps ?? []) apps.set(app.name, { name: app.name, spec: app, workers: [] });
   for (const process of processes.values()) {
-    if (process.kind === 'proxy') proxy = process;
+    // During a hand-over the proxy that holds the listener speaks for the proxy.
+    if (process.kind === 'proxy') proxy = proxy !== null && proxy.role === 'member' ? proxy : process;
     else if (process.kind === 'static') statics.push(process);
     else {
       let group = apps.get(process.app);
@@ -37,9 +38,12 @@ export function groupProcesses(processes: ReadonlyMap<string, ProcessInfo>, spec
     }
   }
   statics.sort((a, b) => a.name.localeCompare(b.name));
-  for (const group of apps.values()) group.workers.sort((a, b) => a.worker - b.worker || a.name.localeCompare(b.name));
+  for (const group of apps.values()) group.workers.sort((a, b) => a.worker - b.worker || ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
   return { proxy, statics, apps: [...apps.values()] };
 }
+
+/** A replacement shows under the run it replaces; a leaving run last. */
+const ROLE_ORDER: Record<ProcessInfo['role'], number> = { member: 0, surge: 1, leaving: 2 };
 
 export function isLive(state: ProcessState): boolean {
   return LIVE_STATES.includes(state);

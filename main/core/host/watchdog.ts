@@ -4,9 +4,9 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { Emitter } from '../events.ts';
-import { childScript } from './child-script.ts';
-import { currentNodeRuntime, type NodeRuntime } from './node-runtime.ts';
-import type { ProcessTracker } from './supervisor.ts';
+import { childScript } from '../process/child-script.ts';
+import { currentNodeRuntime, type NodeRuntime } from '../process/node-runtime.ts';
+import type { ProcessTracker } from '../process/supervisor.ts';
 
 /** Messages from the orchestrator to the watchdog. */
 export type WatchdogMessage =

@@ -4,9 +4,9 @@
 // SWITCHYARD_RUN marker (descendants that escaped every tree), then removes the stale run file.
 // On Windows the same code runs, and tree-kill uses `taskkill /T /F` (not exercised here).
 
-import { removeRunFile } from '../control/run-file.ts';
-import { releaseStackLock } from '../control/stack-lock.ts';
-import { descendantsOf, isAlive, killMarked, killTree, markedProcesses, signalGroup, signalProcess } from './process-tree.ts';
+import { removeRunFile } from './run-file.ts';
+import { releaseStackLock } from './stack-lock.ts';
+import { descendantsOf, isAlive, killMarked, killTree, markedProcesses, signalGroup, signalProcess } from '../process/process-tree.ts';
 import type { WatchdogMessage } from './watchdog.ts';
 
 /** How long survivors get after SIGTERM before SIGKILL. */

@@ -1,0 +1,135 @@
+// An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first, and
+// reloaded again when files matching its `watch:` globs change.
+
+import type { AppSpec } from '../../../shared/stack.ts';
+import { SwitchyardError } from '../errors.ts';
+import type { SourceFilter } from '../logs/log-store.ts';
+import type { Supervisor } from '../process/supervisor.ts';
+import { GlobWatcher } from '../reload/glob-watcher.ts';
+import { ReloadQueue } from '../reload/reload-queue.ts';
+import { rollingReload } from '../reload/rolling-reload.ts';
+import type { Pool } from './pool.ts';
+import { RunSet, type PoolContext } from './run-set.ts';
+import { parseWorkerName, workerName } from './worker-names.ts';
+
+/** How long a replacement worker may take to become healthy during a reload. */
+export const RELOAD_READY_TIMEOUT_MS = 60_000;
+/** Most workers an app may be scaled to. */
+export const MAX_REPLICAS = 256;
+
+/** What an app pool needs besides the stack's context. */
+export interface AppPoolOptions {
+  /** Reload when watched files change (`up` asks; tests and embedders may not). */
+  watch: boolean;
+  /** Whether the stack is stopping, so that no reload starts after it has. */
+  stopping: () => boolean;
+}
+
+/** The workers of one app. */
+export class AppPool implements Pool {
+  readonly kind = 'app';
+  readonly runs: RunSet;
+  private _spec: AppSpec;
+  private readonly context: PoolContext;
+  private readonly options: AppPoolOptions;
+  private readonly reloads: ReloadQueue;
+  private watcher: GlobWatcher | null = null;
+
+  constructor(spec: AppSpec, context: PoolContext, options: AppPoolOptions) {
+    this._spec = spec;
+    this.context = context;
+    this.options = options;
+    this.runs = new RunSet({ pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec }, context);
+    this.reloads = new ReloadQueue(
+      () => this.reload(null),
+      (error) => this.note(error.message),
+    );
+  }
+
+  get name(): string {
+    return this._spec.name;
+  }
+
+  get spec(): AppSpec {
+    return this._spec;
+  }
+
+  async start(): Promise<void> {
+    const added = this.runs.add(this._spec.replicas);
+    this.watch();
+    await Promise.all(added.map((supervisor) => supervisor.start()));
+  }
+
+  async restart(reason: string): Promise<string[]> {
+    const members = this.runs.members();
+    await Promise.all(members.map((supervisor) => supervisor.restart(reason)));
+    return members.map((supervisor) => supervisor.name);
+  }
+
+  reload(only: Supervisor | null): Promise<string[]> {
+    const target = this.runs.reloadTarget(only?.name ?? this.name, only);
+    return this.reloads.run(() => rollingReload(target, RELOAD_READY_TIMEOUT_MS), this.options.stopping);
+  }
+
+  /** Adds workers (started at once) or removes the highest-numbered ones (drained, then stopped); returns the names after. */
+  async scale(replicas: number): Promise<string[]> {
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
+      throw new SwitchyardError('bad-request', `replicas must be a whole number from 0 to ${MAX_REPLICAS}, got ${replicas}`);
+    }
+    const members = this.runs.members();
+    if (replicas > members.length) {
+      const added = this.runs.add(replicas - members.length);
+      await Promise.all(added.map((supervisor) => supervisor.start()));
+    } else if (replicas < members.length) {
+      await this.runs.remove(members.slice(replicas));
+    }
+    return this.runs.members().map((supervisor) => supervisor.name);
+  }
+
+  /**
+   * Takes the settings of a changed stack file. Only what a process runs with needs new processes
+   * (the caller reloads for that); the new replica count is the caller's to scale to.
+   */
+  update(next: AppSpec): void {
+    const watchChanged = JSON.stringify(next.watch) !== JSON.stringify(this._spec.watch);
+    this._spec = next;
+    if (watchChanged) {
+      this.watcher?.dispose();
+      this.watcher = null;
+      this.watch();
+    }
+  }
+
+  /** The app's own lines (reloads, scaling) and its workers', present, removed or yet to come. */
+  logSources(): SourceFilter {
+    const name = this.name;
+    return (source) => source === name || parseWorkerName(source)?.app === name;
+  }
+
+  async watching(): Promise<void> {
+    await this.watcher?.ready;
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    this.watcher = null;
+  }
+
+  /** A line in the app's own log: what happened to the app as a whole. */
+  note(text: string): void {
+    this.context.note(this.name, text);
+  }
+
+  private watch(): void {
+    if (!this.options.watch || this._spec.watch.length === 0 || this.watcher) return;
+    this.watcher = new GlobWatcher(this._spec.cwd, this._spec.watch, (paths) => {
+      if (this.options.stopping()) return;
+      const shown = paths.length > 3 ? `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more` : paths.join(', ');
+      this.note(`${shown} changed: reloading ${this.name}`);
+      this.reload(null).then(
+        (replaced) => this.note(`reloaded ${replaced.join(', ')}`),
+        (error: Error) => this.note(error.message),
+      );
+    });
+  }
+}

@@ -1,0 +1,26 @@
+// What the Stack coordinates: one pool per app (its workers) and one per static site (its server).
+// Each owns its runs (members, surge, leaving), knows how it restarts and reloads, and which log
+// sources are its own.
+
+import type { SourceFilter } from '../logs/log-store.ts';
+import type { Supervisor } from '../process/supervisor.ts';
+import type { RunSet } from './run-set.ts';
+
+/** An app's workers or a static site's server. */
+export interface Pool {
+  readonly name: string;
+  readonly kind: 'app' | 'static';
+  readonly runs: RunSet;
+  /** Spawns the pool's processes; resolves once all are spawned (not yet ready). */
+  start(): Promise<void>;
+  /** A person's restart of the whole pool; returns the names restarted. */
+  restart(reason: string): Promise<string[]>;
+  /** A surge-first reload of every member, or of `only`; returns the names replaced. */
+  reload(only: Supervisor | null): Promise<string[]>;
+  /** The log sources that are this pool's. */
+  logSources(): SourceFilter;
+  /** Resolves once its file watcher (if any) has made its first scan. */
+  watching(): Promise<void>;
+  /** Stops watching files; its processes are stopped through `runs`. */
+  dispose(): void;
+}

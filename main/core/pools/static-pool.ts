@@ -1,0 +1,75 @@
+// A static site's pool: one Switchyard-owned server process (static-main.ts) that carries the
+// site's name. It is never scaled; a restart is a surge-first reload, so no request is refused.
+
+import type { StaticSiteSpec } from '../../../shared/stack.ts';
+import type { SourceFilter } from '../logs/log-store.ts';
+import type { NodeRuntime } from '../process/node-runtime.ts';
+import type { Supervisor } from '../process/supervisor.ts';
+import { ReloadQueue } from '../reload/reload-queue.ts';
+import { rollingReload } from '../reload/rolling-reload.ts';
+import { staticServerSettings } from '../static/static-app.ts';
+import type { Pool } from './pool.ts';
+import { RELOAD_READY_TIMEOUT_MS } from './app-pool.ts';
+import { RunSet, type PoolContext } from './run-set.ts';
+
+/** The server of one static site. */
+export class StaticPool implements Pool {
+  readonly kind = 'static';
+  readonly runs: RunSet;
+  private _site: StaticSiteSpec;
+  private readonly dir: string;
+  private readonly node: NodeRuntime;
+  private readonly reloads: ReloadQueue;
+  private readonly stopping: () => boolean;
+
+  /** `dir` is the stack file's folder, where the server runs; `node` runs it. */
+  constructor(site: StaticSiteSpec, dir: string, node: NodeRuntime, context: PoolContext, stopping: () => boolean) {
+    this._site = site;
+    this.dir = dir;
+    this.node = node;
+    this.stopping = stopping;
+    this.runs = new RunSet(
+      { pool: site.name, kind: 'static', name: () => site.name, settings: () => staticServerSettings(this._site, this.dir, this.node), runtimeEnv: node.env },
+      context,
+    );
+    this.reloads = new ReloadQueue(
+      () => this.reload(null),
+      (error) => context.note(site.name, error.message),
+    );
+  }
+
+  get name(): string {
+    return this._site.name;
+  }
+
+  get site(): StaticSiteSpec {
+    return this._site;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.runs.add(1).map((supervisor) => supervisor.start()));
+  }
+
+  /** The server is replaced surge-first, so its port never refuses a connection. */
+  restart(): Promise<string[]> {
+    return this.reload(null);
+  }
+
+  reload(only: Supervisor | null): Promise<string[]> {
+    const target = this.runs.reloadTarget(this.name, only);
+    return this.reloads.run(() => rollingReload(target, RELOAD_READY_TIMEOUT_MS), this.stopping);
+  }
+
+  /** Takes the site's changed settings; the caller reloads to apply them. */
+  update(next: StaticSiteSpec): void {
+    this._site = next;
+  }
+
+  logSources(): SourceFilter {
+    return new Set([this.name]);
+  }
+
+  async watching(): Promise<void> {}
+
+  dispose(): void {}
+}

@@ -1,0 +1,35 @@
+// What the stack does with what its proxy engine reports: every request becomes an access record
+// (with the app and the run that answered) and a line of `logs proxy`; passive checks taking a
+// member out of rotation, or back, become lines too.
+
+import type { Disposable } from '../events.ts';
+import type { LogStore } from '../logs/log-store.ts';
+import type { StateChange } from '../process/supervisor.ts';
+import { type AccessLog, type AccessOrigin, formatAccess } from './access-log.ts';
+import type { ProxyEngine } from './engine.ts';
+
+/** Finds the app and run of a member id, and the process name to show for it. */
+export interface MemberLookup {
+  origin(member: string): AccessOrigin;
+  /** `api-2` for a member of `api-2`'s run; the id itself when the run is gone. */
+  label(member: string): string;
+}
+
+/** Wires an engine's reports into the stack's logs and access log; returns the subscriptions. */
+export function connectEngine(engine: ProxyEngine, logs: LogStore, access: AccessLog, members: MemberLookup, changed: (change: StateChange) => void): Disposable[] {
+  // One line per request at proxy speed: the writer is the log store's per-line fast path.
+  const writeAccess = logs.writer('proxy');
+  return [
+    engine.onProcessChange(changed),
+    engine.onAccess((events) => {
+      const now = Date.now();
+      for (const event of events) writeAccess('stdout', formatAccess(event), now);
+      access.add(events, (member) => members.origin(member));
+    }),
+    engine.onPassive(({ member, out, reason, until }) => {
+      const back = until === null ? '' : ` for ${Math.max(0, Math.round((until - Date.now()) / 100) / 10)}s`;
+      const label = members.label(member);
+      logs.append('proxy', 'system', out ? `${label} out of rotation${back}: ${reason}` : `${label} back in rotation: ${reason}`);
+    }),
+  ];
+}
