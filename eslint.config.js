@@ -2,6 +2,7 @@
 // imports electron, renderer/ imports only shared/ and browser code.
 import js from '@eslint/js';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const electron = { name: 'electron', message: 'Only main/electron/ may import electron.' };
@@ -40,6 +41,32 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The process layer supervises processes; it knows nothing of pools, hosts or the control API.
+    files: ['main/core/process/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            { group: ['**/renderer/**', '**/electron/**', '**/cli/**'], message: 'main/core/ is plain Node: it depends on shared/ only.' },
+            { regex: '^\\.\\./(control|host|pools)/|^\\.\\./stack\\.ts$', message: 'The process layer imports neither the control API, the host, the pools nor the Stack.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A cycle means two modules are one; the architecture note in the README names the rooms.
+    files: ['main/**/*.ts', 'shared/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx'],
+      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.tsx'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['main/electron/**'],

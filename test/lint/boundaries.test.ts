@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const eslint = new ESLint({ cwd: root });
 
+async function ruleMessages(rule: string, filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
+}
+
 async function restrictedImports(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
@@ -35,5 +40,20 @@ describe('import boundaries', () => {
   it('only main/electron/ may import electron', async () => {
     expect(await restrictedImports('main/cli/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toHaveLength(1);
     expect(await restrictedImports('main/electron/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toEqual([]);
+  });
+
+  it('the process layer imports neither the control API, the host, the pools nor the Stack', async () => {
+    const message = /The process layer imports neither/;
+    expect(await restrictedImports('main/core/process/x.ts', "import { runFilePath } from '../host/run-file.ts';\nexport const a = runFilePath;\n")).toEqual([expect.stringMatching(message)]);
+    expect(await restrictedImports('main/core/process/x.ts', "import { ControlHub } from '../control/control-api.ts';\nexport const a = ControlHub;\n")).toHaveLength(1);
+    expect(await restrictedImports('main/core/process/x.ts', "import { Stack } from '../stack.ts';\nexport const a = Stack;\n")).toHaveLength(1);
+    expect(await restrictedImports('main/core/process/x.ts', "import type { AppSpec } from '../../../shared/stack.ts';\nexport type A = AppSpec;\n")).toEqual([]);
+  });
+
+  it('refuses an import cycle', async () => {
+    // stack.ts imports the pools, which import worker-names.ts: importing the Stack back closes a cycle.
+    const cycle = "import { Stack } from '../stack.ts';\nexport const a = Stack;\n";
+    expect(await ruleMessages('import-x/no-cycle', 'main/core/pools/worker-names.ts', cycle)).toEqual([expect.stringMatching(/^Dependency cycle/)]);
+    expect(await ruleMessages('import-x/no-cycle', 'main/core/pools/worker-names.ts', "import { EventEmitter } from 'node:events';\nexport const a = EventEmitter;\n")).toEqual([]);
   });
 });

@@ -4,8 +4,16 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { loadStack } from '../config/load.ts';
 import { formatIssues } from '../config/plan.ts';
+import type { StackSpec } from '../../../shared/stack.ts';
 import type { Disposable } from '../events.ts';
-import type { Stack } from '../stack.ts';
+
+/** What the watcher applies a change to (the Stack). */
+export interface SpecTarget {
+  readonly spec: StackSpec;
+  readonly isStopping: boolean;
+  /** Applies `next`, returning one line per change, or rejects keeping everything as it runs. */
+  applySpec(next: StackSpec): Promise<string[]>;
+}
 
 /** Quiet time after the last write before the file is read (editors write in several steps). */
 export const STACK_FILE_DEBOUNCE_MS = 200;
@@ -22,11 +30,11 @@ export class StackFileWatcher implements Disposable {
   /** Changes are applied one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly file: string;
-  private readonly stack: Stack;
+  private readonly stack: SpecTarget;
   private readonly report: (outcome: StackFileOutcome) => void;
   readonly ready: Promise<void>;
 
-  constructor(file: string, stack: Stack, report: (outcome: StackFileOutcome) => void, debounceMs = STACK_FILE_DEBOUNCE_MS) {
+  constructor(file: string, stack: SpecTarget, report: (outcome: StackFileOutcome) => void, debounceMs = STACK_FILE_DEBOUNCE_MS) {
     this.file = file;
     this.stack = stack;
     this.report = report;
@@ -57,7 +65,7 @@ export class StackFileWatcher implements Disposable {
   }
 }
 
-async function apply(file: string, stack: Stack): Promise<StackFileOutcome> {
+async function apply(file: string, stack: SpecTarget): Promise<StackFileOutcome> {
   if (stack.isStopping) return { applied: false, message: 'the stack is stopping' };
   // The running proxy holds its own port, so a port check would only find ourselves.
   const { spec, issues } = await loadStack(file, { checkPorts: false });
