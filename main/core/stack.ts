@@ -9,27 +9,26 @@ import type { StackSpec } from '../../shared/stack.ts';
 import { LIVE_STATES } from '../../shared/process.ts';
 import { SwitchyardError } from './errors.ts';
 import { Emitter, type Disposable } from './events.ts';
-import { pathVariable } from './env/path-variable.ts';
+import { definedVariables, pathVariable } from './env/path-variable.ts';
 import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
 import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
 import { AppPool } from './pools/app-pool.ts';
 import type { Pool } from './pools/pool.ts';
-import { runOfMember, type PoolContext } from './pools/run-set.ts';
+import type { PoolContext } from './pools/run-set.ts';
 import { StaticPool } from './pools/static-pool.ts';
 import { TargetResolver, noProxy } from './pools/targets.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
 import { PortAllocator } from './process/port-allocator.ts';
 import { newStackMarker } from './process/process-tree.ts';
-import { appOfRun } from './process/run-id.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
 import type { ProcessTracker, StateChange, Supervisor, SupervisorDeps } from './process/supervisor.ts';
 import { AccessLog, DEFAULT_RETAINED_ACCESS_EVENTS } from './proxy/access-log.ts';
 import { builtinEngine } from './proxy/builtin-engine.ts';
 import type { EngineFactory, ProxyEngine } from './proxy/engine.ts';
-import { connectEngine, type MemberLookup } from './proxy/engine-events.ts';
+import { connectEngine, memberLookup } from './proxy/engine-events.ts';
 import { buildProxyConfig, newProxyId } from './proxy/proxy-config.ts';
 import { applySpecChange } from './reload/apply-spec-change.ts';
-import type { PoolSpec } from './reload/spec-change.ts';
+import { poolsOf, type PoolSpec } from './reload/spec-change.ts';
 
 /** What a Stack may be given instead of the defaults. */
 export interface StackOptions {
@@ -99,7 +98,7 @@ export class Stack {
       marker: options.marker ?? newStackMarker(),
       ...(options.tracker ? { tracker: options.tracker } : {}),
     };
-    this.baseEnv = definedOnly(options.baseEnv ?? process.env);
+    this.baseEnv = definedVariables(options.baseEnv ?? process.env);
     this.node = options.node ?? currentNodeRuntime();
     this.watchEnabled = options.watch ?? false;
     this.context = {
@@ -111,12 +110,10 @@ export class Stack {
       removed: (info) => this._onProcessRemoved.fire(info),
       note: (source, text) => this.logs.append(source, 'system', text),
     };
-    for (const pool of [...spec.statics.map((site) => ({ kind: 'static', site }) as const), ...spec.apps.map((app) => ({ kind: 'app', spec: app }) as const)]) {
-      this.pools.set(pool.kind === 'app' ? pool.spec.name : pool.site.name, this.createPool(pool, spec.dir));
-    }
+    for (const [name, pool] of poolsOf(spec)) this.pools.set(name, this.createPool(pool, spec.dir));
     this.targets = new TargetResolver(() => this.pools.values(), () => this.engine !== null);
     this.engine = spec.proxy ? (options.engine ?? builtinEngine)({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
-    if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, this.memberLookup(), (change) => this._onProcessChange.fire(change)));
+    if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, memberLookup((run) => this.targets.run(run)?.run ?? null), (change) => this._onProcessChange.fire(change)));
     this.sampler = new MetricsSampler(
       () => this.supervisors(),
       () => this._onMetrics.fire(this.processes()),
@@ -312,21 +309,6 @@ export class Stack {
     await Promise.all([...this.pools.values()].map((pool) => pool.watching()));
   }
 
-  /** Names the app and run behind a proxy member id (`api#3@4120`), also once the run is gone. */
-  private memberLookup(): MemberLookup {
-    return {
-      origin: (member) => {
-        const run = runOfMember(member);
-        return { app: appOfRun(run), process: run };
-      },
-      label: (member) => {
-        const run = this.targets.run(runOfMember(member))?.run;
-        const at = member.indexOf('@');
-        return run ? `${run.name}${at < 0 ? '' : member.slice(at)}` : member;
-      },
-    };
-  }
-
   private createPool(pool: PoolSpec, dir: string): Pool {
     const stopping = () => this.stopping !== null;
     if (pool.kind === 'static') return new StaticPool(pool.site, dir, this.node, this.context, stopping);
@@ -358,10 +340,4 @@ export class Stack {
   private supervisors(): Supervisor[] {
     return [...(this.engine?.supervisors() ?? []), ...[...this.pools.values(), ...this.retiring].flatMap((pool) => pool.runs.all())];
   }
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }

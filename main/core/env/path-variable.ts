@@ -7,3 +7,10 @@ export function pathVariable(env: Readonly<Record<string, string | undefined>>, 
   const key = Object.keys(env).find((name) => name.toUpperCase() === 'PATH');
   return key === undefined ? undefined : env[key];
 }
+
+/** The variables of `env` that have a value (process.env's type allows undefined ones). */
+export function definedVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}

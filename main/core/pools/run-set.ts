@@ -47,12 +47,6 @@ export function memberId(supervisor: Supervisor): string {
   return pid === null ? supervisor.id : `${supervisor.id}@${pid}`;
 }
 
-/** The run id in a member id (`api#3@4120` → `api#3`). */
-export function runOfMember(member: string): string {
-  const at = member.indexOf('@');
-  return at < 0 ? member : member.slice(0, at);
-}
-
 /** The supervised runs of one pool. */
 export class RunSet {
   private readonly shape: RunShape;

@@ -13,3 +13,9 @@ export function appOfRun(id: string): string | null {
   const hash = id.lastIndexOf('#');
   return hash > 0 ? id.slice(0, hash) : null;
 }
+
+/** The run id in a proxy member id (`api#3@4120` → `api#3`; pools/run-set.ts builds them). */
+export function runOfMember(member: string): string {
+  const at = member.indexOf('@');
+  return at < 0 ? member : member.slice(0, at);
+}

@@ -4,7 +4,8 @@
 
 import type { Disposable } from '../events.ts';
 import type { LogStore } from '../logs/log-store.ts';
-import type { StateChange } from '../process/supervisor.ts';
+import { appOfRun, runOfMember } from '../process/run-id.ts';
+import type { StateChange, Supervisor } from '../process/supervisor.ts';
 import { type AccessLog, type AccessOrigin, formatAccess } from './access-log.ts';
 import type { ProxyEngine } from './engine.ts';
 
@@ -13,6 +14,21 @@ export interface MemberLookup {
   origin(member: string): AccessOrigin;
   /** `api-2` for a member of `api-2`'s run; the id itself when the run is gone. */
   label(member: string): string;
+}
+
+/** Names the app and run behind a member id (`api#3@4120`), also once the run is gone; `run` finds a live run by id. */
+export function memberLookup(run: (id: string) => Supervisor | null): MemberLookup {
+  return {
+    origin: (member) => {
+      const id = runOfMember(member);
+      return { app: appOfRun(id), process: id };
+    },
+    label: (member) => {
+      const found = run(runOfMember(member));
+      const at = member.indexOf('@');
+      return found ? `${found.name}${at < 0 ? '' : member.slice(at)}` : member;
+    },
+  };
 }
 
 /** Wires an engine's reports into the stack's logs and access log; returns the subscriptions. */
