@@ -144,16 +144,18 @@ export function buildTopology(
       edges.push({ id: `${routeId}->${targetId}`, source: routeId, target: targetId, rate: rate(rates?.byApp.get(target.name)), draining: false });
     });
     shownWorkers.forEach((worker, index) => {
-      const workerId = `worker:${worker.name}`;
+      // A reload's replacement shares its name with the run it replaces: it is told apart by its run id.
+      const ref = worker.role === 'member' ? worker.name : worker.id;
+      const workerId = `worker:${ref}`;
       nodes.push({
         id: workerId,
         kind: 'worker',
         x: COLUMN.worker,
         y: top + index * ROW,
-        title: worker.name,
+        title: worker.role === 'member' ? worker.name : `${worker.name} (${worker.role === 'surge' ? 'new' : 'leaving'})`,
         detail: `${worker.state}${worker.health === 'failing' ? ' · failing' : ''}${worker.pid ? ` · ${worker.pid}` : ''}`,
         tone: processTone(worker),
-        ref: worker.name,
+        ref,
         state: worker.state,
       });
       edges.push({ id: `${targetId}->${workerId}`, source: targetId, target: workerId, rate: rate(rates?.byProcess.get(worker.name)), draining: worker.state === 'draining' });
