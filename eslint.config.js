@@ -1,11 +1,12 @@
 // Lint enforces who may import whom (as VS Code does): shared/ imports nothing, main/core/ never
-// imports electron, renderer/ imports only shared/ and browser code.
+// imports electron, renderer/ imports only shared/ and browser code, the proxy process no config code.
 import js from '@eslint/js';
 import globals from 'globals';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const electron = { name: 'electron', message: 'Only main/electron/ may import electron.' };
+const coreOnly = { group: ['**/renderer/**', '**/electron/**', '**/cli/**'], message: 'main/core/ is plain Node: it depends on shared/ only.' };
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.tsbuild/', 'dist/', 'out/', 'renderer/dist/', 'test-results/'] },
@@ -36,7 +37,23 @@ export default tseslint.config(
         {
           paths: [electron],
           patterns: [
-            { group: ['**/renderer/**', '**/electron/**', '**/cli/**'], message: 'main/core/ is plain Node: it depends on shared/ only.' },
+            coreOnly,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The proxy process loads only what it runs: no stack-file parsing or checking (config/).
+    files: ['main/core/proxy/builtin/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron],
+          patterns: [
+            coreOnly,
+            { group: ['**/config/**'], message: 'The proxy process does not load config code: move what it needs to main/core/proxy/ or shared/.' },
           ],
         },
       ],

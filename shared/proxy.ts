@@ -116,3 +116,11 @@ export type FromProxy =
   /** After `retire`: every in-flight request has finished (or the grace period ran out). */
   | { type: 'idle'; unfinished: number }
   | { type: 'pong'; seq: number };
+
+/**
+ * A listening socket between processes: Node's native TCP handle, as `listener` and `adopt` carry it.
+ * It is not listening in a process that merely holds it; whoever passes it on closes its own copy after.
+ */
+export interface ListenerHandle {
+  close(callback?: () => void): void;
+}

@@ -1,6 +1,8 @@
 // The import rules are part of the architecture; prove that lint really enforces them.
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -9,6 +11,21 @@ const eslint = new ESLint({ cwd: root });
 async function ruleMessages(rule: string, filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
   return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
+}
+
+/** Every file `entry` loads, following relative imports (and re-exports) transitively; paths from the root. */
+function importClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const pending = [path.join(root, entry)];
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s+'(\.[^']+)'/gm)) {
+      pending.push(path.resolve(path.dirname(file), specifier as string));
+    }
+  }
+  return [...seen].map((file) => path.relative(root, file).split(path.sep).join('/'));
 }
 
 async function restrictedImports(filePath: string, code: string): Promise<string[]> {
@@ -55,5 +72,15 @@ describe('import boundaries', () => {
     const cycle = "import { Stack } from '../stack.ts';\nexport const a = Stack;\n";
     expect(await ruleMessages('import-x/no-cycle', 'main/core/pools/worker-names.ts', cycle)).toEqual([expect.stringMatching(/^Dependency cycle/)]);
     expect(await ruleMessages('import-x/no-cycle', 'main/core/pools/worker-names.ts', "import { EventEmitter } from 'node:events';\nexport const a = EventEmitter;\n")).toEqual([]);
+  });
+
+  it('the proxy process loads no config code, directly or through what it imports', async () => {
+    const config = await restrictedImports('main/core/proxy/builtin/x.ts', "import { parseListen } from '../../config/listen.ts';\nexport const a = parseListen;\n");
+    expect(config).toHaveLength(1);
+    expect(config[0]).toMatch(/does not load config code/);
+    expect(await restrictedImports('main/core/proxy/builtin/x.ts', "import { describeListenFailure } from '../listen-failure.ts';\nexport const a = describeListenFailure;\n")).toEqual([]);
+    const loaded = importClosure('main/core/proxy/builtin/proxy-main.ts');
+    expect(loaded).toContain('main/core/proxy/builtin/proxy-server.ts');
+    expect(loaded.filter((file) => file.startsWith('main/core/config/'))).toEqual([]);
   });
 });

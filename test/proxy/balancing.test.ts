@@ -48,16 +48,18 @@ describe('round-robin', () => {
 describe('least-conn', () => {
   it('sends to the member with the fewest requests in flight, and round-robin on ties', async () => {
     const { upstreams, release } = await namedUpstreams(2);
-    const { port, proxy } = await proxyTo(
+    const running = await proxyTo(
       upstreams.map((u) => u.port),
       'least-conn',
     );
+    const { port } = running;
     const held = send(port, '/hold');
-    await waitFor(() => proxy.inFlight(`api-1@${upstreams[0]!.port}`) === 1, 'the held request to reach api-1');
+    await waitFor(() => upstreams[0]!.requests.length === 1, 'the held request to reach api-1');
     expect(await bodies(port, ['/', '/', '/'])).toEqual(['api-2', 'api-2', 'api-2']);
     release();
     expect((await held).body).toBe('api-1');
-    await waitFor(() => proxy.inFlight(`api-1@${upstreams[0]!.port}`) === 0, 'api-1 to finish');
+    // Its access event comes once the proxy is done with it, api-1's count of requests included.
+    await accessFor(running, '/hold');
     const tied = await bodies(port, ['/', '/', '/', '/']);
     expect(tied.sort()).toEqual(['api-1', 'api-1', 'api-2', 'api-2']);
   });
@@ -97,7 +99,7 @@ describe('draining', () => {
     proxy.onDrained((id) => drained.push(id));
     const slow = send(port, '/hold');
     const api1 = `api-1@${ports[0]}`;
-    await waitFor(() => proxy.inFlight(api1) === 1, 'the slow request to reach api-1');
+    await waitFor(() => upstreams[0]!.requests.length === 1, 'the slow request to reach api-1');
 
     proxy.setMembers('api', [member('api-1', ports[0]!, 'draining'), member('api-2', ports[1]!)]);
     expect(await bodies(port, ['/', '/', '/'])).toEqual(['api-2', 'api-2', 'api-2']);
@@ -158,7 +160,11 @@ describe('passive failure marking', () => {
     const { upstreams } = await namedUpstreams(2);
     const running = await proxyTo([dead, upstreams[1]!.port]);
     await send(running.port, '/first');
-    expect(running.proxy.inFlight(`api-1@${dead}`)).toBe(0);
+    // The failed attempt left nothing in flight on api-1: drained at once when it drains.
+    const drained: string[] = [];
+    running.proxy.onDrained((id) => drained.push(id));
+    running.proxy.setMembers('api', [member('api-1', dead, 'draining'), member('api-2', upstreams[1]!.port)]);
+    expect(drained).toEqual([`api-1@${dead}`]);
     // api-1 restarted: a new process, a new id, a new port.
     running.proxy.setMembers('api', [member('api-1', upstreams[0]!.port), member('api-2', upstreams[1]!.port)]);
     const seen = await bodies(running.port, ['/', '/', '/', '/']);

@@ -7,8 +7,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { AccessEvent, FromProxy, ProxyConfig, ToProxy } from '../../shared/proxy.ts';
-import type { ListenerHandle } from '../../main/core/proxy/builtin/proxy-server.ts';
+import type { AccessEvent, FromProxy, ListenerHandle, ProxyConfig, ToProxy } from '../../shared/proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, route, send, startUpstream } from './helpers.ts';
 

@@ -82,19 +82,3 @@ export function probeListen(address: ListenAddress): Promise<string | null> {
     server.listen({ host: address.host, port: address.port, exclusive: true }, () => server.close(() => resolve(null)));
   });
 }
-
-/** A message for a `probeListen` failure, saying what to do about it. */
-export function describeListenFailure(address: ListenAddress, code: string): string {
-  const where = `port ${address.port} on ${address.host}`;
-  switch (code) {
-    case 'EADDRINUSE':
-      return `${where} is in use by another program; stop it or choose another \`listen\` port`;
-    case 'EACCES':
-      return `${where} needs privileges to bind; choose a port above 1023`;
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return `cannot listen on ${address.host}: it is not an address of this machine; use 127.0.0.1`;
-    default:
-      return `cannot listen on ${where} (${code}); choose another \`listen\` address`;
-  }
-}

@@ -84,11 +84,6 @@ export class ConnectionPools {
     entry.pool.close().catch(() => {});
   }
 
-  /** Origins with an open pool, for tests. */
-  origins(): string[] {
-    return [...this.entries.keys()];
-  }
-
   /** Drops every connection at once. */
   async destroy(): Promise<void> {
     const pools = [...this.entries.values()].map((entry) => entry.pool);

@@ -97,10 +97,6 @@ export class MemberRegistry implements Disposable {
     for (const record of this.byId.values()) if (!inUse.has(record)) this.forget(record);
   }
 
-  get(id: string): MemberRecord | undefined {
-    return this.byId.get(id);
-  }
-
   /** A request was sent to `record`. */
   begin(record: MemberRecord): void {
     record.inFlight++;

@@ -3,12 +3,11 @@
 // line per notable event on stdout, which the core shows as the proxy's log.
 
 import type net from 'node:net';
-import type { FromProxy, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
-import { describeListenFailure } from '../../config/listen.ts';
+import type { FromProxy, ListenerHandle, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
+import { describeListenFailure } from '../listen-failure.ts';
 import { AccessBatcher } from './access-batcher.ts';
 import type { CapEpisode } from './connection-cap.ts';
 import { ProxyServer } from './proxy-server.ts';
-import type { ListenerHandle } from './proxy-server.ts';
 
 /** Grace for requests under way when the core asks the proxy to stop with SIGTERM. */
 const SIGTERM_GRACE_MS = 5000;

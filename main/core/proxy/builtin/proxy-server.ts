@@ -1,8 +1,9 @@
 // The builtin proxy's data plane: a node:http server whose requests go, by route, to a member of an
-// app or static site (or to a URL) over undici keep-alive pools. Configuration is swapped whole and
-// atomically; the listener and the connections stay, and requests already under way finish where
-// they started. Clients get nginx's timeouts and a cap on connections; a request that is not
-// well-formed HTTP/1.1, or that already passed through this proxy, is refused before routing.
+// app or static site (or to a URL) over undici keep-alive pools (forwarding-table.ts). Configuration
+// is swapped whole and atomically; the listener and the connections stay, and requests already under
+// way finish where they started. Clients get nginx's timeouts and a cap on connections; a request
+// that is not well-formed HTTP/1.1, or that already passed through this proxy, is refused before
+// routing.
 
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,42 +11,29 @@ import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import type { AccessEvent, ListenerHandle, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../../../shared/stack.ts';
 import type { ClientLimits } from '../../../../shared/stack.ts';
 import { Emitter } from '../../events.ts';
 import type { Disposable, Event } from '../../events.ts';
 import { ClientConnections } from './client-connections.ts';
-import { configProblems, memberProblems } from './config-check.ts';
+import { configProblems } from './config-check.ts';
 import { ConnectionCap } from './connection-cap.ts';
 import type { CapEpisode } from './connection-cap.ts';
-import { ConnectionPools } from './connection-pools.ts';
 import { errorPage, noRoutePage, unavailablePage, writeRawErrorPage } from './error-page.ts';
 import type { ErrorPage } from './error-page.ts';
 import { readRequestHead, viaNames } from './forward-headers.ts';
 import type { RequestHead } from './forward-headers.ts';
-import { MemberRegistry } from './member-registry.ts';
-import type { MemberRecord, Target } from './member-registry.ts';
+import { ForwardingTable } from './forwarding-table.ts';
 import { clientIpOf, ProxyExchange } from './proxy-exchange.ts';
 import type { ExchangeHost } from './proxy-exchange.ts';
-import { destinationOf } from './request-target.ts';
-import { RouteTable } from './route-table.ts';
-import { formatMillis } from './upstream-failure.ts';
-import { UpstreamPool } from './upstream-pool.ts';
+import { answerUnreadableRequest, destinationOf } from './request-target.ts';
 import { WebSocketTunnel } from './websocket-tunnel.ts';
 
 /** Where a proxy listens. */
 export interface ProxyAddress {
   host: string;
   port: number;
-}
-
-/**
- * A listening socket between processes: Node's native TCP handle, as IPC carries it. It is not
- * listening in a process that merely holds it; whoever passes it on closes its own copy after.
- */
-export interface ListenerHandle {
-  close(callback?: () => void): void;
 }
 
 /** What a proxy is busy with. */
@@ -79,17 +67,13 @@ export class ProxyServer implements Disposable {
   readonly onConnectionCap: Event<CapEpisode>;
 
   private readonly server: http.Server;
-  private readonly pools = new ConnectionPools();
-  private readonly registry = new MemberRegistry(this.pools);
+  private readonly forwarding = new ForwardingTable();
   private readonly connections: ClientConnections;
   private readonly cap = new ConnectionCap(DEFAULT_CLIENT_LIMITS.maxConnections);
   private readonly host: ExchangeHost;
   private clients: ClientLimits = { ...DEFAULT_CLIENT_LIMITS };
   /** This proxy's name in Via headers, `switchyard-<id>`; its configuration names it. */
   private pseudonym = `switchyard-${randomUUID().slice(0, 8)}`;
-  private routes = new RouteTable([]);
-  private upstreams = new Map<string, UpstreamPool>();
-  private urlTargets = new Map<string, Target>();
   /** Requests and tunnels under way. */
   private active = 0;
   private draining = false;
@@ -98,15 +82,15 @@ export class ProxyServer implements Disposable {
   private listenPending = false;
 
   constructor() {
-    this.onDrained = this.registry.onDrained;
-    this.onPassive = this.registry.onPassive;
+    this.onDrained = this.forwarding.registry.onDrained;
+    this.onPassive = this.forwarding.registry.onPassive;
     this.onConnectionCap = this.cap.onEpisode;
     this.connections = new ClientConnections(() => {
       this.cap.closed(this.connections.size);
       this.drainCheck?.();
     });
     this.host = {
-      registry: this.registry,
+      registry: this.forwarding.registry,
       connections: this.connections,
       isDraining: () => this.draining,
       finished: (event) => this.finished(event),
@@ -132,7 +116,7 @@ export class ProxyServer implements Disposable {
     this.server.on('drop', () => this.cap.refusedOne());
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
     this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.handleConnect(req, socket));
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => handleClientError(error, socket, this.clients.clientHeaderTimeout));
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerUnreadableRequest(error, socket, this.clients.clientHeaderTimeout));
     // Errors after listening (accept failing on EMFILE) must not end the process.
     this.server.on('error', (error) => {
       if (!this.listenPending) console.error(`proxy: listener error: ${error.message}`);
@@ -143,43 +127,14 @@ export class ProxyServer implements Disposable {
   apply(config: ProxyConfig): void {
     const problems = configProblems(config);
     if (problems.length > 0) throw new Error(`invalid proxy configuration: ${problems.join('; ')}`);
-    const routes = new RouteTable(config.routes);
-    const upstreams = new Map<string, UpstreamPool>();
-    for (const upstreamConfig of Object.values(config.upstreams)) {
-      const upstream = this.upstreams.get(upstreamConfig.name) ?? new UpstreamPool(upstreamConfig);
-      upstream.kind = upstreamConfig.kind;
-      upstream.balance = upstreamConfig.balance;
-      upstream.members = this.registry.recordsFor(upstreamConfig.members);
-      upstreams.set(upstreamConfig.name, upstream);
-    }
-    const urlTargets = new Map<string, Target>();
-    for (const route of config.routes) {
-      if (route.target !== 'url' || urlTargets.has(route.to)) continue;
-      urlTargets.set(route.to, this.urlTargets.get(route.to) ?? this.urlTarget(route.to));
-    }
-    const previousUrls = this.urlTargets;
     this.applyClientLimits(config.clients);
     this.pseudonym = `switchyard-${config.id.toLowerCase()}`;
-    this.routes = routes;
-    this.upstreams = upstreams;
-    this.urlTargets = urlTargets;
-    for (const [href, target] of previousUrls) if (!urlTargets.has(href)) this.pools.release(target.origin);
-    this.retainMembers();
+    this.forwarding.apply(config);
   }
 
   /** Replaces one upstream's members; throws for an unknown upstream or a malformed list. */
   setMembers(upstream: string, members: UpstreamMember[]): void {
-    const pool = this.upstreams.get(upstream);
-    if (pool === undefined) throw new Error(`no upstream named '${upstream}' (known: ${[...this.upstreams.keys()].join(', ') || 'none'})`);
-    const problems = memberProblems(upstream, members);
-    if (problems.length > 0) throw new Error(`invalid members: ${problems.join('; ')}`);
-    pool.members = this.registry.recordsFor(members);
-    this.retainMembers();
-  }
-
-  /** Requests in flight to a member. */
-  inFlight(memberId: string): number {
-    return this.registry.get(memberId)?.inFlight ?? 0;
+    this.forwarding.setMembers(upstream, members);
   }
 
   /**
@@ -285,12 +240,12 @@ export class ProxyServer implements Disposable {
     this.connections.destroyAll();
     this.server.closeAllConnections();
     await closed;
-    await this.pools.destroy();
+    await this.forwarding.destroyConnections();
     this.dispose();
   }
 
   dispose(): void {
-    this.registry.dispose();
+    this.forwarding.dispose();
     this.cap.dispose();
     this._onAccess.dispose();
   }
@@ -310,7 +265,7 @@ export class ProxyServer implements Disposable {
     const head = readRequestHead(req.rawHeaders);
     const { host, target, refusal: invalid } = destinationOf(req, head);
     const refusal = invalid ?? this.loopPage(head);
-    const route = refusal === null ? this.routes.match(host, target) : null;
+    const route = refusal === null ? this.forwarding.match(host, target) : null;
     const clientIp = clientIpOf(req);
     const exchange = new ProxyExchange(this.host, req, res, route, target, head.requestId, arrived, clientIp);
     // Node parses nothing after a request that asked to upgrade and was not let (only WebSocket is):
@@ -323,15 +278,15 @@ export class ProxyServer implements Disposable {
     }
     if (route === null) {
       exchange.fail('no route');
-      exchange.respond(noRoutePage(target, this.routes.hasHostRoutes ? host : undefined));
+      exchange.respond(noRoutePage(target, this.forwarding.hasHostRoutes ? host : undefined));
       return;
     }
     const forwarded = withHost(head, host);
     if (route.url !== null) {
-      exchange.forward(forwarded, null, this.urlTargets.get(route.url.href) as Target);
+      exchange.forward(forwarded, null, this.forwarding.urlTargetOf(route));
       return;
     }
-    const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
+    const upstream = this.forwarding.upstreamOf(route);
     const first = upstream.pick(clientIp, null, arrived);
     if (first === null) {
       exchange.fail('no ready worker');
@@ -359,19 +314,19 @@ export class ProxyServer implements Disposable {
       this.refuseRaw(req, socket, refusal, requestHead.requestId);
       return;
     }
-    const route = this.routes.match(host, target);
+    const route = this.forwarding.match(host, target);
     if (route === null) {
-      this.refuseRaw(req, socket, noRoutePage(target, this.routes.hasHostRoutes ? host : undefined), requestHead.requestId, 'no route');
+      this.refuseRaw(req, socket, noRoutePage(target, this.forwarding.hasHostRoutes ? host : undefined), requestHead.requestId, 'no route');
       return;
     }
     const clientIp = clientIpOf(req);
     const tunnel = new WebSocketTunnel(this.host, req, socket, head, route, target, requestHead.requestId, clientIp);
     const forwarded = withHost(requestHead, host);
     if (route.url !== null) {
-      tunnel.start(forwarded, null, this.urlTargets.get(route.url.href) as Target);
+      tunnel.start(forwarded, null, this.forwarding.urlTargetOf(route));
       return;
     }
-    const upstream = this.upstreams.get(route.spec.to) as UpstreamPool;
+    const upstream = this.forwarding.upstreamOf(route);
     const first = upstream.pick(clientIp, null, Date.now());
     if (first === null) tunnel.reject(unavailablePage(upstream.name, upstream.unavailable(Date.now())), 'no ready worker');
     else tunnel.start(forwarded, upstream, first);
@@ -413,16 +368,6 @@ export class ProxyServer implements Disposable {
     if (this.drainCheck !== null) this.drainCheck();
   }
 
-  private urlTarget(href: string): Target {
-    const origin = new URL(href).origin;
-    return { dispatcher: this.pools.acquire(origin), origin, worker: href, description: href, record: null };
-  }
-
-  private retainMembers(): void {
-    const inUse = new Set<MemberRecord>();
-    for (const upstream of this.upstreams.values()) for (const record of upstream.members) inUse.add(record);
-    this.registry.retain(inUse);
-  }
 }
 
 /** Node hands over only WebSocket handshakes as upgrades; h2c and the like stay ordinary requests. */
@@ -437,25 +382,4 @@ function withHost(head: RequestHead, host: string | undefined): RequestHead {
 
 function isAddress(target: ProxyAddress | ListenerHandle | net.Server): target is ProxyAddress {
   return !(target instanceof net.Server) && typeof (target as Partial<ProxyAddress>).port === 'number' && typeof (target as Partial<ProxyAddress>).host === 'string';
-}
-
-// A malformed request never reaches a handler: answer 400 (431 for oversized headers, 408 for a head
-// that took longer than `headerTimeout`) unless a response is already under way on that connection,
-// and never let the error escape.
-function handleClientError(error: NodeJS.ErrnoException, socket: Duplex, headerTimeout: number): void {
-  const current = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || (current && current.headersSent)) {
-    socket.destroy();
-    return;
-  }
-  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  // nginx closes a connection that sent nothing at all without a word; a partial head gets its 408.
-  if (timedOut && (socket as Socket).bytesRead === 0) {
-    socket.destroy();
-    return;
-  }
-  const page = timedOut
-    ? errorPage(408, `the request head did not arrive in full within ${formatMillis(headerTimeout)} (client_header_timeout)`)
-    : errorPage(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, `the proxy could not read this request (${error.code ?? error.message})`);
-  writeRawErrorPage(socket, page, randomUUID());
 }

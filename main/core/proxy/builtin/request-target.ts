@@ -1,11 +1,16 @@
 // Where a request goes, read the way RFC 9112 §3 tells a server to: an HTTP/1.x request line, exactly
 // one valid Host, and a target in origin-form (`/path?query`) or absolute-form (`http://host/path`),
-// whose authority then stands in for the Host header. Anything else is refused before routing.
+// whose authority then stands in for the Host header. Anything else is refused before routing, and
+// a request Node cannot even parse is answered here too.
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { errorPage } from './error-page.ts';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { errorPage, writeRawErrorPage } from './error-page.ts';
 import type { ErrorPage } from './error-page.ts';
 import type { RequestHead } from './forward-headers.ts';
+import { formatMillis } from './upstream-failure.ts';
 
 /** The host a request names (with its port, as sent) and its target in origin-form, or why it is refused. */
 export interface Destination {
@@ -55,4 +60,27 @@ function absoluteForm(target: string): { host: string; target: string } | ErrorP
 
 function shown(text: string): string {
   return `'${text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH)}…` : text}'`;
+}
+
+/**
+ * A request Node could not parse never reaches a handler: answers 400 (431 for oversized headers, 408
+ * for a head that took longer than `headerTimeout`) unless a response is already under way on that
+ * connection, and never lets the error escape.
+ */
+export function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Duplex, headerTimeout: number): void {
+  const current = (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || (current && current.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  // nginx closes a connection that sent nothing at all without a word; a partial head gets its 408.
+  if (timedOut && (socket as Socket).bytesRead === 0) {
+    socket.destroy();
+    return;
+  }
+  const page = timedOut
+    ? errorPage(408, `the request head did not arrive in full within ${formatMillis(headerTimeout)} (client_header_timeout)`)
+    : errorPage(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, `the proxy could not read this request (${error.code ?? error.message})`);
+  writeRawErrorPage(socket, page, randomUUID());
 }

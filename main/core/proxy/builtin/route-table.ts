@@ -39,10 +39,6 @@ export class RouteTable {
     this.hasHostRoutes = this.routes.some((route) => route.host !== null);
   }
 
-  get size(): number {
-    return this.routes.length;
-  }
-
   /** The best route for a Host header and a request target (path and query), or null. */
   match(hostHeader: string | undefined, target: string): CompiledRoute | null {
     const host = this.hasHostRoutes && hostHeader !== undefined ? hostOf(hostHeader) : null;

@@ -12,7 +12,6 @@ export const MAX_ATTEMPTS = 3;
 /** An upstream's members and its balancing state. */
 export class UpstreamPool {
   readonly name: string;
-  kind: UpstreamConfig['kind'];
   balance: BalanceStrategy;
   members: readonly MemberRecord[] = [];
   private cursor = 0;
@@ -24,7 +23,6 @@ export class UpstreamPool {
 
   constructor(config: UpstreamConfig) {
     this.name = config.name;
-    this.kind = config.kind;
     this.balance = config.balance;
   }
 
