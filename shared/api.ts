@@ -109,8 +109,8 @@ export type ControlResults = { [M in ControlMethod]: Awaited<ReturnType<Signatur
 
 type Signature<M extends ControlMethod> = NonNullable<(typeof CONTROL_METHODS)[M]['signature']>;
 
-/** Every command a client can send; each returns a Promise. */
-export type ControlApi = { [M in ControlMethod]: (...args: ControlArgs[M]) => Promise<ControlResults[M]> };
+/** Every command a client can send; each returns a Promise. (Mapped over `keyof typeof`, not ControlMethod, so that each method keeps its doc comment.) */
+export type ControlApi = { [M in keyof typeof CONTROL_METHODS]: (...args: ControlArgs[M]) => Promise<ControlResults[M]> };
 
 /** Whether `name` is a method of the contract. */
 export function isControlMethod(name: string): name is ControlMethod {

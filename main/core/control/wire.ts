@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { CONTROL_METHOD_NAMES, CONTROL_METHODS, type ControlApi, type ControlArgs, type ControlCall, type ControlErrorCode, type ControlMethod, type ControlResults } from '../../../shared/api.ts';
 import { SUBSCRIBE_SCHEMA, type ClientMessage } from '../../../shared/events.ts';
-import type { Schema } from '../../../shared/schema.ts';
+import type { FieldSchema, Schema } from '../../../shared/schema.ts';
 import { SwitchyardError } from '../errors.ts';
 
 /** The validator of one described value. */
@@ -26,24 +26,22 @@ function toZod(schema: Schema): z.ZodType {
       if (schema.max !== undefined) number = number.max(schema.max);
       return number;
     }
-    case 'object': {
-      const fields: Record<string, z.ZodType> = {};
-      for (const [name, field] of Object.entries(schema.fields)) fields[name] = field.optional ? toZod(field).optional() : toZod(field);
-      return z.strictObject(fields);
-    }
+    case 'object':
+      return z.strictObject(fieldValidators(schema.fields));
   }
+}
+
+function fieldValidators(fields: Readonly<Record<string, FieldSchema>>): Record<string, z.ZodType> {
+  const validators: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(fields)) validators[name] = field.optional ? toZod(field).optional() : toZod(field);
+  return validators;
 }
 
 const argValidators = new Map<ControlMethod, readonly z.ZodType[]>(CONTROL_METHOD_NAMES.map((method) => [method, CONTROL_METHODS[method].args.map(toZod)]));
 const callShape = z.strictObject({ method: z.enum(CONTROL_METHOD_NAMES), args: z.array(z.unknown()) });
-const subscribe = z.strictObject({ type: z.literal('subscribe'), ...fieldsOf(SUBSCRIBE_SCHEMA) });
+const subscribe = z.strictObject({ type: z.literal('subscribe'), ...fieldValidators(SUBSCRIBE_SCHEMA.fields) });
 const ack = z.strictObject({ type: z.literal('ack'), seq: z.number().int().min(0) });
 const callEnvelope = z.looseObject({ type: z.literal('call'), id: z.number().int().min(0) });
-
-function fieldsOf(schema: Schema): Record<string, z.ZodType> {
-  const validator = toZod(schema);
-  return validator instanceof z.ZodObject ? validator.shape : {};
-}
 
 /** Parses a control call, or says in one line what is wrong with it. */
 export function parseControlCall(input: unknown): { ok: true; call: ControlCall } | { ok: false; message: string } {
