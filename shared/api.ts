@@ -3,6 +3,7 @@
 
 import type { LogLine, ProcessInfo } from './process.ts';
 import type { AccessEvent } from './proxy.ts';
+import type { ArgsSchema, NumberSchema, TextSchema } from './schema.ts';
 import type { StackSpec } from './stack.ts';
 
 /** Which log lines to return. */
@@ -26,41 +27,110 @@ export interface StackStatus {
   spec: StackSpec;
 }
 
-/** Every command a client can send; each returns a Promise. */
-export interface ControlApi {
+/** One method of the contract: how the wire checks its arguments and, as a type only, its signature. */
+export interface MethodSpec<Args extends unknown[], Result> {
+  readonly args: Readonly<ArgsSchema<Args>>;
+  /** Never set: it carries the method's signature (argument names included) to ControlApi. */
+  readonly signature?: (...args: Args) => Promise<Result>;
+}
+
+function method<Args extends unknown[], Result>(...args: ArgsSchema<Args>): MethodSpec<Args, Result> {
+  return { args };
+}
+
+const NAME: TextSchema = { type: 'text', minLength: 1, maxLength: 200 };
+const COUNT: NumberSchema = { type: 'number', integer: true, min: 0, max: 1_000_000 };
+const SEQ: NumberSchema = { type: 'number', integer: true, min: 0 };
+
+/**
+ * Every command a client can send, each declared once: its arguments as the wire checks them, and
+ * its result. ControlApi, the clients' forwarders and the core's validation all derive from it, so
+ * a new command is one entry here plus its implementation in ControlHub.
+ */
+export const CONTROL_METHODS = {
   /** The stack and how it was started. */
-  status(): Promise<StackStatus>;
+  status: method<[], StackStatus>(),
   /** Every supervised process. */
-  listProcesses(): Promise<ProcessInfo[]>;
+  listProcesses: method<[], ProcessInfo[]>(),
   /** Recent log lines, oldest first. */
-  logs(query: LogQuery): Promise<LogLine[]>;
+  logs: method<[query: LogQuery], LogLine[]>({
+    type: 'object',
+    fields: { name: { ...NAME, optional: true }, tail: { ...COUNT, optional: true }, after: { ...SEQ, optional: true } },
+  }),
   /** Recent access events of the proxy, oldest first. */
-  access(query: AccessQuery): Promise<AccessRecord[]>;
+  access: method<[query: AccessQuery], AccessRecord[]>({
+    type: 'object',
+    fields: { tail: { ...COUNT, optional: true }, after: { ...SEQ, optional: true } },
+  }),
   /** Start a stopped worker (`api-2`), every worker of an app, `proxy` or a static site; returns the names started. */
-  start(target: string): Promise<string[]>;
+  start: method<[target: string], string[]>(NAME),
   /** Stop a worker, an app's workers (drained first), `proxy` or a static site; returns the names stopped. */
-  stop(target: string): Promise<string[]>;
+  stop: method<[target: string], string[]>(NAME),
   /** Restart a worker (`api-2`), every worker of an app (`api`), `proxy`, a static site, or everything (`all`); returns the names restarted. */
-  restart(target: string): Promise<string[]>;
+  restart: method<[target: string], string[]>(NAME),
   /**
    * Zero-downtime rolling reload of an app's workers (or one worker, a static site, or `proxy`):
    * each replacement is healthy and in rotation before its predecessor is drained. Returns the names replaced.
    */
-  reload(target: string): Promise<string[]>;
+  reload: method<[target: string], string[]>(NAME),
   /** Change an app's number of workers; returns the worker names after the change. */
-  scale(app: string, replicas: number): Promise<string[]>;
+  scale: method<[app: string, replicas: number], string[]>(NAME, { type: 'number', integer: true, min: 0, max: 256 }),
   /** SIGKILL one worker on purpose, as a crash would end it (its restart policy then applies). Returns its pid. */
-  kill(worker: string): Promise<number>;
+  kill: method<[worker: string], number>(NAME),
   /** Read the stack file again and apply it, as saving it does. */
-  reloadStackFile(): Promise<ConfigOutcome>;
+  reloadStackFile: method<[], ConfigOutcome>(),
   /** Start a load test against the stack's own proxy (loopback only); progress comes as `load` events. */
-  loadTest(spec: LoadSpec): Promise<LoadProgress>;
+  loadTest: method<[spec: LoadSpec], LoadProgress>({
+    type: 'object',
+    // Ranges are checked by the load generator, whose messages say what is valid.
+    fields: {
+      path: { type: 'text', minLength: 1, maxLength: 2000 },
+      rate: { type: 'number' },
+      duration: { type: 'number' },
+      method: { type: 'choice', values: ['GET', 'HEAD', 'POST'], optional: true },
+    },
+  }),
   /** Stop a running load test early; returns its final figures. */
-  stopLoadTest(id: string): Promise<LoadProgress>;
+  stopLoadTest: method<[id: string], LoadProgress>(NAME),
   /** Stop the whole stack gracefully; resolves once the stop has begun. */
-  shutdown(): Promise<void>;
+  shutdown: method<[], void>(),
   /** What the stack runs with: the host and runtime, the PATH its processes get, and where each app's command resolves. */
-  diagnostics(): Promise<Diagnostics>;
+  diagnostics: method<[], Diagnostics>(),
+};
+
+/** A method name of the control contract. */
+export type ControlMethod = keyof typeof CONTROL_METHODS;
+
+/** Each method's arguments. */
+export type ControlArgs = { [M in ControlMethod]: Parameters<Signature<M>> };
+
+/** Each method's result. */
+export type ControlResults = { [M in ControlMethod]: Awaited<ReturnType<Signature<M>>> };
+
+type Signature<M extends ControlMethod> = NonNullable<(typeof CONTROL_METHODS)[M]['signature']>;
+
+/** Every command a client can send; each returns a Promise. (Mapped over `keyof typeof`, not ControlMethod, so that each method keeps its doc comment.) */
+export type ControlApi = { [M in keyof typeof CONTROL_METHODS]: (...args: ControlArgs[M]) => Promise<ControlResults[M]> };
+
+/** Whether `name` is a method of the contract. */
+export function isControlMethod(name: string): name is ControlMethod {
+  return Object.hasOwn(CONTROL_METHODS, name);
+}
+
+/** Every method name, in declaration order. */
+export const CONTROL_METHOD_NAMES: readonly ControlMethod[] = Object.keys(CONTROL_METHODS).filter(isControlMethod);
+
+/** Sends one call and resolves with its result: all a transport provides to get the whole ControlApi. */
+export type ControlCaller = (call: ControlCall) => Promise<unknown>;
+
+/** The contract's methods, each one call handed to `caller`: how every client (HTTP, WebSocket, the desktop port) gets its ControlApi. */
+export function forwardControlApi(caller: ControlCaller): ControlApi {
+  const api: Partial<Record<ControlMethod, (...args: unknown[]) => Promise<unknown>>> = {};
+  // Each forwarder is typed by ControlApi below: its arguments are its method's own.
+  for (const method of CONTROL_METHOD_NAMES) api[method] = (...args) => caller({ method, args } as ControlCall);
+  // Complete (every method was set just above), and each promise holds what the core answers that
+  // method with, which is the contract's word to its clients: neither can be typed key by key.
+  return api as ControlApi;
 }
 
 /** Where the core runs and what its processes run with: what to look at when a command is not found. */
@@ -173,17 +243,12 @@ export interface LoadProgress {
   errors: string[];
 }
 
-/** A method name of the control contract. */
-export type ControlMethod = keyof ControlApi;
-
 /** A call on the wire: the method and its arguments. */
-export type ControlCall = {
-  [M in ControlMethod]: { method: M; args: Parameters<ControlApi[M]> };
-}[ControlMethod];
+export type ControlCall<M extends ControlMethod = ControlMethod> = { [K in M]: { method: K; args: ControlArgs[K] } }[M];
 
 /** The answer on the wire: a result, or an error with a message meant for people. */
 export type ControlReply<M extends ControlMethod = ControlMethod> =
-  | { ok: true; result: Awaited<ReturnType<ControlApi[M]>> }
+  | { ok: true; result: ControlResults[M] }
   | { ok: false; error: { code: ControlErrorCode; message: string } };
 
 /** Why a control call was refused. */

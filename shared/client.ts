@@ -1,8 +1,9 @@
 // The typed client of a session, over any transport that carries ServerMessage and ClientMessage
-// (a WebSocket in the browser, the desktop shell's IPC). Calls are the ControlApi's methods; events
-// arrive through `onEvents`, after a `snapshot` answered each subscribe.
+// (a WebSocket in the browser, the desktop app's port). Calls are the ControlApi's methods; events
+// arrive through `onEvents`, after a `snapshot` answered each subscribe, and each batch is
+// acknowledged once its listeners have run, so the core can tell a client that falls behind.
 
-import type { ControlApi, ControlErrorCode, ControlMethod } from './api.ts';
+import { forwardControlApi, type ControlApi, type ControlCall, type ControlErrorCode } from './api.ts';
 import type { ClientMessage, EventEnvelope, ServerMessage, Snapshot, SubscribeRequest } from './events.ts';
 
 /** What the client needs from a connection. */
@@ -20,6 +21,12 @@ export class CallError extends Error {
   }
 }
 
+/** Why the core ended a session: a WebSocket close code (CLOSE_TOO_SLOW) and its reason. */
+export interface SessionClosed {
+  code: number;
+  reason: string;
+}
+
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 /** Calls and events over one connection; hand every message from the transport to `receive`. */
@@ -29,14 +36,14 @@ export class SessionClient {
   private nextId = 1;
   private readonly snapshotListeners = new Set<(snapshot: Snapshot) => void>();
   private readonly eventListeners = new Set<(events: EventEnvelope[]) => void>();
+  private readonly closedListeners = new Set<(closed: SessionClosed) => void>();
 
   /** The contract's methods, each one call on the wire. */
   readonly api: ControlApi;
 
   constructor(transport: ClientTransport) {
     this.transport = transport;
-    const call = (method: ControlMethod) => (...args: unknown[]) => this.call(method, args);
-    this.api = new Proxy({} as ControlApi, { get: (_target, method) => call(method as ControlMethod) });
+    this.api = forwardControlApi((call) => this.call(call));
   }
 
   /** Asks for a snapshot and the events after it. */
@@ -52,6 +59,12 @@ export class SessionClient {
   onEvents(listener: (events: EventEnvelope[]) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /** The core ended the session over a transport that stays open; calls in flight have failed. */
+  onClosed(listener: (closed: SessionClosed) => void): () => void {
+    this.closedListeners.add(listener);
+    return () => this.closedListeners.delete(listener);
   }
 
   /** A message from the transport. */
@@ -70,6 +83,11 @@ export class SessionClient {
         return;
       case 'events':
         for (const listener of this.eventListeners) listener(message.events);
+        this.acknowledge(message.seq);
+        return;
+      case 'closed':
+        this.disconnected(message.reason);
+        for (const listener of this.closedListeners) listener({ code: message.code, reason: message.reason });
         return;
     }
   }
@@ -80,11 +98,19 @@ export class SessionClient {
     this.pending.clear();
   }
 
-  private call(method: ControlMethod, args: unknown[]): Promise<never> {
+  private acknowledge(seq: number): void {
+    try {
+      this.transport.send({ type: 'ack', seq });
+    } catch {
+      // The connection is going; the next session starts its count afresh.
+    }
+  }
+
+  private call(call: ControlCall): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.transport.send({ type: 'call', id, method, args } as ClientMessage);
+      this.pending.set(id, { resolve, reject });
+      this.transport.send({ type: 'call', id, ...call });
     });
   }
 }

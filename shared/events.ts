@@ -1,10 +1,12 @@
 // Everything the core tells a client without being asked, in one typed map, and the messages of a
-// session (WebSocket today, the desktop shell's IPC next): calls and replies, a subscribe that
-// answers with a snapshot, then batches of events. A client that reconnects says which log line
-// and access event it saw last, and gets only what it missed.
+// session (over a WebSocket, or the desktop app's port): calls and replies, a subscribe that
+// answers with a snapshot, then numbered batches of events that the client acknowledges. A client
+// that falls too far behind is dropped; it subscribes again saying which log line and access event
+// it saw last, and gets only what it missed.
 
 import type { AccessRecord, ConfigOutcome, ControlCall, ControlErrorCode, LoadProgress, StackStatus } from './api.ts';
 import type { LogLine, ProcessInfo } from './process.ts';
+import type { SchemaFor } from './schema.ts';
 
 /** Traffic of one app (or static site) over one second, from the proxy's access events. */
 export interface AppTraffic {
@@ -72,6 +74,16 @@ export interface SubscribeRequest {
   logTail?: number;
 }
 
+/** How the wire checks a subscribe. */
+export const SUBSCRIBE_SCHEMA: SchemaFor<SubscribeRequest> = {
+  type: 'object',
+  fields: {
+    logsAfter: { type: 'number', integer: true, min: 0, optional: true },
+    accessAfter: { type: 'number', integer: true, min: 0, optional: true },
+    logTail: { type: 'number', integer: true, min: 0, max: 100_000, optional: true },
+  },
+};
+
 /** The state of the stack at the moment of subscribing; events follow from exactly there. */
 export interface Snapshot {
   status: StackStatus;
@@ -89,16 +101,24 @@ export interface Snapshot {
 /** Messages from a client to the core. */
 export type ClientMessage =
   | ({ type: 'call'; id: number } & ControlCall)
-  | ({ type: 'subscribe' } & SubscribeRequest);
+  | ({ type: 'subscribe' } & SubscribeRequest)
+  /** The client has handled every events batch up to `seq`: where the transport cannot tell (the desktop's port), this says how far behind it is. */
+  | { type: 'ack'; seq: number };
 
 /** Messages from the core to a client. */
 export type ServerMessage =
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: { code: ControlErrorCode; message: string } }
   | { type: 'snapshot'; snapshot: Snapshot }
-  | { type: 'events'; events: EventEnvelope[] };
+  /** A batch of events; `seq` numbers the session's batches, for the client's `ack`. */
+  | { type: 'events'; seq: number; events: EventEnvelope[] }
+  /**
+   * The core ended the session but not the transport (the desktop's port, which serves the next
+   * session): as a WebSocket close with this code and reason. Calls in flight are lost.
+   */
+  | { type: 'closed'; code: number; reason: string };
 
-/** Close code the core uses for a client that fell too far behind; it may reconnect and resubscribe. */
+/** Close code the core uses for a client that fell too far behind; it may reconnect and resubscribe from the last seq it holds. */
 export const CLOSE_TOO_SLOW = 4008;
 /** Close code for a refused session (token, Host or Origin). */
 export const CLOSE_REFUSED = 4003;

@@ -106,7 +106,7 @@ export type FromProxy =
   | { type: 'listen-failed'; code: string; message: string }
   | { type: 'applied'; version: number }
   | { type: 'rejected'; version: number; message: string }
-  /** A batch of access events (sent about every 50 ms while there is traffic). */
+  /** A batch of access events (sent about once a frame, 16 ms, while there is traffic). */
   | { type: 'access'; events: AccessEvent[] }
   /** A draining member has no requests in flight any more (sent once per member id). */
   | { type: 'drained'; member: string }

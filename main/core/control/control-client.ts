@@ -1,33 +1,28 @@
-// A client of the control API: the same ControlApi interface, carried over HTTP to a running `up`.
+// A client of the control API: the contract's methods, carried over HTTP to a running `up`, and
+// the followed log stream.
 
-import type { AccessQuery, ControlApi, ControlCall, ControlMethod, ControlReply, LoadSpec, LogQuery, LogStreamItem, RunFile } from '../../../shared/api.ts';
+import { forwardControlApi, type ControlApi, type ControlCall, type ControlCaller, type ControlReply, type LogQuery, type LogStreamItem, type RunFile } from '../../../shared/api.ts';
 import { SwitchyardError } from '../errors.ts';
 
+/** The contract's methods as a base class, so that a ControlClient is a ControlApi whose calls go over HTTP. */
+const ForwardedApi = class {
+  constructor(caller: ControlCaller) {
+    Object.assign(this, forwardControlApi(caller));
+  }
+  // A class cannot declare members it gets from a list; forwardControlApi gives every one.
+} as new (caller: ControlCaller) => ControlApi;
+
 /** Talks to the instance described by a run file. */
-export class ControlClient implements ControlApi {
+export class ControlClient extends ForwardedApi {
   private readonly base: string;
   private readonly token: string;
 
   constructor(run: Pick<RunFile, 'port' | 'token'>) {
-    this.base = `http://127.0.0.1:${run.port}`;
+    const base = `http://127.0.0.1:${run.port}`;
+    super((call) => post(base, run.token, call));
+    this.base = base;
     this.token = run.token;
   }
-
-  status = () => this.call({ method: 'status', args: [] });
-  listProcesses = () => this.call({ method: 'listProcesses', args: [] });
-  logs = (query: LogQuery) => this.call({ method: 'logs', args: [query] });
-  access = (query: AccessQuery) => this.call({ method: 'access', args: [query] });
-  start = (target: string) => this.call({ method: 'start', args: [target] });
-  stop = (target: string) => this.call({ method: 'stop', args: [target] });
-  restart = (target: string) => this.call({ method: 'restart', args: [target] });
-  reload = (target: string) => this.call({ method: 'reload', args: [target] });
-  scale = (app: string, replicas: number) => this.call({ method: 'scale', args: [app, replicas] });
-  kill = (worker: string) => this.call({ method: 'kill', args: [worker] });
-  reloadStackFile = () => this.call({ method: 'reloadStackFile', args: [] });
-  loadTest = (spec: LoadSpec) => this.call({ method: 'loadTest', args: [spec] });
-  stopLoadTest = (id: string) => this.call({ method: 'stopLoadTest', args: [id] });
-  shutdown = () => this.call({ method: 'shutdown', args: [] });
-  diagnostics = () => this.call({ method: 'diagnostics', args: [] });
 
   /** Follows the log stream until `signal` aborts or the instance goes away. */
   async followLogs(query: Pick<LogQuery, 'name' | 'tail'>, onItem: (item: LogStreamItem) => void, signal?: AbortSignal): Promise<void> {
@@ -54,19 +49,8 @@ export class ControlClient implements ControlApi {
     }
   }
 
-  private async call<M extends ControlMethod>(call: ControlCall & { method: M }): Promise<Awaited<ReturnType<ControlApi[M]>>> {
-    const response = await fetch(`${this.base}/v1/call`, {
-      method: 'POST',
-      headers: { ...this.headers(), 'content-type': 'application/json' },
-      body: JSON.stringify(call),
-    });
-    const reply = (await response.json()) as ControlReply<M>;
-    if (!reply.ok) throw new SwitchyardError(reply.error.code, reply.error.message);
-    return reply.result;
-  }
-
   private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.token}` };
+    return authorization(this.token);
   }
 
   private async errorFrom(response: Response): Promise<SwitchyardError> {
@@ -78,4 +62,20 @@ export class ControlClient implements ControlApi {
     }
     return new SwitchyardError('internal', `control API answered ${response.status}`);
   }
+}
+
+/** One call on POST /v1/call; a refusal becomes a SwitchyardError with the core's code. */
+async function post(base: string, token: string, call: ControlCall): Promise<unknown> {
+  const response = await fetch(`${base}/v1/call`, {
+    method: 'POST',
+    headers: { ...authorization(token), 'content-type': 'application/json' },
+    body: JSON.stringify(call),
+  });
+  const reply = (await response.json()) as ControlReply;
+  if (!reply.ok) throw new SwitchyardError(reply.error.code, reply.error.message);
+  return reply.result;
+}
+
+function authorization(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
 }

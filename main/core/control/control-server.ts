@@ -9,6 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControlApi, ControlErrorCode, ControlReply, LogStreamItem } from '../../../shared/api.ts';
 import type { LogLine } from '../../../shared/process.ts';
+import { EventBatcher } from '../batching/event-batcher.ts';
+import { logStreamItemBytes } from '../batching/wire-size.ts';
 import type { LogStore, SourceFilter } from '../logs/log-store.ts';
 import { createStaticHandler, type StaticHandler } from '../static/static-handler.ts';
 import type { ControlHub } from './control-api.ts';
@@ -19,8 +21,6 @@ import { WebSocketEndpoint, type Refusal } from './ws-endpoint.ts';
 const MAX_BODY_BYTES = 64 * 1024;
 /** A follower whose socket holds more than this unsent is skipped until it catches up. */
 const MAX_PENDING_BYTES = 1024 * 1024;
-/** Followed lines are sent in batches at most this often. */
-const BATCH_MS = 16;
 
 /** What the server needs: the API, the log store for following, and which names a log query covers. */
 export interface ControlServerOptions {
@@ -148,10 +148,13 @@ export class ControlServer {
     const parsed = parseControlCall(input);
     if (!parsed.ok) return sendJson(response, 400, failure('bad-request', parsed.message));
     const result = await invoke(this.options.api, parsed.call);
-    sendJson(response, 200, { ok: true, result } as ControlReply);
+    sendJson(response, 200, { ok: true, result } satisfies ControlReply);
   }
 
-  /** Streams the retained lines then every new one; a reader that falls behind is skipped, never waited on. */
+  /**
+   * Streams the retained lines then every new one. A reader that falls behind is skipped, never
+   * waited on: once it has caught up it is told how many lines it missed since its last one.
+   */
   private follow(url: URL, request: http.IncomingMessage, response: http.ServerResponse): void {
     const name = url.searchParams.get('name') ?? undefined;
     const tail = Number(url.searchParams.get('tail') ?? 200);
@@ -159,42 +162,33 @@ export class ControlServer {
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
     // Headers now: a follower of a quiet process must learn at once that it is connected.
     response.flushHeaders();
-    let batch: LogStreamItem[] = [];
-    let dropped = 0;
-    let timer: NodeJS.Timeout | null = null;
-    const flush = () => {
-      timer = null;
-      if (batch.length === 0) return;
-      response.write(batch.map((item) => JSON.stringify(item)).join('\n') + '\n');
-      batch = [];
-    };
-    const noteDropped = () => {
-      if (dropped === 0) return;
-      batch.push({ dropped });
-      dropped = 0;
-      timer ??= setTimeout(flush, BATCH_MS);
-    };
-    const push = (line: LogLine) => {
-      if (response.writableLength > MAX_PENDING_BYTES) {
+    let skipped = 0;
+    const batcher: EventBatcher<LogStreamItem> = new EventBatcher({
+      deliver: (items) => response.write(items.map((item) => JSON.stringify(item)).join('\n') + '\n'),
+      sizeOf: logStreamItemBytes,
+      backlog: () => response.writableLength,
+      maxBacklog: MAX_PENDING_BYTES,
+      onBehind: (discarded) => {
+        for (const item of discarded) skipped += 'line' in item ? 1 : item.dropped;
         // Told once it has caught up, whether or not another line comes.
-        if (dropped === 0) response.once('drain', noteDropped);
-        dropped++;
-        return;
-      }
-      if (dropped > 0) {
-        batch.push({ dropped });
-        dropped = 0;
-      }
-      batch.push({ line });
-      timer ??= setTimeout(flush, BATCH_MS);
+        response.once('drain', () => {
+          batcher.resume();
+          batcher.push({ dropped: skipped });
+          skipped = 0;
+        });
+      },
+    });
+    const push = (line: LogLine) => {
+      if (batcher.behind) skipped++;
+      else batcher.push({ line });
     };
     const subscription = this.options.logs.subscribe({ sources, tail: Number.isFinite(tail) ? Math.max(0, tail) : 200 }, push);
     for (const line of subscription.snapshot) push(line);
-    flush();
+    batcher.flush();
     this.followers.add(response);
     const done = () => {
       subscription.dispose();
-      if (timer) clearTimeout(timer);
+      batcher.dispose();
       this.followers.delete(response);
     };
     request.once('close', done);

@@ -1,6 +1,9 @@
 // The session transport for the desktop app: a MessagePort (Electron's MessageChannelMain in the
 // shell, node:worker_threads in tests), carrying the same ClientMessage and ServerMessage objects as
-// the WebSocket, structured-cloned instead of JSON-encoded.
+// the WebSocket, structured-cloned instead of JSON-encoded. A port posts at once, so nothing here
+// sees a page fall behind; the page's acknowledgements of each events batch do (session.ts). A
+// page that falls too far behind is dropped as a WebSocket client is, but the port stays: the page
+// is told the session closed, and its next subscribe starts a new one.
 
 import type { ServerMessage } from '../../../shared/events.ts';
 import type { Disposable } from '../events.ts';
@@ -16,15 +19,17 @@ export interface PortLike {
   close(): void;
 }
 
-/** Serves one session on `port` until it closes or the returned handle is disposed. */
+/** Serves sessions on `port`, one after another, until it closes or the returned handle is disposed. */
 export function servePort(hub: ControlHub, port: PortLike): Disposable {
-  // Messages posted in-process have no socket buffer to watch; a page that falls behind shows as
-  // memory in its own process, which the renderer bounds itself.
-  const session = new Session(hub, {
-    send: (message: ServerMessage) => port.postMessage(message),
-    backlog: () => 0,
-    close: () => port.close(),
-  });
+  const open = (): Session =>
+    new Session(hub, {
+      send: (message: ServerMessage) => port.postMessage(message),
+      close: (code, reason) => {
+        port.postMessage({ type: 'closed', code, reason } satisfies ServerMessage);
+        session = open();
+      },
+    });
+  let session = open();
   port.on('message', (event) => session.receive(dataOf(event)));
   port.on('close', () => session.close());
   port.start?.();

@@ -100,7 +100,7 @@ describe('WebSocketClient', () => {
     expect(waits).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000]);
 
     last().open();
-    last().message({ type: 'events', events: [] });
+    last().message({ type: 'events', seq: 1, events: [] });
     last().closeWith(1006);
     await vi.advanceTimersByTimeAsync(0);
     const state = client.connection;

@@ -2,7 +2,7 @@
 // test set (or a plausible default), and lets the test play the core: snapshots, event batches
 // and connection changes.
 
-import type { ControlApi, ControlMethod } from '../../../shared/api.ts';
+import { forwardControlApi, type ControlApi, type ControlMethod } from '../../../shared/api.ts';
 import type { EventEnvelope, Snapshot, SubscribeRequest } from '../../../shared/events.ts';
 import type { ConnectionState, DashboardClient } from '../client/dashboard-client.ts';
 import { diagnostics } from './fixtures.ts';
@@ -44,9 +44,7 @@ export class FakeClient implements DashboardClient {
 
   constructor(connection: ConnectionState = { status: 'open' }) {
     this.state = connection;
-    this.api = new Proxy({} as ControlApi, {
-      get: (_target, method) => (...args: unknown[]) => this.call(method as ControlMethod, args),
-    });
+    this.api = forwardControlApi(({ method, args }) => this.call(method, args));
   }
 
   /** What a method answers from now on; a thrown error (or rejected promise) is the call failing. */

@@ -3,9 +3,10 @@
 // line per notable event on stdout, which the core shows as the proxy's log.
 
 import type net from 'node:net';
-import type { FromProxy, ListenerHandle, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
+import type { AccessEvent, FromProxy, ListenerHandle, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
+import { EventBatcher } from '../../batching/event-batcher.ts';
+import { accessEventBytes } from '../../batching/wire-size.ts';
 import { describeListenFailure } from '../listen-failure.ts';
-import { AccessBatcher } from './access-batcher.ts';
 import type { CapEpisode } from './connection-cap.ts';
 import { ProxyServer } from './proxy-server.ts';
 
@@ -20,7 +21,8 @@ if (typeof process.send !== 'function') {
 }
 
 const proxy = new ProxyServer();
-const access = new AccessBatcher((events) => send({ type: 'access', events }));
+// Access events cross the IPC channel in batches, one message per frame of traffic, not per request.
+const access = new EventBatcher<AccessEvent>({ deliver: (events) => send({ type: 'access', events }), sizeOf: accessEventBytes });
 let stopping = false;
 
 proxy.onAccess((event) => access.push(event));
