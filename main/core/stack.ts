@@ -108,9 +108,6 @@ export class Stack {
   private readonly _onMetrics = new Emitter<ProcessInfo[]>();
   /** Fires after each metrics sample with every process's snapshot. */
   readonly onMetrics = this._onMetrics.event;
-  private readonly _onKilledOnPurpose = new Emitter<string>();
-  /** Fires with a process name just before `killWorker` kills it, so the crash that follows is known to be asked for. */
-  readonly onKilledOnPurpose = this._onKilledOnPurpose.event;
   private readonly _onProcessRemoved = new Emitter<string>();
   /** Fires with a process name when scaling down removed it. */
   readonly onProcessRemoved = this._onProcessRemoved.event;
@@ -253,7 +250,7 @@ export class Stack {
     const pid = supervisor.currentPid;
     if (pid === null) throw new SwitchyardError('bad-request', `${name} is not running (${supervisor.state}); start it first`);
     this.logs.append(name, 'system', `killed on purpose with SIGKILL (pid ${pid})`);
-    this._onKilledOnPurpose.fire(name);
+    supervisor.expectKill();
     try {
       process.kill(pid, 'SIGKILL');
     } catch (error) {
