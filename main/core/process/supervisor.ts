@@ -20,6 +20,13 @@ export type { ProcessSpec, ProcessTracker, Spawned, SupervisorDeps } from './pro
 /** Numbers supervisors, so that each has an id of its own (ProcessInfo.id) while names are shared. */
 let supervisorsCreated = 0;
 
+/** The state a health verdict moves a worker to, and how its log line says so. */
+const HEALTH_STEPS = {
+  ready: { to: 'ready', says: 'ready' },
+  unhealthy: { to: 'unhealthy', says: 'unhealthy' },
+  'healthy-again': { to: 'ready', says: 'healthy again' },
+} as const;
+
 /** A state change, with the snapshot after it. */
 export interface StateChange {
   /** The state this run left; equal to `to` when only its health or role changed. */
@@ -323,10 +330,12 @@ export class Supervisor {
     switch (verdict) {
       case 'ready':
       case 'unhealthy':
-      case 'healthy-again':
-        this.system(`${verdict.replace('-', ' ')}: ${result.detail}`);
-        this.transition(verdict === 'unhealthy' ? 'unhealthy' : 'ready', result.detail);
+      case 'healthy-again': {
+        const step = HEALTH_STEPS[verdict];
+        this.system(`${step.says}: ${result.detail}`);
+        this.transition(step.to, result.detail);
         return;
+      }
       case 'hung':
         void this.restart(`hung: ${this.health.fails} health checks failed in a row (restart_after ${this.spec.health.restartAfter}); last: ${result.detail}`);
         return;
