@@ -80,9 +80,6 @@ export class Stack {
   private readonly _onMetrics = new Emitter<ProcessInfo[]>();
   /** Fires after each metrics sample with every process's snapshot. */
   readonly onMetrics = this._onMetrics.event;
-  private readonly _onKilledOnPurpose = new Emitter<ProcessInfo>();
-  /** Fires with a run just before `killWorker` kills it, so the crash that follows is known to be asked for. */
-  readonly onKilledOnPurpose = this._onKilledOnPurpose.event;
   private readonly _onProcessRemoved = new Emitter<ProcessInfo>();
   /** Fires with a run's last snapshot when it left the stack (replaced, scaled away, its pool removed). */
   readonly onProcessRemoved = this._onProcessRemoved.event;
@@ -248,7 +245,7 @@ export class Stack {
     const pid = run.currentPid;
     if (pid === null) throw new SwitchyardError('bad-request', `${name} is not running (${run.state}); start it first`);
     this.logs.append(run.name, 'system', `killed on purpose with SIGKILL (pid ${pid})`);
-    this._onKilledOnPurpose.fire(run.info());
+    run.expectKill();
     try {
       process.kill(pid, 'SIGKILL');
     } catch (error) {

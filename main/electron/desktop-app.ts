@@ -274,7 +274,7 @@ export class DesktopApp {
       throw new Error('the app is quitting');
     }
     this.host = host;
-    const loops = new CrashLoopDetector(() => host.stack.processes());
+    const loops = new CrashLoopDetector();
     this.hostSubscriptions.add(loops);
     this.hostSubscriptions.add(loops.onCrashLoop((loop) => this.notify(loop.gaveUp ? `${loop.app} stopped restarting` : `${loop.app} is crash-looping`, loop.message)));
     this.hostSubscriptions.add(
@@ -283,9 +283,6 @@ export class DesktopApp {
         this.updateSummary();
       }),
     );
-    this.hostSubscriptions.add(host.stack.onProcessRemoved((info) => loops.forget(info.name)));
-    // A kill from the dashboard is a crash a person asked for, not a loop to warn about.
-    this.hostSubscriptions.add(host.stack.onKilledOnPurpose((info) => loops.expectKill(info.name)));
     try {
       await host.start();
     } catch (error) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessInfo, ProcessState } from '../../shared/process.ts';
-import { CrashLoopDetector, summarizeStack, type CrashLoop, type CrashLoopOptions, type StackSummary } from '../../main/core/health/stack-state.ts';
+import { CrashLoopDetector, summarizeStack, type CrashLoop, type StackSummary } from '../../main/core/health/stack-state.ts';
+import { CALM, type CrashEpisode } from '../../main/core/process/restart-policy.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { fixtureApp, fixtureStack } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -103,51 +104,57 @@ describe('summarizeStack', () => {
   });
 });
 
-/**
- * The stack as the detector sees it: one snapshot per name (what `Stack.processes` gives), and each
- * change with the state its process left (what `Stack.onProcessChange` gives).
- */
-class Processes {
-  readonly infos = new Map<string, ProcessInfo>();
-  readonly detector: CrashLoopDetector;
+/** A run of a worker, fed to the detector as its supervisor reports it: each change with the run's crash-loop episode. */
+class Run {
+  private episode: CrashEpisode = CALM;
+  private readonly detector: CrashLoopDetector;
+  readonly name: string;
+  readonly id: string;
 
-  constructor(options?: CrashLoopOptions) {
-    this.detector = new CrashLoopDetector(() => [...this.infos.values()], options);
+  constructor(detector: CrashLoopDetector, name: string, id = `${name}#1`) {
+    this.detector = detector;
+    this.name = name;
+    this.id = id;
   }
 
-  /** `info` becomes the snapshot of its name, left from that name's previous state. */
-  observe(info: ProcessInfo, at: number): CrashLoop | null {
-    const from = this.infos.get(info.name)?.state ?? 'stopped';
-    this.infos.set(info.name, info);
-    return this.detector.observe({ from, info }, at);
+  /** A change to `state`; `extra` sets the snapshot's fields. */
+  change(state: ProcessState, extra: Partial<ProcessInfo> = {}): CrashLoop | null {
+    return this.detector.observe({ info: proc(this.name, state, { id: this.id, ...extra }), episode: this.episode });
   }
 
-  remove(name: string, at: number): void {
-    this.infos.delete(name);
-    this.detector.forget(name, at);
+  /**
+   * An exit at `at` and what the supervisor does next. A quick one adds to the episode (its first
+   * sets `since`); one after running past min_uptime ends it.
+   */
+  exit(at: number, { quick = true, then = 'backoff', exit = { code: 3, signal: null } }: { quick?: boolean; then?: 'backoff' | 'failed' | 'nothing'; exit?: { code: number | null; signal: string | null } } = {}): CrashLoop[] {
+    this.episode = quick ? { exits: this.episode.exits + 1, since: this.episode.since ?? at } : CALM;
+    const lastExit = { ...exit, at, uptime: quick ? 10 : 60_000 };
+    const reports = [this.change(exit.code === 0 ? 'exited' : 'crashed', { lastExit })];
+    if (then !== 'nothing') reports.push(this.change(then, { lastExit }), then === 'backoff' ? this.change('starting') : null);
+    return reports.filter((report) => report !== null);
+  }
+
+  /** A person's restart: the episode is over. */
+  restart(): CrashLoop | null {
+    this.episode = CALM;
+    return this.change('starting');
   }
 }
 
-/** Feeds a worker through one crash and its restart, as the supervisor reports it. */
-function crashOnce(processes: Processes, name: string, at: number, extra: Partial<ProcessInfo> = {}): CrashLoop[] {
-  const reports = [
-    processes.observe(proc(name, 'crashed', extra), at),
-    processes.observe(proc(name, 'backoff', extra), at),
-    processes.observe(proc(name, 'starting'), at + 100),
-  ];
-  return reports.filter((report) => report !== null);
+/** Quick crashes of `run` at each of `times`, each restarted; the reports they brought. */
+function crashes(run: Run, times: number[]): CrashLoop[] {
+  return times.flatMap((at) => run.exit(at));
 }
 
 describe('CrashLoopDetector', () => {
-  it('reports three crashes within a minute once, naming the app, the count and the last exit', () => {
-    const processes = new Processes();
+  it('reports three quick crashes in a row once, naming the app, the count and the last exit', () => {
+    const detector = new CrashLoopDetector();
     const fired: CrashLoop[] = [];
-    processes.detector.onCrashLoop((report) => fired.push(report));
-    processes.observe(proc('api-1', 'ready'), 0);
-    processes.observe(proc('api-2', 'ready'), 0);
-    expect(crashOnce(processes, 'api-1', 1_000)).toEqual([]);
-    expect(crashOnce(processes, 'api-2', 2_000)).toEqual([]);
-    const reports = crashOnce(processes, 'api-1', 4_500, { lastExit: { code: null, signal: 'SIGSEGV', at: 4_500, uptime: 30 } });
+    detector.onCrashLoop((report) => fired.push(report));
+    const api1 = new Run(detector, 'api-1');
+    api1.change('ready');
+    expect(crashes(api1, [1_000, 2_000])).toEqual([]);
+    const reports = api1.exit(4_500, { exit: { code: null, signal: 'SIGSEGV' } });
     expect(reports).toEqual([
       {
         app: 'api',
@@ -159,42 +166,44 @@ describe('CrashLoopDetector', () => {
       },
     ]);
     expect(fired).toEqual(reports);
-    // A fourth crash in the same episode is not news.
-    expect(crashOnce(processes, 'api-2', 6_000)).toEqual([]);
+    // A fourth crash in the same episode is not news, nor another worker of the app looping meanwhile.
+    expect(crashes(api1, [6_000])).toEqual([]);
+    expect(crashes(new Run(detector, 'api-2'), [6_100, 6_200, 6_300])).toEqual([]);
     expect(fired).toHaveLength(1);
   });
 
-  it('does not report three crashes spread over five minutes', () => {
-    const processes = new Processes();
-    expect([0, 150_000, 300_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toEqual([]);
+  it('does not report crashes that are not quick exits in a row, however close together', () => {
+    const detector = new CrashLoopDetector();
+    const api1 = new Run(detector, 'api-1');
+    // Each ran past min_uptime: the supervisor's episode ends with each.
+    expect([0, 1_000, 2_000, 3_000].flatMap((at) => api1.exit(at, { quick: false }))).toEqual([]);
+    // Two workers of an app with two quick crashes each are two runs short of a loop, not one in a loop.
+    const api2 = new Run(detector, 'api-2');
+    const api3 = new Run(detector, 'api-3');
+    expect([...crashes(api2, [0, 1]), ...crashes(api3, [2, 3])]).toEqual([]);
   });
 
-  it('reports again once the app had recovered, but not when it was ready only briefly', () => {
-    const processes = new Processes();
-    const crashes = (from: number) => [0, 1_000, 2_000].flatMap((offset) => crashOnce(processes, 'api-1', from + offset));
-    expect(crashes(0)).toHaveLength(1);
-    // Ready for a second between crashes: still the same episode.
-    processes.observe(proc('api-1', 'ready'), 3_000);
-    expect(crashes(4_000)).toEqual([]);
-    // Ready for longer than the settle time: the next loop is a new episode.
-    processes.observe(proc('api-1', 'ready'), 7_000);
-    const again = crashes(20_000);
+  it('reports again in a new episode, not while the episode goes on', () => {
+    const detector = new CrashLoopDetector();
+    const api1 = new Run(detector, 'api-1');
+    expect(crashes(api1, [0, 1_000, 2_000])).toHaveLength(1);
+    // Ready for a moment between quick crashes: still the same episode.
+    api1.change('ready');
+    expect(crashes(api1, [4_000, 5_000])).toEqual([]);
+    // It ran past min_uptime before it crashed: the next loop is a new episode.
+    expect(api1.exit(60_000, { quick: false })).toEqual([]);
+    const again = crashes(api1, [70_000, 71_000, 72_000]);
     expect(again).toHaveLength(1);
-    expect(again[0]).toMatchObject({ app: 'api', crashes: 3, gaveUp: false });
-  });
-
-  it('starts a new episode after a quiet period', () => {
-    const processes = new Processes({ threshold: 2, windowMs: 10_000 });
-    expect([0, 1_000, 2_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
-    expect([30_000, 31_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
+    expect(again[0]).toMatchObject({ app: 'api', crashes: 3, windowMs: 2_000, gaveUp: false });
   });
 
   it('reports a process that gave up, once, even within a reported loop', () => {
-    const processes = new Processes();
-    [0, 1_000, 2_000, 3_000].forEach((at) => crashOnce(processes, 'api-1', at));
-    processes.observe(proc('api-1', 'crashed'), 4_000);
+    const detector = new CrashLoopDetector();
+    const api1 = new Run(detector, 'api-1');
+    crashes(api1, [0, 1_000, 2_000, 3_000]);
     const reason = 'crash loop: exited 5 times in a row, each within 5.0s (max_restarts 4); last: exit code 3';
-    const gaveUp = processes.observe(proc('api-1', 'failed', { reason }), 4_000);
+    expect(api1.exit(4_000, { then: 'nothing' })).toEqual([]);
+    const gaveUp = api1.change('failed', { reason, lastExit: { code: 3, signal: null, at: 4_000, uptime: 10 } });
     expect(gaveUp).toEqual({
       app: 'api',
       process: 'api-1',
@@ -203,111 +212,74 @@ describe('CrashLoopDetector', () => {
       gaveUp: true,
       message: 'api: api-1 failed after 5 crashes and will not be restarted; last: exit code 3',
     });
-    // Another worker of the same app giving up in the same episode is not news either.
-    processes.observe(proc('api-2', 'crashed'), 4_100);
-    expect(processes.observe(proc('api-2', 'failed'), 4_100)).toBeNull();
+    // Another worker of the same app giving up meanwhile is not news either.
+    expect(new Run(detector, 'api-2').exit(4_100, { then: 'failed' })).toEqual([]);
   });
 
   it('reports a program that cannot start at all, with the reason', () => {
-    const processes = new Processes();
+    const web = new Run(new CrashLoopDetector(), 'web');
     const reason = 'could not start nodee: spawn nodee ENOENT';
-    const noExit = { code: null, signal: null, at: 0, uptime: 0 };
-    expect(processes.observe(proc('api-1', 'crashed', { reason, lastExit: noExit }), 0)).toBeNull();
-    expect(processes.observe(proc('api-1', 'failed', { reason, lastExit: noExit }), 0)).toMatchObject({
-      gaveUp: true,
+    expect(web.exit(0, { then: 'nothing', exit: { code: null, signal: null } })).toEqual([]);
+    expect(web.change('failed', { reason, lastExit: { code: null, signal: null, at: 0, uptime: 0 } })).toEqual({
+      app: 'web',
+      process: 'web',
       crashes: 1,
-      message: `api: api-1 failed after 1 crash and will not be restarted; last: ${reason}`,
+      windowMs: 0,
+      gaveUp: true,
+      message: `web: web failed after 1 crash and will not be restarted; last: ${reason}`,
     });
   });
 
   it('starts afresh when a person restarts a failed process', () => {
-    const processes = new Processes();
-    [0, 1_000].forEach((at) => crashOnce(processes, 'api-1', at));
-    processes.observe(proc('api-1', 'crashed'), 2_000);
-    expect(processes.observe(proc('api-1', 'failed'), 2_000)).toMatchObject({ gaveUp: true });
-    processes.observe(proc('api-1', 'starting'), 5_000);
-    expect([6_000, 7_000, 8_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
+    const detector = new CrashLoopDetector();
+    const api1 = new Run(detector, 'api-1');
+    crashes(api1, [0, 1_000]);
+    expect(api1.exit(2_000, { then: 'failed' })).toContainEqual(expect.objectContaining({ gaveUp: true }));
+    expect(api1.restart()).toBeNull();
+    expect(crashes(api1, [6_000, 7_000, 8_000])).toHaveLength(1);
   });
 
-  it('does not count stops, health changes, clean exits, crashes while draining or kills a person asked for', () => {
-    const processes = new Processes({ threshold: 2 });
+  it('counts nothing itself: stops, health changes and exits the supervisor did not count bring no report', () => {
+    const detector = new CrashLoopDetector();
+    const api1 = new Run(detector, 'api-1');
     const seen: (CrashLoop | null)[] = [];
-    const feed = (info: ProcessInfo, at: number) => seen.push(processes.observe(info, at));
-    for (let i = 0; i < 3; i++) {
-      const at = i * 1_000;
-      // A stop: stopping → stopped, never crashed.
-      feed(proc('api-1', 'ready'), at);
-      feed(proc('api-1', 'stopping'), at + 10);
-      feed(proc('api-1', 'stopped'), at + 20);
-      // A crash while draining for a stop belongs to the stop.
-      feed(proc('api-2', 'draining'), at);
-      feed(proc('api-2', 'crashed'), at + 10);
-      feed(proc('api-2', 'stopped'), at + 10);
-      // A clean exit under restart: always.
-      feed(proc('jobs-1', 'exited', { lastExit: { code: 0, signal: null, at, uptime: 5 } }), at);
-      feed(proc('jobs-1', 'backoff', { lastExit: { code: 0, signal: null, at, uptime: 5 } }), at);
-      // Kill from the UI (Stack.killWorker): a SIGKILL crash that was asked for.
-      feed(proc('api-3', 'ready'), at);
-      processes.detector.expectKill('api-3', at);
-      feed(proc('api-3', 'crashed', { lastExit: { code: null, signal: 'SIGKILL', at, uptime: 5 } }), at + 5);
-      feed(proc('api-3', 'backoff'), at + 5);
+    for (let i = 0; i < 5; i++) {
+      // A stop, a flip of health, a crash while draining for a stop: the episode does not grow.
+      seen.push(api1.change('ready'), api1.change('ready', { health: 'failing' }), api1.change('stopping'), api1.change('stopped'));
+      seen.push(api1.change('draining'), api1.change('crashed'), api1.change('stopped'));
     }
     // The same crashed snapshot again (a repeated event) is one crash, not two.
-    feed(proc('web', 'crashed'), 5_000);
-    feed(proc('web', 'crashed'), 5_001);
+    const web = new Run(detector, 'web');
+    seen.push(...crashes(web, [0, 1]), web.change('crashed'), web.change('crashed'));
     expect(seen.filter((report) => report !== null)).toEqual([]);
-    // An expected kill that never came does not excuse a later real crash.
-    processes.detector.expectKill('api-3', 10_000);
-    feed(proc('api-3', 'crashed'), 20_000);
-    feed(proc('api-3', 'starting'), 20_100);
-    feed(proc('api-3', 'crashed'), 20_200);
-    expect(seen.at(-1)).toMatchObject({ app: 'api', crashes: 2 });
   });
 
-  it('tells the old and the new worker of a reload apart, though they share a name', () => {
-    // Stack.processes shows one process per name: the one that holds it (the new worker once it has taken the old one's place).
-    let holder = proc('api-1', 'ready');
-    const detector = new CrashLoopDetector(() => [holder], { threshold: 2, settleMs: 1_000 });
-    const reports: CrashLoop[] = [];
-    detector.onCrashLoop((report) => reports.push(report));
-    const change = (from: ProcessState, info: ProcessInfo, at: number, holdsName = true) => {
-      if (holdsName) holder = info;
-      detector.observe({ from, info }, at);
-    };
-    const crash = (at: number) => {
-      change('ready', proc('api-1', 'crashed'), at);
-      change('crashed', proc('api-1', 'backoff'), at);
-      change('backoff', proc('api-1', 'starting'), at + 100);
-      change('starting', proc('api-1', 'ready'), at + 200);
-    };
-    crash(0);
-    crash(500);
+  it('tells the old and the new run of a reload apart, though they share a name', () => {
+    const detector = new CrashLoopDetector();
+    const old = new Run(detector, 'api-1', 'api#1');
+    expect(crashes(old, [0, 500, 1_000])).toHaveLength(1);
+    old.change('ready');
+    // A reload: the new run starts beside the old one, which drains and dies while draining (its stop's doing).
+    const next = new Run(detector, 'api-1', 'api#2');
+    next.change('starting', { role: 'surge' });
+    old.change('draining', { role: 'leaving' });
+    next.change('ready');
+    expect(old.change('crashed', { role: 'leaving' })).toBeNull();
+    expect(old.change('stopped', { role: 'leaving' })).toBeNull();
+    // The new run's own loop is news: the old run's loop ended with its stop.
+    const reports = crashes(next, [5_000, 5_500, 6_000]);
     expect(reports).toHaveLength(1);
-
-    // A reload: the new worker starts beside the old one, which then drains; the two report in turns.
-    change('stopped', proc('api-1', 'starting'), 2_000, false);
-    change('ready', proc('api-1', 'draining'), 2_100, false);
-    change('starting', proc('api-1', 'ready'), 2_150);
-    // The old worker dies while draining: its stop's doing, though the name's latest news was "ready".
-    change('draining', proc('api-1', 'crashed', { lastExit: { code: 1, signal: null, at: 2_200, uptime: 9 } }), 2_200, false);
-    // Its final "stopped" does not hide that the app, now the new worker, is ready.
-    change('crashed', proc('api-1', 'stopped'), 2_300, false);
-    expect(reports).toHaveLength(1);
-
-    // Ready for longer than the settle time: two crashes of the new worker are a new episode.
-    crash(5_000);
-    crash(5_500);
-    expect(reports).toHaveLength(2);
-    expect(reports[1]).toMatchObject({ app: 'api', process: 'api-1', crashes: 2, gaveUp: false });
+    expect(reports[0]).toMatchObject({ app: 'api', process: 'api-1', crashes: 3, gaveUp: false });
   });
 
-  it('forgets a removed process, so the rest of its app can settle', () => {
-    const processes = new Processes();
-    processes.observe(proc('api-2', 'stopped'), 0);
-    [0, 1_000, 2_000].forEach((at) => crashOnce(processes, 'api-1', at));
-    processes.remove('api-2', 3_000);
-    processes.observe(proc('api-1', 'ready'), 3_000);
-    expect([20_000, 21_000, 22_000].flatMap((at) => crashOnce(processes, 'api-1', at))).toHaveLength(1);
+  it('forgets a stopped run, so another run of its app is news again', () => {
+    const detector = new CrashLoopDetector();
+    const api2 = new Run(detector, 'api-2');
+    expect(crashes(api2, [0, 1_000, 2_000])).toHaveLength(1);
+    // Scaled away while it looped.
+    api2.change('stopping');
+    api2.change('stopped');
+    expect(crashes(new Run(detector, 'api-1'), [20_000, 21_000, 22_000])).toHaveLength(1);
   });
 });
 
@@ -322,8 +294,7 @@ describe('CrashLoopDetector on a real stack', () => {
   it('reports a worker that crashes as soon as it starts exactly once', async () => {
     const app = fixtureApp('boom', 'crash-now.js', { restart: 'always', portEnv: null, backoff: { initial: 20, max: 50 }, maxRestarts: 1_000 });
     stack = new Stack(fixtureStack([app]));
-    const running = stack;
-    const detector = new CrashLoopDetector(() => running.processes());
+    const detector = new CrashLoopDetector();
     const reports: CrashLoop[] = [];
     let crashes = 0;
     detector.onCrashLoop((report) => reports.push(report));

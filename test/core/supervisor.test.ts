@@ -115,15 +115,31 @@ describe('Supervisor', () => {
     await waitForState(supervisor, 'grandchild-1', 'ready');
     const grandchild = Number(await waitFor(() => readFileSync(pidFile, 'utf8').trim(), 'grandchild pid'));
     expect(alive(grandchild)).toBe(true);
-    // The supervisor learns descendants from metrics samples; take one as the sampler would.
-    const { sampleTree } = await import('../../main/core/metrics/metrics-sampler.ts');
-    const sample = await sampleTree(supervisor.info().pid as number);
-    expect(sample.descendants).toContain(grandchild);
-    supervisor.recordUsage(sample.usage, sample.descendants);
+    // No metrics sampler runs: the supervisor finds the grandchild itself.
     await supervisor.stop();
     await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone');
     expect(alive(grandchild)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['is stopped', 'stay'],
+    ['exits on its own', 'exit'],
+  ])('leaves no escaped child behind when its worker %s, with no metrics sampler', async (_label, then) => {
+    const marker = newMarker();
+    const { supervisor, logs } = supervise('escape.js', { portEnv: null, restart: 'never', stop: { signal: 'SIGTERM', timeout: 800 } }, {
+      ESCAPE_THEN: then,
+      [marker.key]: marker.value,
+    });
+    await supervisor.start();
+    // Its child left the worker's group and session and ignores SIGTERM; only the supervisor's own search finds it.
+    const announced = await waitFor(() => lines(logs, 'stdout').find((line) => line.startsWith('escaped 1: ')), 'the escaped child');
+    const escaped = Number(announced.slice('escaped 1: '.length));
+    expect(alive(escaped)).toBe(true);
+    if (then === 'stay') await supervisor.stop();
+    else await waitForState(supervisor, 'escape-1', 'exited');
+    await waitFor(() => processesWithMarker(marker).length === 0, 'every marked process to be gone');
+    expect(alive(escaped)).toBe(false);
   });
 
   it('restarts a crashed worker with exponential backoff, then gives up on a crash loop with its stderr', async () => {

@@ -1,8 +1,9 @@
-// The stack's state at a glance (the tray icon and its tooltip) and crash-loop detection (a system
-// notification): both read the process snapshots the supervisors publish, and neither spawns anything.
+// The stack's state at a glance (the tray icon and its tooltip) and crash-loop reports (a system
+// notification): both read what the supervisors publish, and neither spawns or counts anything.
 
 import type { ProcessInfo, ProcessState } from '../../../shared/process.ts';
 import { Emitter, type Disposable } from '../events.ts';
+import { formatMs, isCrashLoop, type CrashEpisode } from '../process/restart-policy.ts';
 
 /** The whole stack in one word. */
 export type StackState = 'stopped' | 'starting' | 'running' | 'degraded' | 'failing';
@@ -82,9 +83,9 @@ export interface CrashLoop {
   app: string;
   /** The process whose crash (or failure) completed the report. */
   process: string;
-  /** Crashes counted: those within the window for a loop, the whole episode for a give-up. */
+  /** Its quick exits in a row (restart-policy.ts). */
   crashes: number;
-  /** How long those crashes took, first to last. */
+  /** How long those exits took, first to last. */
   windowMs: number;
   /** The supervisor gave up (`failed`): only a person restarts it now. */
   gaveUp: boolean;
@@ -92,189 +93,100 @@ export interface CrashLoop {
   message: string;
 }
 
-/** When a run of crashes is a crash loop, and when it is over. */
-export interface CrashLoopOptions {
-  /** Crashes of an app's processes within `windowMs` that make a loop (default 3). */
-  threshold?: number;
-  /** Default 60 s. */
-  windowMs?: number;
-  /** A crash after this long without one starts a new episode (default `windowMs`). */
-  quietMs?: number;
-  /** A crash after all the app's processes were ready for this long starts a new episode (default 10 s). */
-  settleMs?: number;
-}
-
-/** How long a crash asked for with `expectKill` may take to arrive. */
-const EXPECTED_KILL_MS = 5_000;
-
-/** Crash history of one app in the current episode. */
-interface AppRecord {
-  /** Crash times within the window, until a loop is reported. */
-  recent: number[];
-  /** Set once a loop (or a give-up) was reported: how many crashes the episode has had, and since when. */
-  episode: { since: number; crashes: number } | null;
-  gaveUp: boolean;
-  lastCrashAt: number | null;
-  /** When every known process of the app became ready, or null while one is not. */
-  readySince: number | null;
-}
-
-/** One state change of one process, from its own supervisor (`Stack.onProcessChange` gives these). */
-export interface ProcessTransition {
-  /** The state this very process left: during a reload the old and the new worker share a name, not a state. */
-  from: ProcessState;
+/** One state change of one run, with its crash-loop episode (`Stack.onProcessChange` gives these). */
+export interface RunChange {
   info: ProcessInfo;
+  episode: CrashEpisode;
+}
+
+/** What was last heard of a run that is not stopped. */
+interface RunRecord {
+  app: string;
+  episode: CrashEpisode;
+  failed: boolean;
 }
 
 /**
- * Turns process state changes into crash-loop reports, at most one loop report and one give-up
- * report per app and episode, so a looping app does not spam notifications. Counts entries into
- * `crashed` (exit code ≠ 0 or a signal) only: stops end in `stopped`, a clean exit is `exited`, and a
- * crash while draining for a stop is the stop's. A kill a person asked for is excused with `expectKill`.
+ * Turns the supervisors' crash-loop episodes into reports, at most one loop report and one give-up
+ * report per app while its runs keep looping, so a looping app does not spam notifications. What a
+ * crash loop is, and which exits count (not a stop, a crash while draining, or a kill a person asked
+ * for), is the supervisor's to say (restart-policy.ts): the tray and the supervisor agree.
  */
 export class CrashLoopDetector implements Disposable {
-  private readonly snapshot: () => readonly ProcessInfo[];
-  private readonly threshold: number;
-  private readonly windowMs: number;
-  private readonly quietMs: number;
-  private readonly settleMs: number;
-  private readonly apps = new Map<string, AppRecord>();
-  /** Process → the time until which its next crash is one a person asked for. */
-  private readonly expectedKills = new Map<string, number>();
+  /** Run id → what was last heard of it; a run leaves when it stops. */
+  private readonly runs = new Map<string, RunRecord>();
   private readonly _onCrashLoop = new Emitter<CrashLoop>();
   /** Fires with each report `observe` returns. */
   readonly onCrashLoop = this._onCrashLoop.event;
 
-  /**
-   * @param snapshot the stack's processes now, one per name (`Stack.processes`): whether an app is
-   * all ready is read from it, so a reload's leaving worker does not speak for its successor.
-   */
-  constructor(snapshot: () => readonly ProcessInfo[], options: CrashLoopOptions = {}) {
-    this.snapshot = snapshot;
-    this.threshold = options.threshold ?? 3;
-    this.windowMs = options.windowMs ?? 60_000;
-    this.quietMs = options.quietMs ?? this.windowMs;
-    this.settleMs = options.settleMs ?? 10_000;
-  }
-
   /** Takes one state change; returns the report it completes, if any. */
-  observe(change: ProcessTransition, now = Date.now()): CrashLoop | null {
-    const { from, info } = change;
-    let report: CrashLoop | null = null;
-    // A health-only change (or the same snapshot again) is no new crash.
-    if (info.state !== from) {
-      if (info.state === 'crashed') {
-        const excused = from === 'draining' || this.takeExpectedKill(info.name, now);
-        if (!excused) report = this.crash(info, now);
-      } else if (info.state === 'failed') {
-        report = this.fail(info, now);
-      } else if (from === 'failed') {
-        // Only a person starts a failed process again: whatever crashes next is a new episode.
-        this.apps.set(info.app, newRecord());
-      }
+  observe(change: RunChange): CrashLoop | null {
+    const { info, episode } = change;
+    const previous = this.runs.get(info.id);
+    if (info.state === 'stopped') {
+      // A stop ends the run's trouble as far as a person is told: a later start may report again.
+      this.runs.delete(info.id);
+      return null;
     }
-    this.updateReadiness(info.app, now);
+    const record: RunRecord = { app: info.app, episode, failed: info.state === 'failed' };
+    this.runs.set(info.id, record);
+    let report: CrashLoop | null = null;
+    if (record.failed && !previous?.failed) {
+      if (!this.othersOf(info, (other) => other.failed)) report = gaveUp(info, episode);
+    } else if (this.entersLoop(info, episode, previous)) {
+      if (!this.othersOf(info, (other) => isCrashLoop(other.episode))) report = looping(info, episode);
+    }
     if (report) this._onCrashLoop.fire(report);
     return report;
-  }
-
-  /** The next crash of process `name` is a kill a person asked for (`Stack.killWorker`): it does not count. */
-  expectKill(name: string, now = Date.now()): void {
-    this.expectedKills.set(name, now + EXPECTED_KILL_MS);
-  }
-
-  /** Drops what is kept about a process that left the stack (scaled down, app removed), and about apps with none left. */
-  forget(name: string, now = Date.now()): void {
-    this.expectedKills.delete(name);
-    const present = new Set(this.snapshot().map((p) => p.app));
-    for (const app of [...this.apps.keys()]) {
-      if (present.has(app)) this.updateReadiness(app, now);
-      else this.apps.delete(app);
-    }
   }
 
   dispose(): void {
     this._onCrashLoop.dispose();
   }
 
-  private crash(info: ProcessInfo, now: number): CrashLoop | null {
-    const current = this.currentRecord(info.app, now);
-    current.lastCrashAt = now;
-    if (current.episode) {
-      current.episode.crashes++;
-      return null;
-    }
-    current.recent = [...current.recent.filter((at) => now - at < this.windowMs), now];
-    if (current.recent.length < this.threshold) return null;
-    const since = current.recent[0] ?? now;
-    current.episode = { since, crashes: current.recent.length };
-    current.recent = [];
-    const crashes = current.episode.crashes;
-    return {
-      app: info.app,
-      process: info.name,
-      crashes,
-      windowMs: now - since,
-      gaveUp: false,
-      message: `${info.app} keeps crashing: ${crashes} crashes in ${formatMs(now - since)}; last: ${info.name} ${lastExitText(info)}`,
-    };
+  /** Whether this change is the exit that makes the run's episode a crash loop (once per episode). */
+  private entersLoop(info: ProcessInfo, episode: CrashEpisode, previous: RunRecord | undefined): boolean {
+    if (info.state !== 'crashed' && info.state !== 'exited') return false;
+    if (!isCrashLoop(episode)) return false;
+    return !previous || previous.episode.since !== episode.since || !isCrashLoop(previous.episode);
   }
 
-  private fail(info: ProcessInfo, now: number): CrashLoop | null {
-    const current = this.currentRecord(info.app, now);
-    if (current.gaveUp) return null;
-    current.gaveUp = true;
-    const crashes = current.episode?.crashes ?? current.recent.length;
-    const since = current.episode?.since ?? current.recent[0] ?? now;
-    current.episode ??= { since, crashes };
-    current.recent = [];
-    const after = crashes > 0 ? ` after ${crashes} crash${crashes === 1 ? '' : 'es'}` : '';
-    return {
-      app: info.app,
-      process: info.name,
-      crashes,
-      windowMs: now - since,
-      gaveUp: true,
-      message: `${info.app}: ${info.name} failed${after} and will not be restarted; last: ${lastExitText(info)}`,
-    };
-  }
-
-  /** The app's record, fresh when its episode is over: after a quiet period, or once the app had been all ready for a while. */
-  private currentRecord(app: string, now: number): AppRecord {
-    const record = this.recordOf(app);
-    const quiet = record.lastCrashAt !== null && now - record.lastCrashAt >= this.quietMs;
-    const settled = record.readySince !== null && now - record.readySince >= this.settleMs;
-    if (!quiet && !settled) return record;
-    const fresh = newRecord();
-    this.apps.set(app, fresh);
-    return fresh;
-  }
-
-  private updateReadiness(app: string, now: number): void {
-    const record = this.recordOf(app);
-    const allReady = this.snapshot().every((p) => p.app !== app || p.state === 'ready');
-    record.readySince = allReady ? (record.readySince ?? now) : null;
-  }
-
-  private takeExpectedKill(name: string, now: number): boolean {
-    const until = this.expectedKills.get(name);
-    if (until === undefined) return false;
-    this.expectedKills.delete(name);
-    return now <= until;
-  }
-
-  private recordOf(app: string): AppRecord {
-    let record = this.apps.get(app);
-    if (!record) {
-      record = newRecord();
-      this.apps.set(app, record);
-    }
-    return record;
+  /** Whether another run of the same app, as last heard, matches: its trouble was told already. */
+  private othersOf(info: ProcessInfo, matches: (other: RunRecord) => boolean): boolean {
+    for (const [id, other] of this.runs) if (id !== info.id && other.app === info.app && matches(other)) return true;
+    return false;
   }
 }
 
-function newRecord(): AppRecord {
-  return { recent: [], episode: null, gaveUp: false, lastCrashAt: null, readySince: null };
+/** How long an episode has lasted, to the run's last exit. */
+function windowOf(info: ProcessInfo, episode: CrashEpisode): number {
+  const since = episode.since ?? info.lastExit?.at ?? 0;
+  return Math.max(0, (info.lastExit?.at ?? since) - since);
+}
+
+function looping(info: ProcessInfo, episode: CrashEpisode): CrashLoop {
+  const windowMs = windowOf(info, episode);
+  return {
+    app: info.app,
+    process: info.name,
+    crashes: episode.exits,
+    windowMs,
+    gaveUp: false,
+    message: `${info.app} keeps crashing: ${episode.exits} crashes in ${formatMs(windowMs)}; last: ${info.name} ${lastExitText(info)}`,
+  };
+}
+
+function gaveUp(info: ProcessInfo, episode: CrashEpisode): CrashLoop {
+  const crashes = episode.exits;
+  const after = crashes > 0 ? ` after ${crashes} crash${crashes === 1 ? '' : 'es'}` : '';
+  return {
+    app: info.app,
+    process: info.name,
+    crashes,
+    windowMs: windowOf(info, episode),
+    gaveUp: true,
+    message: `${info.app}: ${info.name} failed${after} and will not be restarted; last: ${lastExitText(info)}`,
+  };
 }
 
 /** `exit code 3`, `killed by SIGSEGV`, or the supervisor's reason when the program never ran. */
@@ -282,8 +194,4 @@ function lastExitText(info: ProcessInfo): string {
   if (info.lastExit?.signal) return `killed by ${info.lastExit.signal}`;
   if (info.lastExit?.code !== null && info.lastExit?.code !== undefined) return `exit code ${info.lastExit.code}`;
   return info.reason ?? 'no exit status';
-}
-
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
 }

@@ -9,11 +9,11 @@ export const SAMPLE_INTERVAL_MS = 2000;
 /** A process tree to sample: its root pid and where to put the result. */
 export interface SampleTarget {
   readonly currentPid: number | null;
-  recordUsage(usage: { cpu: number; memory: number } | null, descendants: readonly number[]): void;
+  recordUsage(usage: { cpu: number; memory: number } | null): void;
 }
 
 /** Sums CPU percent and resident memory over a tree, for one root pid. */
-export async function sampleTree(pid: number): Promise<{ usage: { cpu: number; memory: number } | null; descendants: number[] }> {
+async function sampleTree(pid: number): Promise<{ cpu: number; memory: number } | null> {
   const descendants = await descendantsOf(pid);
   // One pid at a time: a batch call fails whole when any process in it ended while it looked.
   const stats = await Promise.allSettled([pid, ...descendants].map((one) => pidusage(one)));
@@ -26,7 +26,7 @@ export async function sampleTree(pid: number): Promise<{ usage: { cpu: number; m
     cpu += stat.value.cpu;
     memory += stat.value.memory;
   }
-  return { usage: any ? { cpu: Math.round(cpu * 10) / 10, memory } : null, descendants };
+  return any ? { cpu: Math.round(cpu * 10) / 10, memory } : null;
 }
 
 /** Samples every target on an interval; `onSample` fires after each round. */
@@ -64,8 +64,8 @@ export class MetricsSampler {
         [...this.targets()].map(async (target) => {
           const pid = target.currentPid;
           if (pid === null) return;
-          const { usage, descendants } = await sampleTree(pid);
-          if (target.currentPid === pid) target.recordUsage(usage, descendants);
+          const usage = await sampleTree(pid);
+          if (target.currentPid === pid) target.recordUsage(usage);
         }),
       );
       this.onSample();

@@ -1,6 +1,7 @@
 // Signalling whole process trees. On POSIX every worker leads its own process group, so one
 // signal reaches everything it started; descendants that left the group (setsid, daemonising)
-// are found through their parent links while the worker still lives.
+// are found by the run marker they inherit (Linux), or through their parent links while the
+// worker still lives.
 // Windows has no process groups: tree-kill runs `taskkill /T /F` there (not exercised by this
 // project's tests, which run on Linux).
 
@@ -38,6 +39,14 @@ export async function descendantsOf(pid: number): Promise<number[]> {
   } catch {
     return [];
   }
+}
+
+/**
+ * The descendants of `pid` that no marker will find once it is gone: none on Linux, where each
+ * carries its run's marker; elsewhere all of them, found now while their parent links lead to them.
+ */
+export async function unmarkedDescendants(pid: number): Promise<number[]> {
+  return process.platform === 'linux' ? [] : descendantsOf(pid);
 }
 
 /** Kills the tree under `pid` and, on POSIX, its whole process group, with SIGKILL. */
@@ -112,6 +121,16 @@ export const RUN_MARKER_VARIABLE = 'SWITCHYARD_RUN';
 /** A fresh id for a stack's processes to carry. */
 export function newStackMarker(): string {
   return randomBytes(8).toString('hex');
+}
+
+/** The stack id of processes started without one: descendants are found by marker all the same. */
+const OWN_STACK_MARKER = newStackMarker();
+/** Numbers the runs started in this Node process, so that each run's marker is its own. */
+let runsStarted = 0;
+
+/** A fresh marker for one run of a process of the stack `stackMarker` (or of this Node process's own). */
+export function newRunMarker(stackMarker = OWN_STACK_MARKER): string {
+  return `${stackMarker}.${++runsStarted}`;
 }
 
 /** Live (non-zombie) processes whose environment carries `marker`: one run's exact value, or with `prefix`, every run of a stack. */
