@@ -59,8 +59,9 @@ export class StackFileWatcher implements Disposable {
 
 async function apply(file: string, stack: Stack): Promise<StackFileOutcome> {
   if (stack.isStopping) return { applied: false, message: 'the stack is stopping' };
-  // The running proxy holds its own port, so a port check would only find ourselves.
-  const { spec, issues } = await loadStack(file, { checkPorts: false });
+  // The running proxy holds its own port, so a port check would only find ourselves. Programs are
+  // looked for on the PATH the stack's processes get, which may not be this process's own.
+  const { spec, issues } = await loadStack(file, { checkPorts: false, searchPath: stack.basePath });
   const errors = issues.filter((issue) => issue.severity === 'error');
   if (!spec || errors.length > 0) {
     return { applied: false, message: `${formatIssues(issues, stack.spec.dir)}\nthe change was not applied; the stack keeps running as it was` };
