@@ -9,6 +9,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runFilePath } from '../../main/core/control/run-file.ts';
+import { DisposableStore } from '../../main/core/events.ts';
 import { StackSwitcher, type HostSettings, type SwitchProblem } from '../../main/core/host/stack-switcher.ts';
 import { startUp } from '../helpers/cli.ts';
 import { alive, describeProcesses, newMarker, processesWithMarker } from '../helpers/processes.ts';
@@ -78,12 +79,16 @@ function switcher(settings: Partial<HostSettings> = {}, options: { stopTimeoutMs
   const events: string[] = [];
   const logs: string[] = [];
   const created = new StackSwitcher({ settings: async () => ({ onShutdownRequest: () => {}, ...settings }), log: (line) => logs.push(line), ...options });
-  created.onProblem((problem) => problems.push(problem));
-  created.onHosted((host) => events.push(`hosted ${host.stack.spec.name}`));
-  created.onStarted((host) => events.push(`started ${host.stack.spec.name}`));
-  created.onStopping((host) => events.push(`stopping ${host.stack.spec.name}`));
-  created.onClosed((host) => events.push(`closed ${host.stack.spec.name}`));
-  cleanups.push(() => created.close());
+  const subscriptions = new DisposableStore();
+  subscriptions.add(created.onProblem((problem) => problems.push(problem)));
+  subscriptions.add(created.onHosted((host) => events.push(`hosted ${host.stack.spec.name}`)));
+  subscriptions.add(created.onStarted((host) => events.push(`started ${host.stack.spec.name}`)));
+  subscriptions.add(created.onStopping((host) => events.push(`stopping ${host.stack.spec.name}`)));
+  subscriptions.add(created.onClosed((host) => events.push(`closed ${host.stack.spec.name}`)));
+  cleanups.push(async () => {
+    await created.close();
+    subscriptions.dispose();
+  });
   return { switcher: created, problems, events, logs };
 }
 
@@ -193,8 +198,9 @@ describe('StackSwitcher', () => {
     await stacks.open(first.file);
     await servingPid(first);
     let closing: Promise<void> | null = null;
-    stacks.onClosed(() => (closing = stacks.close()));
+    const closeOnStop = stacks.onClosed(() => (closing = stacks.close()));
     expect(await stacks.open(second.file)).toBe('lost');
+    closeOnStop.dispose();
     await closing;
     expect(stacks.current).toBeNull();
     expect(events).toEqual(['hosted first', 'started first', 'stopping first', 'closed first']);

@@ -23,10 +23,11 @@ async function presented(apps: AppSpec[]) {
   const summaries: (StackSummary | null)[] = [];
   const notices: Notice[] = [];
   let changes = 0;
-  stack.onProcessChange(() => changes++);
+  const counting = stack.onProcessChange(() => changes++);
   presenter.onSummary((summary) => summaries.push(summary));
   presenter.onNotice((notice) => notices.push(notice));
   cleanups.push(async () => {
+    counting.dispose();
     presenter.dispose();
     await stack.kill();
   });
