@@ -2,6 +2,7 @@
 // plain templates, so what they offer in each state is tested without a display.
 
 import type { MenuItemConstructorOptions } from 'electron';
+import type { StackSpec } from '../../shared/stack.ts';
 import type { StackSummary } from '../core/health/stack-state.ts';
 import type { RecentStack } from '../core/projects/projects.ts';
 import type { ThemeSource } from './preferences.ts';
@@ -124,4 +125,12 @@ export function trayMenu(state: MenuState, actions: ShellActions): MenuItemConst
 /** The tray's tooltip. */
 export function trayTooltip(state: MenuState): string {
   return state.stack ? `Switchyard: ${state.stack.name}, ${state.summary?.label ?? 'opening…'}` : 'Switchyard: no stack open';
+}
+
+/** Where a browser reaches the stack's proxy (a wildcard listen address is reached on loopback), or null without one. */
+export function proxyUrl(spec: StackSpec): string | null {
+  if (!spec.proxy) return null;
+  const { host, port } = spec.proxy.listen;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
 }

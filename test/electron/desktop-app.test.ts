@@ -42,8 +42,6 @@ afterEach(async () => {
   }
   desktop = null;
   delete process.env[marker.key];
-  // The app makes the login shell's PATH its own; the next test starts from the runner's.
-  process.env.PATH = originalPath;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await waitFor(() => processesWithMarker(marker).length === 0, 'no marked process left', { timeout: 15_000 }).catch((error: Error) => {
     throw new Error(`${error.message}: ${describeProcesses(processesWithMarker(marker)).join('; ')}`, { cause: error });
@@ -144,8 +142,8 @@ describe('the desktop app', () => {
     const worker = processes.find((p) => p.name === 'api-1')!;
     const proxy = processes.find((p) => p.name === 'proxy')!;
     expect(environOf(worker.pid!)).toContain(`PATH=${MARKED_PATH_DIR}:${originalPath}`);
-    // The shell's own lookups (stack-file checks, editors) use it too.
-    expect(process.env.PATH).toBe(`${MARKED_PATH_DIR}:${originalPath}`);
+    // Handed to the stack (and to editors) explicitly: the app's own environment stays as it started.
+    expect(process.env.PATH).toBe(originalPath);
     expect(environOf(worker.pid!).some((entry) => entry.startsWith('ELECTRON_RUN_AS_NODE='))).toBe(false);
     expect(environOf(proxy.pid!)).toContain('ELECTRON_RUN_AS_NODE=1');
 

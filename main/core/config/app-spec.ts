@@ -139,7 +139,7 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
 
 async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
-  const searchPath = pathVariable(env) ?? process.env.PATH;
+  const searchPath = pathVariable(env) ?? ctx.searchPath;
   const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
   if (resolved !== null) return;
   const message = /[\\/]/.test(program)

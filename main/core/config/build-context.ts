@@ -10,6 +10,8 @@ export interface BuildContext {
   dir: string;
   checkPorts: boolean;
   checkCommands: boolean;
+  /** Where programs are looked for when an app's own `env` sets no PATH. */
+  searchPath: string | undefined;
   issues: StackIssue[];
   /** File-system answers already asked for in this load: thousands of apps may share one program and cwd. */
   lookups: Map<string, Promise<unknown>>;

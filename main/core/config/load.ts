@@ -33,6 +33,8 @@ export interface LoadOptions {
   checkPorts?: boolean;
   /** Check that each app's program exists on PATH (or at its path). */
   checkCommands?: boolean;
+  /** The PATH the stack's processes inherit, where programs are looked for (this process's by default). */
+  searchPath?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function loadStack(file: string, options: LoadOptions = {}): Promis
     dir: path.dirname(absolute),
     checkPorts: options.checkPorts ?? true,
     checkCommands: options.checkCommands ?? true,
+    searchPath: options.searchPath ?? process.env.PATH,
     issues: [...source.issues],
     lookups: new Map(),
   };

@@ -11,6 +11,8 @@ import type { Disposable } from '../events.ts';
 export interface SpecTarget {
   readonly spec: StackSpec;
   readonly isStopping: boolean;
+  /** The PATH the stack's processes get, where a changed file's programs are looked for. */
+  readonly basePath: string;
   /** Applies `next`, returning one line per change, or rejects keeping everything as it runs. */
   applySpec(next: StackSpec): Promise<string[]>;
 }
@@ -67,8 +69,9 @@ export class StackFileWatcher implements Disposable {
 
 async function apply(file: string, stack: SpecTarget): Promise<StackFileOutcome> {
   if (stack.isStopping) return { applied: false, message: 'the stack is stopping' };
-  // The running proxy holds its own port, so a port check would only find ourselves.
-  const { spec, issues } = await loadStack(file, { checkPorts: false });
+  // The running proxy holds its own port, so a port check would only find ourselves. Programs are
+  // looked for on the PATH the stack's processes get, which may not be this process's own.
+  const { spec, issues } = await loadStack(file, { checkPorts: false, searchPath: stack.basePath });
   const errors = issues.filter((issue) => issue.severity === 'error');
   if (!spec || errors.length > 0) {
     return { applied: false, message: `${formatIssues(issues, stack.spec.dir)}\nthe change was not applied; the stack keeps running as it was` };
