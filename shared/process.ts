@@ -47,10 +47,11 @@ export type ProcessRole = 'member' | 'surge' | 'leaving';
 export interface ProcessInfo {
   /**
    * One run of a process (`api#7`): unique within the stack and never reused. The name is a label
-   * that moves from run to run, so during a reload two runs carry the same name.
+   * that moves from run to run: a reload's replacement carries it beside the run it replaces until
+   * it takes it, and from then the replaced run goes by its id.
    */
   id: string;
-  /** `api-2`, `proxy`, `web`. */
+  /** `api-2`, `proxy`, `web`; a run whose name a successor took goes by its id. */
   name: string;
   role: ProcessRole;
   /** The app or site it belongs to. */

@@ -10,8 +10,8 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
   const rows = [['NAME', 'STATE', 'HEALTH', 'PID', 'PORT', 'RESTARTS', 'UPTIME', 'CPU', 'MEM', 'REASON']];
   for (const p of processes) {
     rows.push([
-      // A reload's replacement and the run it replaces share the name until the swap.
-      p.role === 'member' ? p.name : `${p.name} (${p.role === 'surge' ? 'new' : 'leaving'} ${p.id})`,
+      // A reload's replacement shares the name until the swap; then the run it replaced goes by its run id.
+      p.role === 'member' ? p.name : p.name === p.id ? `${p.id} (leaving)` : `${p.name} (${p.role === 'surge' ? 'new' : 'leaving'} ${p.id})`,
       paint(color, stateStyle(p.state), p.state),
       p.health,
       p.pid === null ? '-' : String(p.pid),

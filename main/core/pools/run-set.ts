@@ -146,7 +146,7 @@ export class RunSet {
         this.holders.set(old.spec.worker, fresh);
         fresh.setRole('member');
         this.leaving.add(old);
-        old.setRole('leaving');
+        old.handNameOver();
         this.publish();
       },
       discard: (fresh) => {

@@ -64,6 +64,8 @@ export class Supervisor {
   private usage: { cpu: number; memory: number } | null = null;
   private _role: ProcessRole = 'member';
   private readonly _id: string;
+  /** The name this run is shown by: its spec's name until a successor takes it, then its run id. */
+  private label: string;
 
   private readonly _onStateChange = new Emitter<StateChange>();
   /** Fires after every transition. */
@@ -77,6 +79,7 @@ export class Supervisor {
     this.deps = deps;
     this.health = new HealthTracker(spec.health);
     this._id = newRunId(spec.app);
+    this.label = spec.name;
   }
 
   /** This run's id (ProcessInfo.id): its own, where its name is shared with its predecessor during a reload. */
@@ -97,6 +100,15 @@ export class Supervisor {
     if (role === this._role) return;
     this._role = role;
     this.emit(this._state, this._state);
+  }
+
+  /**
+   * A reload's successor took this run's name: from now on it is shown by its run id and leaves, so
+   * the last word under `api-2` is the successor's.
+   */
+  handNameOver(): void {
+    this.label = this._id;
+    this.setRole('leaving');
   }
 
   get state(): ProcessState {
@@ -120,7 +132,7 @@ export class Supervisor {
   info(): ProcessInfo {
     return {
       id: this._id,
-      name: this.spec.name,
+      name: this.label,
       role: this._role,
       app: this.spec.app,
       kind: this.spec.kind,
