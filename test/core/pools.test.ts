@@ -92,4 +92,23 @@ describe('pools', () => {
     const pidsAfter = stack.processes().map((p) => p.pid);
     for (const [, , pid] of before) expect(pidsAfter).not.toContain(pid);
   });
+
+  it('has running workers follow a restart policy changed in place: after the edit a killed worker stays down', async () => {
+    const app = fixtureApp('api', 'http-worker.js', { restart: 'always' });
+    const spec = fixtureStack([app]);
+    const stack = await startStack(spec);
+    await ready(stack, ['api-1']);
+    const before = stack.processes()[0]!;
+
+    expect(await stack.applySpec({ ...spec, apps: [{ ...app, restart: 'never' }] })).toEqual(["updated api's settings in place (no worker replaced)"]);
+    expect(stack.processes()[0]?.id).toBe(before.id);
+
+    stack.killWorker('api-1');
+    // With `always` the crash goes on to backoff in the same turn; with `never` it rests.
+    const after = await waitFor(() => {
+      const info = stack.processes()[0];
+      return info && info.pid !== before.pid && info.state !== 'ready' ? info : undefined;
+    }, 'api-1 seen down after the kill');
+    expect(after.state).toBe('crashed');
+  });
 });

@@ -83,12 +83,12 @@ export class HealthProbe {
   private passedOnce = false;
   private host: string | null = null;
   private readonly check: ProbeCheck;
-  private readonly spec: HealthSpec;
+  private spec: HealthSpec;
   private readonly onResult: (result: ProbeResult) => void;
 
   /** Probes `target`'s port as `spec` says (HTTP or TCP), or runs a check of the process's own. */
   constructor(target: number | ProbeCheck, spec: HealthSpec, onResult: (result: ProbeResult) => void) {
-    this.check = typeof target === 'number' ? (host) => probeWorker(target, spec, host) : target;
+    this.check = typeof target === 'number' ? (host) => probeWorker(target, this.spec, host) : target;
     this.spec = spec;
     this.onResult = onResult;
   }
@@ -96,6 +96,11 @@ export class HealthProbe {
   /** The loopback address the worker last answered on. */
   get answeringHost(): string | null {
     return this.host;
+  }
+
+  /** Checks with changed timings from the next check on (its interval, timeout). */
+  adopt(spec: HealthSpec): void {
+    this.spec = spec;
   }
 
   start(): void {

@@ -21,12 +21,17 @@ export type HealthVerdict =
 
 /** Counts one run's check results. */
 export class HealthTracker {
-  private readonly spec: Pick<HealthSpec, 'healthyAfter' | 'unhealthyAfter' | 'restartAfter'>;
+  private spec: Pick<HealthSpec, 'healthyAfter' | 'unhealthyAfter' | 'restartAfter'>;
   private passes = 0;
   private _fails = 0;
   private _status: HealthStatus = 'unknown';
 
   constructor(spec: Pick<HealthSpec, 'healthyAfter' | 'unhealthyAfter' | 'restartAfter'>) {
+    this.spec = spec;
+  }
+
+  /** Counts toward changed thresholds from the next result on (the counts so far stay). */
+  adopt(spec: Pick<HealthSpec, 'healthyAfter' | 'unhealthyAfter' | 'restartAfter'>): void {
     this.spec = spec;
   }
 

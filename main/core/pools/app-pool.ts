@@ -87,12 +87,14 @@ export class AppPool implements Pool {
   }
 
   /**
-   * Takes the settings of a changed stack file. Only what a process runs with needs new processes
-   * (the caller reloads for that); the new replica count is the caller's to scale to.
+   * Takes the settings of a changed stack file: running workers take its health timings, restart and
+   * stop settings at once. Only what a process runs with needs new processes (the caller reloads for
+   * that); the new replica count is the caller's to scale to.
    */
   update(next: AppSpec): void {
     const watchChanged = JSON.stringify(next.watch) !== JSON.stringify(this._spec.watch);
     this._spec = next;
+    this.runs.adoptSettings();
     if (watchChanged) {
       this.watcher?.dispose();
       this.watcher = null;

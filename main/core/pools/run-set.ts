@@ -116,6 +116,12 @@ export class RunSet {
     this.publish();
   }
 
+  /** Hands every run the pool's current health timings, restart and stop settings (a changed stack file). */
+  adoptSettings(): void {
+    const settings = this.shape.settings();
+    for (const supervisor of this.all()) supervisor.adopt(settings);
+  }
+
   /** Drains and stops members that stay in the pool, stopped (`switchyard stop api-2`). */
   stopMembers(runs: Supervisor[]): Promise<void[]> {
     return Promise.all(runs.map((supervisor) => this.drainAndStop(supervisor)));

@@ -8,7 +8,7 @@ import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
 import { HealthTracker } from '../health/health-tracker.ts';
 import { OutputPump } from './output-pump.ts';
-import { processEnvironment, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
+import { processEnvironment, type LiveSettings, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
 import { newRunMarker } from './process-tree.ts';
 import { CALM, decideAfterExit, describeExit, formatMs, type CrashEpisode } from './restart-policy.ts';
 import { RunTree } from './run-tree.ts';
@@ -38,7 +38,7 @@ export interface StateChange {
 
 /** Supervises one process through its whole life. */
 export class Supervisor {
-  readonly spec: ProcessSpec;
+  private _spec: ProcessSpec;
   private readonly deps: SupervisorDeps;
   private _state: ProcessState = 'stopped';
   private pid: number | null = null;
@@ -75,7 +75,7 @@ export class Supervisor {
   readonly onSpawn = this._onSpawn.event;
 
   constructor(spec: ProcessSpec, deps: SupervisorDeps) {
-    this.spec = spec;
+    this._spec = spec;
     this.deps = deps;
     this.health = new HealthTracker(spec.health);
     this._id = newRunId(spec.app);
@@ -87,8 +87,23 @@ export class Supervisor {
     return this._id;
   }
 
+  get spec(): ProcessSpec {
+    return this._spec;
+  }
+
   get name(): string {
-    return this.spec.name;
+    return this._spec.name;
+  }
+
+  /**
+   * Takes a changed stack file's health timings, restart and stop settings while it runs: the next
+   * check, exit or stop follows them. What it runs with is fixed for the run (a reload changes that).
+   */
+  adopt(settings: LiveSettings): void {
+    const { health, restart, backoff, maxRestarts, minUptime, stop } = settings;
+    this._spec = { ...this._spec, health: { ...health, path: this._spec.health.path }, restart, backoff, maxRestarts, minUptime, stop };
+    this.health.adopt(this._spec.health);
+    this.probe?.adopt(this._spec.health);
   }
 
   get role(): ProcessRole {
