@@ -237,8 +237,16 @@ describe('loadStack machine checks', () => {
     const { spec, issues } = await loadStack(file, { checkPorts: false });
     expect(spec).toBeNull();
     expect(issues.map(({ line, col, message }) => ({ line, col, message }))).toEqual([
-      { line: 6, col: 14, message: "command 'pythn3-not-installed' not found on PATH (app 'worker'); install it or fix the name" },
-      { line: 8, col: 14, message: `command './run.sh' not found or not executable in ${stack.dir} (app 'local'); fix the path or make it executable` },
+      {
+        line: 6,
+        col: 14,
+        message: `command 'pythn3-not-installed' not found on PATH (app 'worker'): looked in ${process.env.PATH?.split(path.delimiter).filter(Boolean).join(', ')}; install it, fix the name, or give its path relative to the app's cwd, like ./venv/bin/pythn3-not-installed`,
+      },
+      {
+        line: 8,
+        col: 14,
+        message: `command './run.sh' not found (app 'local'): looked for ${path.join(stack.dir, 'run.sh')}, as a program path is relative to the app's cwd '.' (as in a shell started there); fix the path`,
+      },
     ]);
   });
 

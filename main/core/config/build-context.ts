@@ -12,6 +12,8 @@ export interface BuildContext {
   checkCommands: boolean;
   /** Where programs are looked for when an app's own `env` sets no PATH. */
   searchPath: string | undefined;
+  /** The environment workers inherit beneath their own `env`: the variables a command may name. */
+  inheritedEnv: Readonly<Record<string, string>>;
   issues: StackIssue[];
   /** File-system answers already asked for in this load: thousands of apps may share one program and cwd. */
   lookups: Map<string, Promise<unknown>>;

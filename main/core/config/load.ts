@@ -5,6 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import { definedVariables } from '../env/path-variable.ts';
 import { buildApp } from './app-spec.ts';
 import { report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
@@ -35,6 +36,8 @@ export interface LoadOptions {
   checkCommands?: boolean;
   /** The PATH the stack's processes inherit, where programs are looked for (this process's by default). */
   searchPath?: string;
+  /** The environment the stack's processes inherit (this process's by default): commands may name its variables. */
+  inheritedEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function loadStack(file: string, options: LoadOptions = {}): Promis
     checkPorts: options.checkPorts ?? true,
     checkCommands: options.checkCommands ?? true,
     searchPath: options.searchPath ?? process.env.PATH,
+    inheritedEnv: definedVariables(options.inheritedEnv ?? process.env),
     issues: [...source.issues],
     lookups: new Map(),
   };

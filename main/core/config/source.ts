@@ -28,9 +28,11 @@ export class StackSource {
   readonly #lines = new LineCounter();
   readonly #doc: Document.Parsed | null = null;
   readonly #index: DocumentIndex | null = null;
+  readonly #text: string;
 
   constructor(file: string, text: string) {
     this.file = file;
+    this.#text = text;
     const tooDeep = deepFlowProblem(text);
     if (tooDeep) {
       // The parser fills in where lines start; without a parse, the lines up to the problem are counted here.
@@ -74,6 +76,18 @@ export class StackSource {
   scalarText(path: YamlPath): string | undefined {
     const { node, complete } = this.#locate(path);
     return complete && isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
+  /**
+   * An issue pointing at where `written` first appears inside the node at `path` (a `$PORTT` inside a
+   * command string), or at the node itself when the text is not found there as written.
+   */
+  issueAtText(path: YamlPath, written: string, message: string): StackIssue {
+    const { node, complete } = this.#locate(path);
+    const range = complete ? node?.range : undefined;
+    const found = range ? this.#text.slice(range[0], range[1]).indexOf(written) : -1;
+    if (range && found >= 0) return { file: this.file, ...this.#at(range[0] + found), message, severity: 'error' };
+    return this.issue(path, message);
   }
 
   /** An issue pointing at the node at `path`. */

@@ -3,6 +3,7 @@
 
 import type { ProcessKind } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
+import { expandVariables } from '../config/command-variables.ts';
 import type { ProbeCheck } from '../health/health-probe.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import type { PortAllocator } from './port-allocator.ts';
@@ -76,7 +77,11 @@ const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
  */
 export type LiveSettings = Pick<ProcessSpec, 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
 
-export function processEnvironment(spec: ProcessSpec, port: number | null, marker: string): Record<string, string> {
+export function processEnvironment(
+  spec: Pick<ProcessSpec, 'env' | 'runtimeEnv' | 'portEnv' | 'fixedPort' | 'app' | 'worker'>,
+  port: number | null,
+  marker: string,
+): Record<string, string> {
   const env: Record<string, string> = { ...spec.env };
   for (const key of SCRUBBED_ENV) delete env[key];
   Object.assign(env, spec.runtimeEnv);
@@ -85,4 +90,27 @@ export function processEnvironment(spec: ProcessSpec, port: number | null, marke
   env.SWITCHYARD_APP = spec.app;
   env.SWITCHYARD_WORKER = String(spec.worker);
   return env;
+}
+
+/** A worker's command as it runs, and the variables it names that its environment lacks (each passed as ''). */
+export interface ProcessCommand {
+  argv: string[];
+  undefinedNames: string[];
+}
+
+/**
+ * The command of one run with its variables expanded from that run's own environment, so each
+ * worker's `$PORT` is its own port. The stack file's check refuses an undefined variable; one can only
+ * be missing here when the environment changed since (a desktop app's login shell). Switchyard's own
+ * processes (the proxy, static sites) run their argv as given: a `$` in a path is not a variable.
+ */
+export function processCommand(spec: ProcessSpec, env: Readonly<Record<string, string>>): ProcessCommand {
+  if (spec.kind !== 'worker') return { argv: [...spec.argv], undefinedNames: [] };
+  const undefinedNames: string[] = [];
+  const argv = spec.argv.map((argument) => {
+    const { text, problems } = expandVariables(argument, (name) => env[name]);
+    for (const problem of problems) undefinedNames.push(problem.undefinedName ?? problem.written);
+    return text;
+  });
+  return { argv, undefinedNames };
 }
