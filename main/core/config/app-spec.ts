@@ -8,7 +8,8 @@ import type { BuildContext } from './build-context.ts';
 import { describeMissingProgram, resolveProgram } from './command.ts';
 import { formatDuration } from './duration.ts';
 import type { z } from 'zod';
-import { expandFirstWorkerCommand } from './worker-command.ts';
+import { closestMatch } from 'leven';
+import { expandFirstWorkerCommand, firstWorkerEnvironment } from './worker-command.ts';
 import { appSchema } from './schema.ts';
 import type { AppInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
@@ -106,12 +107,15 @@ function salvage(raw: unknown, issues: readonly z.core.$ZodIssue[]): { app: AppI
 function checkVariables(ctx: BuildContext, name: string, argv: string[], app: Pick<AppSpec, 'name' | 'env' | 'portEnv'>): string[] | null {
   const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
   const expansions = expandFirstWorkerCommand(argv, app, ctx.inheritedEnv);
+  const defined = Object.keys(firstWorkerEnvironment(app, ctx.inheritedEnv));
   let valid = true;
   for (const [i, { problems }] of expansions.entries()) {
     for (const problem of problems) {
       valid = false;
       const where = ['apps', name, 'command', ...(commandAsText ? [] : [i])];
-      ctx.issues.push(ctx.source.issueAtText(where, problem.written, `${problem.message} (command of app '${name}')`));
+      const like = problem.undefinedName === undefined ? undefined : closestMatch(problem.undefinedName, defined, { maxDistance: Math.max(1, Math.floor(problem.undefinedName.length / 3)) });
+      const didYouMean = like ? `; did you mean $${like}?` : '';
+      ctx.issues.push(ctx.source.issueWithin(where, argv[i] ?? '', problem.offset, `${problem.message} (command of app '${name}')${didYouMean}`));
     }
   }
   return valid ? expansions.map((expansion) => expansion.text) : null;

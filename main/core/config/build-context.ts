@@ -9,6 +9,8 @@ export interface BuildContext {
   /** Absolute folder of the stack file. */
   dir: string;
   checkPorts: boolean;
+  /** Ports this stack's own running instance holds: taken by it, they are no conflict. */
+  ownPorts: ReadonlySet<number>;
   checkCommands: boolean;
   /** Where programs are looked for when an app's own `env` sets no PATH. */
   searchPath: string | undefined;

@@ -12,6 +12,8 @@ export type VariableLookup = (name: string) => string | undefined;
 export interface ExpansionProblem {
   /** The reference as written, like `$PORTT` or `${X`. */
   written: string;
+  /** Where it starts in the argument. */
+  offset: number;
   /** The variable it names, when it is an undefined one; absent for a malformed reference. */
   undefinedName?: string;
   message: string;
@@ -59,11 +61,11 @@ function expandRange(text: string, from: number, to: number, lookup: VariableLoo
       while (end < to && NAME_PART.test(text[end] ?? '')) end++;
       const name = text.slice(dollar + 1, end);
       const value = lookup(name);
-      if (value === undefined) problems.push(undefinedProblem(text.slice(dollar, end), name));
+      if (value === undefined) problems.push(undefinedProblem(text.slice(dollar, end), dollar, name));
       else out += value;
       i = end;
     } else {
-      problems.push({ written: '$', message: `a lone '$' in '${text}': write $$ for a literal $, or $NAME or \${NAME} for a variable` });
+      problems.push({ written: '$', offset: dollar, message: `a lone '$' in '${text}': write $$ for a literal $, or $NAME or \${NAME} for a variable` });
       i = dollar + 1;
     }
   }
@@ -75,7 +77,7 @@ function braced(text: string, dollar: number, to: number, lookup: VariableLookup
   const close = matchingBrace(text, dollar + 2, to);
   const written = text.slice(dollar, close < 0 ? to : close + 1);
   if (close < 0) {
-    problems.push({ written, message: `'${written}' in '${text}' has no closing }; write \${NAME} or \${NAME:-default}` });
+    problems.push({ written, offset: dollar, message: `'${written}' in '${text}' has no closing }; write \${NAME} or \${NAME:-default}` });
     return to;
   }
   const inside = text.slice(dollar + 2, close);
@@ -83,7 +85,7 @@ function braced(text: string, dollar: number, to: number, lookup: VariableLookup
   const name = match?.[1];
   const rest = match ? inside.slice(match[0].length) : inside;
   if (name === undefined || (match?.[2] === undefined && rest !== '')) {
-    problems.push({ written, message: `'${written}' in '${text}' is not a variable Switchyard expands; write \${NAME} or \${NAME:-default} (no other shell forms), or $$ for a literal $` });
+    problems.push({ written, offset: dollar, message: `'${written}' in '${text}' is not a variable Switchyard expands; write \${NAME} or \${NAME:-default} (no other shell forms), or $$ for a literal $` });
     return close + 1;
   }
   const value = lookup(name);
@@ -91,7 +93,7 @@ function braced(text: string, dollar: number, to: number, lookup: VariableLookup
     // As in a shell, the default stands in for a variable that is unset or empty, and is itself expanded.
     const start = dollar + 2 + match[0].length;
     emit(value === undefined || value === '' ? expandRange(text, start, close, lookup, problems) : value);
-  } else if (value === undefined) problems.push(undefinedProblem(written, name));
+  } else if (value === undefined) problems.push(undefinedProblem(written, dollar, name));
   else emit(value);
   return close + 1;
 }
@@ -113,10 +115,11 @@ function matchingBrace(text: string, from: number, to: number): number {
   return -1;
 }
 
-function undefinedProblem(written: string, name: string): ExpansionProblem {
+function undefinedProblem(written: string, offset: number, name: string): ExpansionProblem {
   return {
     written,
+    offset,
     undefinedName: name,
-    message: `'${written}' names the variable ${name}, which is not defined in the app's env, its env_file, the environment Switchyard was started with, nor by Switchyard itself; define it, write \${${name}:-default}, or write $$ for a literal $`,
+    message: `'${written}' names ${name}, which is not defined: not in the app's env or env_file, the environment Switchyard started with, nor set by Switchyard; define it, write \${${name}:-default}, or write $$ for a literal $`,
   };
 }

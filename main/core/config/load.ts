@@ -32,6 +32,8 @@ export function findStackFile(cwd: string, explicit?: string): string {
 export interface LoadOptions {
   /** Check that the proxy's `listen` port is free. */
   checkPorts?: boolean;
+  /** Ports held by this stack's own running instance (its proxy's), which the port check accepts as taken. */
+  ownPorts?: ReadonlySet<number>;
   /** Check that each app's program exists on PATH (or at its path). */
   checkCommands?: boolean;
   /** The PATH the stack's processes inherit, where programs are looked for (this process's by default). */
@@ -59,6 +61,7 @@ export async function loadStack(file: string, options: LoadOptions = {}): Promis
     source,
     dir: path.dirname(absolute),
     checkPorts: options.checkPorts ?? true,
+    ownPorts: options.ownPorts ?? new Set(),
     checkCommands: options.checkCommands ?? true,
     searchPath: options.searchPath ?? process.env.PATH,
     inheritedEnv: definedVariables(options.inheritedEnv ?? process.env),

@@ -79,14 +79,15 @@ export class StackSource {
   }
 
   /**
-   * An issue pointing at where `written` first appears inside the node at `path` (a `$PORTT` inside a
-   * command string), or at the node itself when the text is not found there as written.
+   * An issue pointing at one character of a value: `offset` into `text`, where `text` is written as it
+   * is inside the node at `path` (a `$PORTT` in a command string). At the node itself when the text is
+   * not found there as written (escapes in a quoted string).
    */
-  issueAtText(path: YamlPath, written: string, message: string): StackIssue {
+  issueWithin(path: YamlPath, text: string, offset: number, message: string): StackIssue {
     const { node, complete } = this.#locate(path);
     const range = complete ? node?.range : undefined;
-    const found = range ? this.#text.slice(range[0], range[1]).indexOf(written) : -1;
-    if (range && found >= 0) return { file: this.file, ...this.#at(range[0] + found), message, severity: 'error' };
+    const found = range ? this.#text.slice(range[0], range[1]).indexOf(text) : -1;
+    if (range && found >= 0) return { file: this.file, ...this.#at(range[0] + found + offset), message, severity: 'error' };
     return this.issue(path, message);
   }
 
