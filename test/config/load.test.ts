@@ -199,7 +199,10 @@ describe('loadStack machine checks', () => {
           line: 2,
           col: 11,
           severity: 'error',
-          message: `port ${port} on 127.0.0.1 is in use by another program; stop it or choose another \`listen\` port`,
+          // The holder is named where the OS shows it (issue 14); here it is this test's own process.
+          message: process.platform === 'linux'
+            ? expect.stringMatching(new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use by another program \\(pid ${process.pid}, .+\\); stop it or choose another \`listen\` port$`))
+            : `port ${port} on 127.0.0.1 is in use by another program; stop it or choose another \`listen\` port`,
         },
       ]);
       const unchecked = await loadStack(file, { checkCommands: false, checkPorts: false });
