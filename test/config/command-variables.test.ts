@@ -63,7 +63,7 @@ describe('processCommand', () => {
     const argv = ['gunicorn', '-b', '127.0.0.1:$PORT', '--name', '${SWITCHYARD_APP}-$SWITCHYARD_WORKER', 'app:app'];
     expect(processCommand(spec(argv), { PORT: '41001', SWITCHYARD_APP: 'api', SWITCHYARD_WORKER: '2' })).toEqual({
       argv: ['gunicorn', '-b', '127.0.0.1:41001', '--name', 'api-2', 'app:app'],
-      undefinedNames: [],
+      unexpanded: [],
     });
   });
 
@@ -72,7 +72,7 @@ describe('processCommand', () => {
   });
 
   it('passes a variable missing at spawn as empty text and names it', () => {
-    expect(processCommand(spec(['run', '--x=$GONE']), {})).toEqual({ argv: ['run', '--x='], undefinedNames: ['GONE'] });
+    expect(processCommand(spec(['run', '--x=$GONE']), {})).toEqual({ argv: ['run', '--x='], unexpanded: ['$GONE'] });
   });
 });
 

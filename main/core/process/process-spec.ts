@@ -70,13 +70,13 @@ export interface SupervisorDeps {
  */
 const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
 
-/** The environment of one run: the app's own, its port, its run marker and its identity. */
 /**
  * What a running process takes from a changed stack file without being replaced: health timings
  * (not the path it is checked on), what follows an exit, and how it is stopped.
  */
 export type LiveSettings = Pick<ProcessSpec, 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
 
+/** The environment of one run: the app's own, its port, its run marker and its identity. */
 export function processEnvironment(
   spec: Pick<ProcessSpec, 'env' | 'runtimeEnv' | 'portEnv' | 'fixedPort' | 'app' | 'worker'>,
   port: number | null,
@@ -92,10 +92,11 @@ export function processEnvironment(
   return env;
 }
 
-/** A worker's command as it runs, and the variables it names that its environment lacks (each passed as ''). */
+/** A worker's command as it runs. */
 export interface ProcessCommand {
   argv: string[];
-  undefinedNames: string[];
+  /** References that could not be expanded (`$GONE`), each passed as empty text. */
+  unexpanded: string[];
 }
 
 /**
@@ -105,12 +106,12 @@ export interface ProcessCommand {
  * processes (the proxy, static sites) run their argv as given: a `$` in a path is not a variable.
  */
 export function processCommand(spec: ProcessSpec, env: Readonly<Record<string, string>>): ProcessCommand {
-  if (spec.kind !== 'worker') return { argv: [...spec.argv], undefinedNames: [] };
-  const undefinedNames: string[] = [];
+  if (spec.kind !== 'worker') return { argv: [...spec.argv], unexpanded: [] };
+  const unexpanded: string[] = [];
   const argv = spec.argv.map((argument) => {
     const { text, problems } = expandVariables(argument, (name) => env[name]);
-    for (const problem of problems) undefinedNames.push(problem.undefinedName ?? problem.written);
+    for (const problem of problems) unexpanded.push(problem.written);
     return text;
   });
-  return { argv, undefinedNames };
+  return { argv, unexpanded };
 }

@@ -206,7 +206,7 @@ export class Supervisor {
     const marker = newRunMarker(this.deps.marker);
     const env = processEnvironment(this.spec, port, marker);
     const command = processCommand(this.spec, env);
-    if (command.undefinedNames.length > 0) this.system(`the command names ${command.undefinedNames.join(', ')}, not defined in its environment; passed as empty text`);
+    if (command.unexpanded.length > 0) this.system(`${command.unexpanded.join(', ')} in the command: not defined in its environment, so passed as empty text`);
     const child = this.deps.spawner({
       argv: command.argv,
       cwd: this.spec.cwd,
