@@ -107,12 +107,13 @@ function salvage(raw: unknown, issues: readonly z.core.$ZodIssue[]): { app: AppI
 function checkVariables(ctx: BuildContext, name: string, argv: string[], app: Pick<AppSpec, 'name' | 'env' | 'portEnv'>): string[] | null {
   const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
   const expansions = expandFirstWorkerCommand(argv, app, ctx.inheritedEnv);
-  const defined = Object.keys(firstWorkerEnvironment(app, ctx.inheritedEnv));
+  let defined: string[] | null = null;
   let valid = true;
   for (const [i, { problems }] of expansions.entries()) {
     for (const problem of problems) {
       valid = false;
       const where = ['apps', name, 'command', ...(commandAsText ? [] : [i])];
+      defined ??= Object.keys(firstWorkerEnvironment(app, ctx.inheritedEnv));
       const like = problem.undefinedName === undefined ? undefined : closestMatch(problem.undefinedName, defined, { maxDistance: Math.max(1, Math.floor(problem.undefinedName.length / 3)) });
       const didYouMean = like ? `; did you mean $${like}?` : '';
       ctx.issues.push(ctx.source.issueWithin(where, argv[i] ?? '', problem.offset, `${problem.message} (command of app '${name}')${didYouMean}`));

@@ -35,11 +35,6 @@ export function expandVariables(text: string, lookup: VariableLookup): Expansion
   return { text: out, problems };
 }
 
-/** Whether an argument has anything to expand: a program path or flag without `$` is taken as written. */
-export function hasVariables(text: string): boolean {
-  return text.includes('$');
-}
-
 function expandRange(text: string, from: number, to: number, lookup: VariableLookup, problems: ExpansionProblem[]): string {
   let out = '';
   let i = from;
