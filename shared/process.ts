@@ -63,8 +63,10 @@ export interface ProcessInfo {
   health: HealthStatus;
   pid: number | null;
   port: number | null;
-  /** Restarts since the stack started (crash, hung or requested). */
+  /** Restarts Switchyard decided on since the stack started: after a crash, or of a hung worker. */
   restarts: number;
+  /** Restarts a person asked for (restart, start after a stop), counted apart so they raise no alarm. */
+  manualRestarts: number;
   /** Epoch milliseconds the current run started, or null when not running. */
   startedAt: number | null;
   /** CPU percent of the whole process tree (100 = one core). */
@@ -91,4 +93,9 @@ export interface LogLine {
   source: string;
   stream: LogStream;
   text: string;
+}
+
+/** The RESTARTS column of `ps` and the dashboard: `3`, or `3 (+2 manual)` when a person restarted it too. */
+export function formatRestarts(process: Pick<ProcessInfo, 'restarts' | 'manualRestarts'>): string {
+  return process.manualRestarts > 0 ? `${process.restarts} (+${process.manualRestarts} manual)` : String(process.restarts);
 }

@@ -7,7 +7,8 @@ import { CliError, EXIT } from './cli-error.ts';
 
 const USAGE = `Usage: switchyard <command> [options]
 
-  up [-f FILE]              run the stack in the foreground; Ctrl-C stops it gracefully
+  up [-f FILE] [--access]   run the stack in the foreground; Ctrl-C stops it gracefully;
+                            --access also prints each proxied request
   app [-f FILE]             open the desktop app on the stack (headless, as up, where it cannot start)
   check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
   ps [--json]               the processes of the running stack
@@ -30,10 +31,10 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   try {
     switch (command) {
       case 'up': {
-        const { values } = parse(rest, { ...fileOption, 'log-lines': { type: 'string' } }, 0);
+        const { values } = parse(rest, { ...fileOption, 'log-lines': { type: 'string' }, access: { type: 'boolean' } }, 0);
         const retained = values['log-lines'] === undefined ? undefined : positiveInt(String(values['log-lines']), '--log-lines');
         const { up } = await import('./commands/up.ts');
-        return await up({ cwd, file: str(values.file), ...(retained ? { retainedLines: retained } : {}) });
+        return await up({ cwd, file: str(values.file), access: values.access === true, ...(retained ? { retainedLines: retained } : {}) });
       }
       case 'app': {
         const { values } = parse(rest, fileOption, 0);
@@ -54,7 +55,9 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         const { values, positionals } = parse(
           rest,
           { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string', short: 'n' }, file: { type: 'string' } },
+          0,
           1,
+          'logs [NAME] [-f] [-n N]',
         );
         const tail = values.tail === undefined ? 200 : positiveInt(String(values.tail), '--tail');
         const { logs } = await import('./commands/logs.ts');
@@ -117,8 +120,10 @@ function parse<O extends Options>(args: string[], options: O, minPositionals: nu
     throw new CliError(`${(error as Error).message}\n\n${USAGE}`, EXIT.usage);
   }
   const count = parsed.positionals.length;
-  if (count < minPositionals || count > Math.max(minPositionals, maxPositionals)) {
-    throw new CliError(usage ? `usage: switchyard ${usage}` : `unexpected argument '${parsed.positionals[maxPositionals]}'`, EXIT.usage);
+  const max = Math.max(minPositionals, maxPositionals);
+  if (count < minPositionals || count > max) {
+    const unexpected = count > max ? `unexpected argument '${parsed.positionals[max]}'` : '';
+    throw new CliError([unexpected, usage ? `usage: switchyard ${usage}` : ''].filter(Boolean).join('; '), EXIT.usage);
   }
   return parsed;
 }

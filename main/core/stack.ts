@@ -123,6 +123,11 @@ export class Stack {
     return pathVariable(this.baseEnv) ?? '';
   }
 
+  /** The environment every process of the stack inherits (beneath an app's own `env`): what commands may name. */
+  get baseEnvironment(): Readonly<Record<string, string>> {
+    return this.baseEnv;
+  }
+
   /** The stack as currently applied (a changed stack file replaces it). */
   get spec(): StackSpec {
     return this._spec;

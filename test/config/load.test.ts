@@ -199,7 +199,10 @@ describe('loadStack machine checks', () => {
           line: 2,
           col: 11,
           severity: 'error',
-          message: `port ${port} on 127.0.0.1 is in use by another program; stop it or choose another \`listen\` port`,
+          // The holder is named where the OS shows it (issue 14); here it is this test's own process.
+          message: process.platform === 'linux'
+            ? expect.stringMatching(new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use by another program \\(pid ${process.pid}, .+\\); stop it or choose another \`listen\` port$`))
+            : `port ${port} on 127.0.0.1 is in use by another program; stop it or choose another \`listen\` port`,
         },
       ]);
       const unchecked = await loadStack(file, { checkCommands: false, checkPorts: false });
@@ -237,8 +240,16 @@ describe('loadStack machine checks', () => {
     const { spec, issues } = await loadStack(file, { checkPorts: false });
     expect(spec).toBeNull();
     expect(issues.map(({ line, col, message }) => ({ line, col, message }))).toEqual([
-      { line: 6, col: 14, message: "command 'pythn3-not-installed' not found on PATH (app 'worker'); install it or fix the name" },
-      { line: 8, col: 14, message: `command './run.sh' not found or not executable in ${stack.dir} (app 'local'); fix the path or make it executable` },
+      {
+        line: 6,
+        col: 14,
+        message: `command 'pythn3-not-installed' not found on PATH (app 'worker'): looked in ${process.env.PATH?.split(path.delimiter).filter(Boolean).join(', ')}; install it, fix the name, or give its path relative to the app's cwd, like ./venv/bin/pythn3-not-installed`,
+      },
+      {
+        line: 8,
+        col: 14,
+        message: `command './run.sh' not found (app 'local'): looked for ${path.join(stack.dir, 'run.sh')}, as a program path is relative to the app's cwd '.' (as in a shell started there); fix the path`,
+      },
     ]);
   });
 

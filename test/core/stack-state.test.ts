@@ -22,6 +22,7 @@ function proc(name: string, state: ProcessState, extra: Partial<ProcessInfo> = {
     pid: null,
     port: null,
     restarts: 0,
+    manualRestarts: 0,
     startedAt: null,
     cpu: null,
     memory: null,

@@ -3,7 +3,9 @@
 import type { StackSpec } from '../../../shared/stack.ts';
 import { findStackFile, loadStack } from '../../core/config/load.ts';
 import { formatIssues, formatPlan } from '../../core/config/plan.ts';
-import { StackHost } from '../../core/host/stack-host.ts';
+import { ControlClient } from '../../core/control/control-client.ts';
+import { runFilePath } from '../../core/host/run-file.ts';
+import { findRunningInstance, StackHost } from '../../core/host/stack-host.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /**
@@ -11,13 +13,13 @@ import { CliError, EXIT } from '../cli-error.ts';
  * With `refuseRunning`, a stack file another instance runs is refused first (exit 1), before its
  * ports look taken.
  */
-export async function loadOrExit(cwd: string, file: string | undefined, err: NodeJS.WritableStream, options: { refuseRunning?: boolean } = {}): Promise<{ spec: StackSpec; file: string }> {
-  let stackFile: string;
-  try {
-    stackFile = findStackFile(cwd, file);
-  } catch (error) {
-    throw new CliError((error as Error).message, EXIT.usage);
-  }
+export async function loadOrExit(
+  cwd: string,
+  file: string | undefined,
+  err: NodeJS.WritableStream,
+  options: { refuseRunning?: boolean; ownPorts?: ReadonlySet<number> } = {},
+): Promise<{ spec: StackSpec; file: string }> {
+  const stackFile = locateStackFile(cwd, file);
   if (options.refuseRunning) {
     try {
       await StackHost.refuseIfRunning(stackFile);
@@ -25,14 +27,48 @@ export async function loadOrExit(cwd: string, file: string | undefined, err: Nod
       throw new CliError((error as Error).message);
     }
   }
-  const { spec, issues } = await loadStack(stackFile);
+  const { spec, issues } = await loadStack(stackFile, options.ownPorts ? { ownPorts: options.ownPorts } : {});
   if (!spec) throw new CliError(`${formatIssues(issues, cwd)}\n${stackFile} is not valid; fix the errors above`, EXIT.usage);
   if (issues.length > 0) err.write(`${formatIssues(issues, cwd)}\n`);
   return { spec, file: stackFile };
 }
 
 export async function check(options: { cwd: string; file: string | undefined }): Promise<number> {
-  const { spec } = await loadOrExit(options.cwd, options.file, process.stderr);
+  const running = await runningStack(locateStackFile(options.cwd, options.file));
+  const ownPorts = new Set(running?.proxyPort ? [running.proxyPort] : []);
+  const { spec } = await loadOrExit(options.cwd, options.file, process.stderr, { ownPorts });
   process.stdout.write(`${formatPlan(spec)}\n`);
+  if (running) process.stdout.write(`\n${describeRunning(running)}\n`);
   return EXIT.ok;
+}
+
+/** The stack file `file` names (or the one in `cwd`), or a CliError (exit 2) saying why there is none. */
+function locateStackFile(cwd: string, file: string | undefined): string {
+  try {
+    return findStackFile(cwd, file);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+}
+
+/** This stack's own instance, running now, and the port its proxy holds. */
+interface RunningStack {
+  pid: number;
+  startedAt: number;
+  proxyPort: number | null;
+}
+
+// The instance answers on its control port, so its word on which port its proxy holds is exact on any OS.
+async function runningStack(stackFile: string): Promise<RunningStack | null> {
+  const run = await findRunningInstance(runFilePath(stackFile));
+  if (!run) return null;
+  const processes = await new ControlClient(run).listProcesses().catch(() => []);
+  const proxy = processes.find((p) => p.kind === 'proxy');
+  return { pid: run.pid, startedAt: run.startedAt, proxyPort: proxy?.port ?? null };
+}
+
+function describeRunning(running: RunningStack): string {
+  const since = new Date(running.startedAt).toLocaleTimeString();
+  const port = running.proxyPort === null ? '' : `; its proxy holds port ${running.proxyPort}, so that port is taken by this stack itself`;
+  return `Running now: \`switchyard up\` pid ${running.pid}, since ${since}${port}`;
 }

@@ -1,6 +1,6 @@
 // `switchyard ps`: the processes of the running stack.
 
-import type { ProcessInfo } from '../../../shared/process.ts';
+import { formatRestarts, type ProcessInfo } from '../../../shared/process.ts';
 import { EXIT } from '../cli-error.ts';
 import { connect } from '../instance.ts';
 import { colorEnabled, formatBytes, formatUptime, paint, stateStyle, table } from '../output.ts';
@@ -16,7 +16,7 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
       p.health,
       p.pid === null ? '-' : String(p.pid),
       p.port === null ? '-' : String(p.port),
-      String(p.restarts),
+      formatRestarts(p),
       p.startedAt === null ? '-' : formatUptime(now - p.startedAt),
       p.cpu === null ? '-' : `${p.cpu.toFixed(1)}%`,
       p.memory === null ? '-' : formatBytes(p.memory),
@@ -24,6 +24,16 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
     ]);
   }
   return table(rows);
+}
+
+/** What each failed process last wrote to stderr; a process that wrote nothing (or only blank lines) gets no heading. */
+export function describeFailures(processes: readonly ProcessInfo[]): string {
+  let text = '';
+  for (const p of processes) {
+    const lines = p.state === 'failed' ? p.lastStderr.filter((line) => line.trim() !== '') : [];
+    if (lines.length > 0) text += `\n${p.name} failed; its last stderr lines:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
+  }
+  return text;
 }
 
 export async function ps(options: { cwd: string; file: string | undefined; json: boolean }): Promise<number> {
@@ -34,8 +44,6 @@ export async function ps(options: { cwd: string; file: string | undefined; json:
     return EXIT.ok;
   }
   process.stdout.write(`${formatProcesses(processes, colorEnabled(process.stdout))}\n`);
-  for (const p of processes.filter((p) => p.state === 'failed' && p.lastStderr.length > 0)) {
-    process.stdout.write(`\n${p.name} failed; its last stderr lines:\n${p.lastStderr.map((l) => `  ${l}`).join('\n')}\n`);
-  }
+  process.stdout.write(describeFailures(processes));
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LogLine } from '../../../shared/process.ts';
 import type { StackSpec } from '../../../shared/stack.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
 import { StackHost } from '../../core/host/stack-host.ts';
@@ -23,6 +24,17 @@ export interface UpOptions {
   file: string | undefined;
   /** Log lines kept per process. */
   retainedLines?: number;
+  /** Print proxied requests (the proxy's access lines) too; off by default, they stay in `logs proxy`. */
+  access?: boolean;
+}
+
+// The shape formatAccess (proxy/access-log.ts) gives each request: a status (or --- when none came) and
+// a method. The proxy's own lines ("listening on …", "configuration 3 applied …") never start so.
+const ACCESS_LINE = /^(?:\d{3}|---) [A-Z][A-Z-]* /;
+
+/** Whether a log line is one proxied request, which `up` shows only with --access. */
+export function isAccessLine(line: LogLine): boolean {
+  return line.source === 'proxy' && line.stream === 'stdout' && ACCESS_LINE.test(line.text);
 }
 
 export async function up(options: UpOptions): Promise<number> {
@@ -73,7 +85,9 @@ export async function up(options: UpOptions): Promise<number> {
     throw new CliError((error as Error).message);
   }
   const { stack, server } = host;
-  stack.logs.onLine((line) => printer.print(line));
+  stack.logs.onLine((line) => {
+    if (options.access || !isAccessLine(line)) printer.print(line);
+  });
 
   const onSignal = (signal: NodeJS.Signals) => requestStop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
   process.on('SIGINT', onSignal);
@@ -87,7 +101,7 @@ export async function up(options: UpOptions): Promise<number> {
   process.on('unhandledRejection', onCrash);
   setUnexpectedErrorHandler((error) => printer.note(`a listener failed: ${String(error)}`));
 
-  printBanner(printer, spec, file, server.url, color);
+  printBanner(printer, spec, file, server.url, color, options.access === true);
   printer.note(dashboardBuilt ? `dashboard ${paint(color, 'bold', server.dashboardUrl)}` : 'dashboard not built: run `npm run build` once, then restart `switchyard up`');
   announceReadiness(stack, printer, host.startedAt);
   host.onConfig((outcome) => {
@@ -114,7 +128,7 @@ export async function up(options: UpOptions): Promise<number> {
   return code;
 }
 
-function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean): void {
+function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean, access: boolean): void {
   const workers = spec.apps.reduce((sum, app) => sum + app.replicas, 0);
   const sites = spec.statics.length;
   printer.note(`stack ${paint(color, 'bold', spec.name)} from ${path.relative(process.cwd(), file) || file}`);
@@ -124,6 +138,7 @@ function printBanner(printer: LogPrinter, spec: StackSpec, file: string, control
     printer.note(`proxy    ${paint(color, 'bold', `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`)}  (${spec.proxy.routes.length} route${spec.proxy.routes.length === 1 ? '' : 's'})`);
   }
   printer.note(`control  ${controlUrl}  (token in .switchyard/run.json)`);
+  if (spec.proxy && !access) printer.note('requests through the proxy are not printed here: `switchyard logs proxy -f` shows them, or run `up --access`');
   printer.note(
     `starting ${workers} worker${workers === 1 ? '' : 's'} in ${spec.apps.length} app${spec.apps.length === 1 ? '' : 's'}` +
       `${sites > 0 ? `, ${sites} static site${sites === 1 ? '' : 's'}` : ''}${spec.proxy ? ' and the proxy' : ''}; watching ${path.basename(file)} for changes`,

@@ -5,8 +5,11 @@ import { parseEnv } from 'node:util';
 import type { AppSpec } from '../../../shared/stack.ts';
 import { lookupOnce, pathKind, report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
-import { resolveProgram } from './command.ts';
+import { describeMissingProgram, resolveProgram } from './command.ts';
 import { formatDuration } from './duration.ts';
+import type { z } from 'zod';
+import { closestMatch } from 'leven';
+import { expandFirstWorkerCommand, firstWorkerEnvironment } from './worker-command.ts';
 import { appSchema } from './schema.ts';
 import type { AppInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
@@ -19,29 +22,14 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   const parsed = appSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     ctx.issues.push(...reportSchemaIssues(ctx.source, at, raw, parsed.error.issues));
+    // The other fields are still checked, so that a wrong `replicas` does not hide a missing `cwd`.
+    const salvaged = salvage(raw, parsed.error.issues);
+    if (salvaged) await checkApp(ctx, name, salvaged.app, salvaged.commandValid);
     return null;
   }
   const app = parsed.data;
   const before = ctx.issues.length;
-  const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
-  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
-  if (cwdKind !== 'directory') {
-    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
-    report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
-  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
-  const inline = inlineEnv(ctx, at, app.env);
-  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
-  checkExecStrings(ctx, name, app.command, env, inline);
-
-  if (app.health.path !== null && app.port_env === null) {
-    report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
-  }
-  if (app.backoff.max < app.backoff.initial) {
-    const { initial, max } = app.backoff;
-    report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
-  }
-  if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
-
+  const { cwd, env } = await checkApp(ctx, name, app, true);
   if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
@@ -66,6 +54,72 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     stop: app.stop,
     watch: app.watch,
   };
+}
+
+/** Checks what the schema cannot: paths, env files, variables in the command, the program. */
+async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandValid: boolean): Promise<{ cwd: string; env: Record<string, string> }> {
+  const at = ['apps', name];
+  const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
+  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
+  if (cwdKind !== 'directory') {
+    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
+    report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
+  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
+  const inline = inlineEnv(ctx, at, app.env);
+  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
+  if (app.health.path !== null && app.port_env === null) {
+    report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
+  }
+  if (app.backoff.max < app.backoff.initial) {
+    const { initial, max } = app.backoff;
+    report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
+  }
+  if (!commandValid) return { cwd, env };
+  checkExecStrings(ctx, name, app.command, env, inline);
+  const argv = checkVariables(ctx, name, app.command, { name, env, portEnv: app.port_env });
+  if (ctx.checkCommands && cwdKind === 'directory' && argv !== null) await checkProgram(ctx, name, argv, cwd, env);
+  return { cwd, env };
+}
+
+/**
+ * The app's settings with each field the schema refused left out (so at its default), or null when
+ * the app is not a map at all. A refused command is replaced, and `commandValid` says so.
+ */
+function salvage(raw: unknown, issues: readonly z.core.$ZodIssue[]): { app: AppInput; commandValid: boolean } | null {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const refused = new Set<PropertyKey>();
+  for (const issue of issues) {
+    const [field] = issue.path;
+    if (field !== undefined) refused.add(field);
+    else if (issue.code === 'unrecognized_keys') for (const key of issue.keys) refused.add(key);
+  }
+  const kept: Record<string, unknown> = Object.fromEntries(Object.entries(raw).filter(([key]) => !refused.has(key)));
+  const commandValid = !refused.has('command');
+  if (!commandValid) kept.command = ['refused'];
+  const again = appSchema.safeParse(kept);
+  return again.success ? { app: again.data, commandValid } : null;
+}
+
+/**
+ * Worker 1's argv with its variables expanded, after reporting each variable that nobody defines (at
+ * its line and column); null when there was one, since the program cannot be looked for then.
+ */
+function checkVariables(ctx: BuildContext, name: string, argv: string[], app: Pick<AppSpec, 'name' | 'env' | 'portEnv'>): string[] | null {
+  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+  const expansions = expandFirstWorkerCommand(argv, app, ctx.inheritedEnv);
+  let defined: string[] | null = null;
+  let valid = true;
+  for (const [i, { problems }] of expansions.entries()) {
+    for (const problem of problems) {
+      valid = false;
+      const where = ['apps', name, 'command', ...(commandAsText ? [] : [i])];
+      defined ??= Object.keys(firstWorkerEnvironment(app, ctx.inheritedEnv));
+      const like = problem.undefinedName === undefined ? undefined : closestMatch(problem.undefinedName, defined, { maxDistance: Math.max(1, Math.floor(problem.undefinedName.length / 3)) });
+      const didYouMean = like ? `; did you mean $${like}?` : '';
+      ctx.issues.push(ctx.source.issueWithin(where, argv[i] ?? '', problem.offset, `${problem.message} (command of app '${name}')${didYouMean}`));
+    }
+  }
+  return valid ? expansions.map((expansion) => expansion.text) : null;
 }
 
 // Linux refuses to start a program given one argument or one KEY=VALUE longer than this (MAX_ARG_STRLEN).
@@ -142,8 +196,5 @@ async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd
   const searchPath = pathVariable(env) ?? ctx.searchPath;
   const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
   if (resolved !== null) return;
-  const message = /[\\/]/.test(program)
-    ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`
-    : `command '${program}' not found on PATH (app '${name}'); install it or fix the name`;
-  report(ctx, ['apps', name, 'command'], message);
+  report(ctx, ['apps', name, 'command'], await describeMissingProgram(program, { cwd, stackDir: ctx.dir, PATH: searchPath, app: name }));
 }

@@ -9,9 +9,13 @@ export interface BuildContext {
   /** Absolute folder of the stack file. */
   dir: string;
   checkPorts: boolean;
+  /** Ports this stack's own running instance holds: taken by it, they are no conflict. */
+  ownPorts: ReadonlySet<number>;
   checkCommands: boolean;
   /** Where programs are looked for when an app's own `env` sets no PATH. */
   searchPath: string | undefined;
+  /** The environment workers inherit beneath their own `env`: the variables a command may name. */
+  inheritedEnv: Readonly<Record<string, string>>;
   issues: StackIssue[];
   /** File-system answers already asked for in this load: thousands of apps may share one program and cwd. */
   lookups: Map<string, Promise<unknown>>;

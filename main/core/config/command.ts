@@ -54,3 +54,39 @@ export async function resolveProgram(argv0: string, cwd: string, PATH: string | 
   if (searched === '') return null;
   return which(argv0, { nothrow: true, path: searched });
 }
+
+/**
+ * Why `argv0` cannot be run, saying where it was looked for and by which rule: a program path with a
+ * slash is relative to the app's cwd, as in a shell started in that folder (Procfile and Compose
+ * read it so too); a bare name is looked for on PATH only, never in cwd.
+ */
+export async function describeMissingProgram(argv0: string, where: { cwd: string; stackDir: string; PATH: string | undefined; app: string }): Promise<string> {
+  const { cwd, stackDir, app } = where;
+  const shownCwd = path.relative(stackDir, cwd) || '.';
+  if (/[\\/]/.test(argv0)) {
+    const file = path.resolve(cwd, argv0);
+    const kind = await fileKind(file);
+    const problem = kind === 'file' ? 'is not executable' : kind === 'directory' ? 'is a folder, not a program' : 'not found';
+    const fix = kind === 'file' ? `make it executable (chmod +x ${file})` : 'fix the path';
+    const relativeToStack = path.resolve(stackDir, argv0);
+    const elsewhere = cwd !== stackDir && kind === 'missing' && (await fileKind(relativeToStack)) === 'file' ? `; there is one at ${relativeToStack}, so from cwd '${shownCwd}' write ${relativePath(cwd, relativeToStack)}` : '';
+    return `command '${argv0}' ${problem} (app '${app}'): looked for ${file}, as a program path is relative to the app's cwd '${shownCwd}' (as in a shell started there); ${fix}${elsewhere}`;
+  }
+  const dirs = (where.PATH ?? '').split(path.delimiter).filter((entry) => entry !== '');
+  const shown = dirs.length === 0 ? 'PATH is empty' : `looked in ${dirs.join(', ')}`;
+  const local = (await fileKind(path.join(cwd, argv0))) === 'file' ? `; ${path.join(cwd, argv0)} exists, but a bare name is looked for on PATH only: write ./${argv0}` : '';
+  return `command '${argv0}' not found on PATH (app '${app}'): ${shown}; install it, fix the name, or give its path relative to the app's cwd, like ./venv/bin/${argv0}${local}`;
+}
+
+async function fileKind(file: string): Promise<'file' | 'directory' | 'missing'> {
+  try {
+    return (await stat(file)).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+function relativePath(from: string, to: string): string {
+  const relative = path.relative(from, to);
+  return relative.startsWith('..') ? relative : `./${relative}`;
+}

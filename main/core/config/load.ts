@@ -5,6 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import { definedVariables } from '../env/path-variable.ts';
 import { buildApp } from './app-spec.ts';
 import { report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
@@ -31,10 +32,14 @@ export function findStackFile(cwd: string, explicit?: string): string {
 export interface LoadOptions {
   /** Check that the proxy's `listen` port is free. */
   checkPorts?: boolean;
+  /** Ports held by this stack's own running instance (its proxy's), which the port check accepts as taken. */
+  ownPorts?: ReadonlySet<number>;
   /** Check that each app's program exists on PATH (or at its path). */
   checkCommands?: boolean;
   /** The PATH the stack's processes inherit, where programs are looked for (this process's by default). */
   searchPath?: string;
+  /** The environment the stack's processes inherit (this process's by default): commands may name its variables. */
+  inheritedEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -56,8 +61,10 @@ export async function loadStack(file: string, options: LoadOptions = {}): Promis
     source,
     dir: path.dirname(absolute),
     checkPorts: options.checkPorts ?? true,
+    ownPorts: options.ownPorts ?? new Set(),
     checkCommands: options.checkCommands ?? true,
     searchPath: options.searchPath ?? process.env.PATH,
+    inheritedEnv: definedVariables(options.inheritedEnv ?? process.env),
     issues: [...source.issues],
     lookups: new Map(),
   };

@@ -1,15 +1,19 @@
 // What `switchyard check` prints: the plan a valid stack would run, or the issues of an invalid one.
 import path from 'node:path';
-import { quote } from 'shell-quote';
 import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import type { AppSpec, ListenAddress, StackIssue, StackSpec } from '../../../shared/stack.ts';
 import { describeClientLimits } from '../proxy/proxy-config.ts';
+import { definedVariables } from '../env/path-variable.ts';
 import { formatDuration } from './duration.ts';
+import { displayCommand, expandFirstWorkerCommand, PORT_PLACEHOLDER } from './worker-command.ts';
 
 const DEFAULT_ROUTE_TIMEOUT = 60_000;
 
-/** A readable, column-aligned plan of a valid stack. */
-export function formatPlan(spec: StackSpec): string {
+/**
+ * A readable, column-aligned plan of a valid stack. Commands are shown as worker 1 will run them, with
+ * their variables expanded from `inherited` (the environment workers start from) and their own.
+ */
+export function formatPlan(spec: StackSpec, inherited: NodeJS.ProcessEnv = process.env): string {
   const lines = [`Stack ${spec.name} (${spec.file})`];
   if (spec.proxy) {
     // Like a route's timeout, a client setting shows only when the stack file changes it.
@@ -27,7 +31,13 @@ export function formatPlan(spec: StackSpec): string {
   }
   if (spec.apps.length > 0) {
     lines.push('', 'Apps');
-    lines.push(...table(spec.apps.map((app) => appRow(spec, app))));
+    const env = definedVariables(inherited);
+    const commands = spec.apps.map((app) => displayCommand(expandFirstWorkerCommand(app.argv, app, env).map((expansion) => expansion.text)));
+    lines.push(...table(spec.apps.map((app, i) => appRow(spec, app, commands[i] ?? ''))));
+    // Ports are found free as each worker starts, so the plan can only stand in for them.
+    if (commands.some((command) => command.includes(PORT_PLACEHOLDER))) {
+      lines.push(`  (commands as worker 1 runs them; ${PORT_PLACEHOLDER} is the port each worker is given when it starts)`);
+    }
   }
   return lines.join('\n');
 }
@@ -45,11 +55,11 @@ export function formatIssues(issues: readonly StackIssue[], relativeToDir?: stri
   return [...lines, counts.filter(Boolean).join(', ')].join('\n');
 }
 
-function appRow(spec: StackSpec, app: AppSpec): string[] {
+function appRow(spec: StackSpec, app: AppSpec, command: string): string[] {
   const cwd = app.cwd === spec.dir ? '' : `in ${relativeTo(spec.dir, app.cwd)}`;
   return [
     app.name,
-    quote(app.argv),
+    command,
     cwd,
     plural(app.replicas, 'worker'),
     app.portEnv === null ? 'no port' : `port in $${app.portEnv}`,

@@ -5,6 +5,7 @@ import { report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
 import { describeListenFailure } from '../proxy/listen-failure.ts';
 import { isLoopback, probeListen } from './listen.ts';
+import { describePortHolder, findPortHolder } from './port-holder.ts';
 import { proxySchema, routeSchema } from './schema.ts';
 import type { RouteInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
@@ -46,7 +47,12 @@ async function checkListen(ctx: BuildContext, listen: ProxySpec['listen']): Prom
   }
   if (!ctx.checkPorts) return;
   const failure = await probeListen(listen);
-  if (failure !== null) report(ctx, ['proxy', 'listen'], describeListenFailure(listen, failure));
+  if (failure === null || (failure === 'EADDRINUSE' && ctx.ownPorts.has(listen.port))) return;
+  const holder = failure === 'EADDRINUSE' ? await findPortHolder(listen.port) : null;
+  const message = holder
+    ? `port ${listen.port} on ${listen.host} is in use by another program (${describePortHolder(holder)}); stop it or choose another \`listen\` port`
+    : describeListenFailure(listen, failure);
+  report(ctx, ['proxy', 'listen'], message);
 }
 
 function buildRoute(ctx: BuildContext, i: number, raw: unknown, targets: RouteTargets): RouteSpec | null {

@@ -28,9 +28,11 @@ export class StackSource {
   readonly #lines = new LineCounter();
   readonly #doc: Document.Parsed | null = null;
   readonly #index: DocumentIndex | null = null;
+  readonly #text: string;
 
   constructor(file: string, text: string) {
     this.file = file;
+    this.#text = text;
     const tooDeep = deepFlowProblem(text);
     if (tooDeep) {
       // The parser fills in where lines start; without a parse, the lines up to the problem are counted here.
@@ -74,6 +76,19 @@ export class StackSource {
   scalarText(path: YamlPath): string | undefined {
     const { node, complete } = this.#locate(path);
     return complete && isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
+  /**
+   * An issue pointing at one character of a value: `offset` into `text`, where `text` is written as it
+   * is inside the node at `path` (a `$PORTT` in a command string). At the node itself when the text is
+   * not found there as written (escapes in a quoted string).
+   */
+  issueWithin(path: YamlPath, text: string, offset: number, message: string): StackIssue {
+    const { node, complete } = this.#locate(path);
+    const range = complete ? node?.range : undefined;
+    const found = range ? this.#text.slice(range[0], range[1]).indexOf(text) : -1;
+    if (range && found >= 0) return { file: this.file, ...this.#at(range[0] + found + offset), message, severity: 'error' };
+    return this.issue(path, message);
   }
 
   /** An issue pointing at the node at `path`. */

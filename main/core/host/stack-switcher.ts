@@ -153,7 +153,11 @@ export class StackSwitcher {
     const settings = await this.options.settings();
     // The running stack may hold the ports the next one wants; they are checked when it binds them.
     const searchPath = pathVariable(settings.baseEnv ?? process.env);
-    const { spec, issues } = await loadStack(located.file, { checkPorts: this.host === null, ...(searchPath === undefined ? {} : { searchPath }) });
+    const { spec, issues } = await loadStack(located.file, {
+      checkPorts: this.host === null,
+      inheritedEnv: settings.baseEnv ?? process.env,
+      ...(searchPath === undefined ? {} : { searchPath }),
+    });
     if (!spec) {
       const dir = path.dirname(located.file);
       this.problem(`${path.basename(located.file)} is not valid`, `${formatIssues(issues, dir)}\n\nFix the errors above, then open it again.`);

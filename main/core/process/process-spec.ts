@@ -3,6 +3,7 @@
 
 import type { ProcessKind } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
+import { expandVariables } from '../config/command-variables.ts';
 import type { ProbeCheck } from '../health/health-probe.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import type { PortAllocator } from './port-allocator.ts';
@@ -69,14 +70,18 @@ export interface SupervisorDeps {
  */
 const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
 
-/** The environment of one run: the app's own, its port, its run marker and its identity. */
 /**
  * What a running process takes from a changed stack file without being replaced: health timings
  * (not the path it is checked on), what follows an exit, and how it is stopped.
  */
 export type LiveSettings = Pick<ProcessSpec, 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
 
-export function processEnvironment(spec: ProcessSpec, port: number | null, marker: string): Record<string, string> {
+/** The environment of one run: the app's own, its port, its run marker and its identity. */
+export function processEnvironment(
+  spec: Pick<ProcessSpec, 'env' | 'runtimeEnv' | 'portEnv' | 'fixedPort' | 'app' | 'worker'>,
+  port: number | null,
+  marker: string,
+): Record<string, string> {
   const env: Record<string, string> = { ...spec.env };
   for (const key of SCRUBBED_ENV) delete env[key];
   Object.assign(env, spec.runtimeEnv);
@@ -85,4 +90,28 @@ export function processEnvironment(spec: ProcessSpec, port: number | null, marke
   env.SWITCHYARD_APP = spec.app;
   env.SWITCHYARD_WORKER = String(spec.worker);
   return env;
+}
+
+/** A worker's command as it runs. */
+export interface ProcessCommand {
+  argv: string[];
+  /** References that could not be expanded (`$GONE`), each passed as empty text. */
+  unexpanded: string[];
+}
+
+/**
+ * The command of one run with its variables expanded from that run's own environment, so each
+ * worker's `$PORT` is its own port. The stack file's check refuses an undefined variable; one can only
+ * be missing here when the environment changed since (a desktop app's login shell). Switchyard's own
+ * processes (the proxy, static sites) run their argv as given: a `$` in a path is not a variable.
+ */
+export function processCommand(spec: ProcessSpec, env: Readonly<Record<string, string>>): ProcessCommand {
+  if (spec.kind !== 'worker') return { argv: [...spec.argv], unexpanded: [] };
+  const unexpanded: string[] = [];
+  const argv = spec.argv.map((argument) => {
+    const { text, problems } = expandVariables(argument, (name) => env[name]);
+    for (const problem of problems) unexpanded.push(problem.written);
+    return text;
+  });
+  return { argv, unexpanded };
 }

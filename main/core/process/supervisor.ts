@@ -8,7 +8,7 @@ import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
 import { HealthTracker } from '../health/health-tracker.ts';
 import { OutputPump } from './output-pump.ts';
-import { processEnvironment, type LiveSettings, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
+import { processCommand, processEnvironment, type LiveSettings, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
 import { newRunMarker } from './process-tree.ts';
 import { CALM, decideAfterExit, describeExit, formatMs, type CrashEpisode } from './restart-policy.ts';
 import { RunTree } from './run-tree.ts';
@@ -46,7 +46,10 @@ export class Supervisor {
   private startedAt: number | null = null;
   /** Increases with every spawn; callbacks from an older run are ignored. */
   private run = 0;
+  /** Restarts the supervisor decided on: after a crash, or of a hung worker. */
   private restarts = 0;
+  /** Restarts a person asked for (restart, start after a stop): not a sign of trouble. */
+  private manualRestarts = 0;
   private episode: CrashEpisode = CALM;
   /** The run whose exit a person asked for (`expectKill`). */
   private killAskedFor: number | null = null;
@@ -157,6 +160,7 @@ export class Supervisor {
       pid: this.pid,
       port: this.port,
       restarts: this.restarts,
+      manualRestarts: this.manualRestarts,
       startedAt: this.startedAt,
       cpu: this.usage?.cpu ?? null,
       memory: this.usage?.memory ?? null,
@@ -200,10 +204,13 @@ export class Supervisor {
       this.port = port;
     }
     const marker = newRunMarker(this.deps.marker);
+    const env = processEnvironment(this.spec, port, marker);
+    const command = processCommand(this.spec, env);
+    if (command.unexpanded.length > 0) this.system(`${command.unexpanded.join(', ')} in the command: not defined in its environment, so passed as empty text`);
     const child = this.deps.spawner({
-      argv: this.spec.argv,
+      argv: command.argv,
       cwd: this.spec.cwd,
-      env: processEnvironment(this.spec, port, marker),
+      env,
       ...(this.spec.ipc ? { ipc: true } : {}),
     });
     this.pid = child.pid ?? null;
@@ -244,13 +251,16 @@ export class Supervisor {
   }
 
   /** Stops (if alive) and starts again; a person's restart also clears a crash loop. */
-  async restart(reason = 'restart requested'): Promise<void> {
+  async restart(reason = 'restart requested', cause: 'requested' | 'hung' = 'requested'): Promise<void> {
     this.system(reason);
     const wasAlive = this.pid !== null;
     // A process at rest (exited, crashed, failed, backing off) starts straight away; a live one stops first.
     if (LIVE_STATES.includes(this._state)) await this.stop();
     this.episode = CALM;
-    if (wasAlive || this.lastExit) this.restarts++;
+    if (wasAlive || this.lastExit) {
+      if (cause === 'hung') this.restarts++;
+      else this.manualRestarts++;
+    }
     await this.start();
   }
 
@@ -363,7 +373,7 @@ export class Supervisor {
         return;
       }
       case 'hung':
-        void this.restart(`hung: ${this.health.fails} health checks failed in a row (restart_after ${this.spec.health.restartAfter}); last: ${result.detail}`);
+        void this.restart(`hung: ${this.health.fails} health checks failed in a row (restart_after ${this.spec.health.restartAfter}); last: ${result.detail}`, 'hung');
         return;
       case 'status-changed':
         this.emit(this._state, this._state);

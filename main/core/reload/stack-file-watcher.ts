@@ -13,6 +13,8 @@ export interface SpecTarget {
   readonly isStopping: boolean;
   /** The PATH the stack's processes get, where a changed file's programs are looked for. */
   readonly basePath: string;
+  /** The environment the stack's processes get, whose variables a changed file's commands may name. */
+  readonly baseEnvironment: Readonly<Record<string, string>>;
   /** Applies `next`, returning one line per change, or rejects keeping everything as it runs. */
   applySpec(next: StackSpec): Promise<string[]>;
 }
@@ -71,7 +73,7 @@ async function apply(file: string, stack: SpecTarget): Promise<StackFileOutcome>
   if (stack.isStopping) return { applied: false, message: 'the stack is stopping' };
   // The running proxy holds its own port, so a port check would only find ourselves. Programs are
   // looked for on the PATH the stack's processes get, which may not be this process's own.
-  const { spec, issues } = await loadStack(file, { checkPorts: false, searchPath: stack.basePath });
+  const { spec, issues } = await loadStack(file, { checkPorts: false, searchPath: stack.basePath, inheritedEnv: stack.baseEnvironment });
   const errors = issues.filter((issue) => issue.severity === 'error');
   if (!spec || errors.length > 0) {
     return { applied: false, message: `${formatIssues(issues, stack.spec.dir)}\nthe change was not applied; the stack keeps running as it was` };

@@ -11,6 +11,8 @@ export interface Confirmation {
   body: string;
   /** The confirm button's label, e.g. `Kill api-2`. */
   confirmLabel: string;
+  /** A gentler way to the same end, offered as its own button: choosing it cancels this action and runs that one. */
+  alternative?: { label: string; choose: () => void };
 }
 
 export interface Actions {

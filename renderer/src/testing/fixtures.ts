@@ -65,6 +65,7 @@ export function processInfo(name: string, overrides: Partial<ProcessInfo> = {}):
     pid: 2000 + name.length,
     port: 9000 + name.length,
     restarts: 0,
+    manualRestarts: 0,
     startedAt: T0,
     cpu: 1.5,
     memory: 50 * 1048576,

@@ -17,4 +17,19 @@ describe('ConfirmDialog', () => {
     fireEvent.keyDown(window, { key: 'Escape' });
     expect(onAnswer).toHaveBeenLastCalledWith(false);
   });
+
+  it('offers the gentler alternative as its own button: choosing it cancels the action and runs the other', () => {
+    const onAnswer = vi.fn();
+    const choose = vi.fn();
+    render(
+      <ConfirmDialog
+        confirmation={{ title: 'Restart api?', body: 'All 3 at once', confirmLabel: 'Restart all 3', alternative: { label: 'Reload api', choose } }}
+        onAnswer={onAnswer}
+      />,
+    );
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Reload api' }));
+    expect(onAnswer).toHaveBeenLastCalledWith(false);
+    expect(choose).toHaveBeenCalledOnce();
+  });
 });

@@ -1,4 +1,5 @@
-// Asks before a destructive action. Cancel has the focus, so a stray Enter never kills anything.
+// Asks before a destructive action, offering a gentler one where there is one. Cancel has the focus,
+// so a stray Enter never kills anything.
 
 import { useEffect, useId, useRef } from 'react';
 import type { Confirmation } from '../app/context.ts';
@@ -30,6 +31,19 @@ export function ConfirmDialog(props: { confirmation: Confirmation; onAnswer: (ye
           <button ref={cancel} type="button" onClick={() => onAnswer(false)}>
             Cancel
           </button>
+          {confirmation.alternative && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                onAnswer(false);
+                confirmation.alternative?.choose();
+              }}
+              data-testid="confirm-alternative"
+            >
+              {confirmation.alternative.label}
+            </button>
+          )}
           <button type="button" className="danger" onClick={() => onAnswer(true)} data-testid="confirm-action">
             {confirmation.confirmLabel}
           </button>

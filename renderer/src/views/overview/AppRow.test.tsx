@@ -43,6 +43,24 @@ describe('AppRow', () => {
     expect(client.callsTo('stop')).toEqual([['api']]);
   });
 
+  it('asks before a restart that takes all its workers down at once, and offers a reload instead', async () => {
+    const workers = [processInfo('api-1'), processInfo('api-2'), processInfo('api-3')];
+    const { client } = renderView(row({ name: 'api', spec: null, workers }));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Restart api' })));
+    const dialog = screen.getByTestId('confirm-dialog');
+    expect(dialog.textContent).toContain('Restart all 3 workers of api at once?');
+    expect(dialog.textContent).toContain('takes all 3 workers of api down at the same time');
+    expect(client.callsTo('restart')).toEqual([]);
+    await act(async () => fireEvent.click(screen.getByTestId('confirm-alternative')));
+    expect(screen.queryByTestId('confirm-dialog')).toBeNull();
+    expect(client.callsTo('restart')).toEqual([]);
+    expect(client.callsTo('reload')).toEqual([['api']]);
+
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Restart api' })));
+    await act(async () => fireEvent.click(screen.getByTestId('confirm-action')));
+    expect(client.callsTo('restart')).toEqual([['api']]);
+  });
+
   it('cannot scale below zero', () => {
     renderView(row({ name: 'api', spec: null, workers: [] }));
     expect(screen.getByRole('button', { name: 'Scale api down' })).toHaveProperty('disabled', true);

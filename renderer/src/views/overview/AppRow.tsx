@@ -34,6 +34,18 @@ export function AppRow(props: { group: AppGroup; rate: number | undefined }) {
     if (names) notify(`${name}: ${names.length} worker${names.length === 1 ? '' : 's'}`);
   };
 
+  const reload = () => run(`Reload ${name}`, () => api.reload(name)).then((names) => names && notify(`Reloaded ${name}: ${names.join(', ')}`));
+  // A restart stops every worker at once, so the app answers 503 until they are back: Reload is offered beside it.
+  const restart = () => {
+    const all = size === 1 ? 'its worker' : `all ${size} workers`;
+    return run(`Restart ${name}`, () => api.restart(name), {
+      title: `Restart ${all} of ${name} at once?`,
+      body: `Restart takes ${all} of ${name} down at the same time: its routes answer 503 until ${size === 1 ? 'it is' : 'they are'} ready again. Reload replaces them one by one, each new worker healthy before an old one stops, with no failed request.`,
+      confirmLabel: `Restart ${name}`,
+      alternative: { label: `Reload ${name} (no downtime)`, choose: () => void reload() },
+    }).then((names) => names && notify(`Restarted ${names.join(', ')}`));
+  };
+
   return (
     <tr className={`app-row tone-${tone}`} data-app={name}>
       <th scope="row" className="name" colSpan={2}>
@@ -51,10 +63,10 @@ export function AppRow(props: { group: AppGroup; rate: number | undefined }) {
       </td>
       <td className="actions">
         <div className="action-group">
-          <ActionButton label={`Restart ${name}`} onRun={() => run(`Restart ${name}`, () => api.restart(name)).then((names) => names && notify(`Restarted ${names.join(', ')}`))}>
+          <ActionButton label={`Restart ${name}`} onRun={restart}>
             Restart
           </ActionButton>
-          <ActionButton label={`Reload ${name}`} onRun={() => run(`Reload ${name}`, () => api.reload(name)).then((names) => names && notify(`Reloaded ${name}: ${names.join(', ')}`))}>
+          <ActionButton label={`Reload ${name}`} onRun={reload}>
             Reload
           </ActionButton>
           {anyLive && (

@@ -37,6 +37,14 @@ describe('ProcessRow', () => {
     expect(screen.getByRole('button', { name: 'Kill api-1' })).toHaveProperty('disabled', true);
   });
 
+  it('counts restarts a person asked for apart from those after a crash, and warns only of the latter', () => {
+    renderView(inTable(<ProcessRow process={processInfo('api-1', { restarts: 3, manualRestarts: 2 })} rate={0} />));
+    expect(screen.getByTestId('restarts-api-1').textContent).toBe('3 (+2 manual)');
+    renderView(inTable(<ProcessRow process={processInfo('api-2', { restarts: 0, manualRestarts: 4 })} rate={0} />));
+    expect(screen.getByTestId('restarts-api-2').textContent).toBe('0 (+4 manual)');
+    expect(screen.getByTestId('restarts-api-2').className).not.toContain('warn-text');
+  });
+
   it('offers reload but not kill for the proxy and static sites', () => {
     renderView(inTable(<ProcessRow process={processInfo('web')} rate={0} />));
     expect(screen.getByRole('button', { name: 'Reload web' })).toBeTruthy();

@@ -3,7 +3,7 @@
 // reloaded instead of killed. Stop and kill ask first. During a reload the replacement (`new`) and
 // the run it replaces (`leaving`) share a name, so their rows and actions go by run id.
 
-import type { ProcessInfo } from '../../../../shared/process.ts';
+import { formatRestarts, type ProcessInfo } from '../../../../shared/process.ts';
 import { useActions, useClient } from '../../app/context.ts';
 import { ActionButton } from '../../ui/ActionButton.tsx';
 import { formatDuration, formatMiB, formatOrDash, formatPercent, formatRate } from '../../ui/format.ts';
@@ -60,8 +60,12 @@ export function ProcessRow(props: { process: ProcessInfo; rate: number | undefin
       <td className="num mono" data-testid={`memory-${name}`}>
         {live ? formatMiB(process.memory) : '—'}
       </td>
-      <td className={`num mono${process.restarts > 0 ? ' warn-text' : ''}`} data-testid={`restarts-${name}`}>
-        {process.restarts}
+      <td
+        className={`num mono${process.restarts > 0 ? ' warn-text' : ''}`}
+        data-testid={`restarts-${name}`}
+        title={`${process.restarts} after a crash or hang, ${process.manualRestarts} asked for`}
+      >
+        {formatRestarts(process)}
       </td>
       <td className="num mono" data-testid={`uptime-${name}`}>
         {uptime}
