@@ -22,8 +22,19 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
       p.memory === null ? '-' : formatBytes(p.memory),
       p.reason ?? '',
     ]);
+    rows.push(...childRows(p, now));
   }
   return table(rows);
+}
+
+/** A pre-fork master's children under its row, indented by depth, with their command where the OS shows it. */
+function childRows(p: ProcessInfo, now: number): string[][] {
+  const depth = new Map<number, number>([[p.pid ?? -1, 0]]);
+  return p.children.map((child) => {
+    const level = (depth.get(child.ppid) ?? 0) + 1;
+    depth.set(child.pid, level);
+    return [`${'  '.repeat(level)}└ child`, '', '', String(child.pid), '', '', formatUptime(now - child.startedAt), `${child.cpu.toFixed(1)}%`, formatBytes(child.memory), child.command ?? ''];
+  });
 }
 
 export async function ps(options: { cwd: string; file: string | undefined; json: boolean }): Promise<number> {
@@ -33,7 +44,9 @@ export async function ps(options: { cwd: string; file: string | undefined; json:
     process.stdout.write(`${JSON.stringify(processes, null, 2)}\n`);
     return EXIT.ok;
   }
-  process.stdout.write(`${formatProcesses(processes, colorEnabled(process.stdout))}\n`);
+  const color = colorEnabled(process.stdout);
+  process.stdout.write(`${formatProcesses(processes, color)}\n`);
+  for (const p of processes) for (const warning of p.warnings) process.stdout.write(`\n${paint(color, 'yellow', `warning: ${p.name} is ${warning}`)}\n`);
   for (const p of processes.filter((p) => p.state === 'failed' && p.lastStderr.length > 0)) {
     process.stdout.write(`\n${p.name} failed; its last stderr lines:\n${p.lastStderr.map((l) => `  ${l}`).join('\n')}\n`);
   }
