@@ -58,7 +58,7 @@ function treeOrder<T extends { pid: number; ppid: number }>(root: number, stats:
 }
 
 /** Samples the tree under one root pid; null when the root is gone. */
-async function sampleTree(pid: number, exposed: ExposedSockets): Promise<TreeSample | null> {
+async function sampleTree(pid: number, exposed: () => ExposedSockets): Promise<TreeSample | null> {
   const descendants = await descendantsOf(pid);
   // One pid at a time: a batch call fails whole when any process in it ended while it looked.
   const settled = await Promise.allSettled([pid, ...descendants].map((one) => pidusage(one)));
@@ -78,7 +78,7 @@ async function sampleTree(pid: number, exposed: ExposedSockets): Promise<TreeSam
     memory: stat.memory,
     startedAt: stat.timestamp - stat.elapsed,
   }));
-  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposedBy([pid, ...descendants], exposed) };
+  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposedBy([pid, ...descendants], exposed()) };
 }
 
 /** Samples every target on an interval; `onSample` fires after each round. */
@@ -112,13 +112,14 @@ export class MetricsSampler {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      // The kernel's socket tables are read once a round, for every tree.
-      const exposed = exposedSockets();
+      // The kernel's socket tables are read once a round, for every tree, and not at all with none running.
+      let exposed: ExposedSockets | null = null;
+      const table = () => (exposed ??= exposedSockets());
       await Promise.all(
         [...this.targets()].map(async (target) => {
           const pid = target.currentPid;
           if (pid === null) return;
-          const sample = await sampleTree(pid, exposed);
+          const sample = await sampleTree(pid, table);
           if (target.currentPid === pid) target.recordUsage(sample);
         }),
       );
