@@ -124,7 +124,7 @@ describe('lines of forked Python workers on one pipe', () => {
 
   it('makes unbuffered Python line-buffered, loads the sitecustomize it shadows and leaves sys.path alone', () => {
     const report = 'import sys; print(sys.stdout.line_buffering, sys.stdout.write_through, sys.stderr.line_buffering, sys.modules["sitecustomize"].__file__, any("switchyard-python" in p for p in sys.path))';
-    const run = (env: Record<string, string | undefined>) => execFileSync(PYTHON, ['-c', report], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).trim();
+    const run = (env: Record<string, string | undefined>) => execFileSync(PYTHON, ['-c', report], { env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1', ...env }, encoding: 'utf8' }).trim();
     const shadowed = path.join(PYTHON_APPS, 'fork_site');
     expect(run({ PYTHONUNBUFFERED: '1', ...wholeLinesPythonPath(shadowed) })).toBe(`True False True ${path.join(shadowed, 'sitecustomize.py')} False`);
     // A person who turns PYTHONUNBUFFERED off gets Python's own buffering.
