@@ -73,11 +73,33 @@ export interface ProcessInfo {
   cpu: number | null;
   /** Resident memory of the whole process tree, in bytes. */
   memory: number | null;
+  /**
+   * The processes under its own, from the last metrics sample, in tree order (each after its parent):
+   * a pre-fork server's workers (gunicorn -w, uvicorn --workers, a Node cluster). Empty when it has none.
+   */
+  children: ChildProcessInfo[];
+  /** What a person should fix, with the fix named (a worker listening beyond loopback). */
+  warnings: string[];
   lastExit: ExitInfo | null;
   /** Why the process is failed or crashed: the last lines it wrote to stderr. */
   lastStderr: string[];
   /** A one-line reason for the current state, when there is one. */
   reason: string | null;
+}
+
+/** A process a worker's process started, as the last metrics sample saw it. */
+export interface ChildProcessInfo {
+  pid: number;
+  /** Its parent: the worker's own pid for a direct child. */
+  ppid: number;
+  /** Its command line where the OS shows it (Linux), shortened; null elsewhere. */
+  command: string | null;
+  /** CPU percent (100 = one core). */
+  cpu: number;
+  /** Resident memory, in bytes. */
+  memory: number;
+  /** Epoch milliseconds it started. */
+  startedAt: number;
 }
 
 /** Which stream a log line came from; `system` lines are Switchyard's own. */

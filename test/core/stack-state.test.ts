@@ -28,6 +28,8 @@ function proc(name: string, state: ProcessState, extra: Partial<ProcessInfo> = {
     memory: null,
     lastExit: crashedLike ? { code: 3, signal: null, at: 0, uptime: 10 } : null,
     lastStderr: [],
+    children: [],
+    warnings: [],
     reason: null,
     ...extra,
   };

@@ -22,6 +22,7 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
       p.memory === null ? '-' : formatBytes(p.memory),
       p.reason ?? '',
     ]);
+    rows.push(...childRows(p, now));
   }
   return table(rows);
 }
@@ -36,6 +37,16 @@ export function describeFailures(processes: readonly ProcessInfo[]): string {
   return text;
 }
 
+/** A pre-fork master's children under its row, indented by depth, with their command where the OS shows it. */
+function childRows(p: ProcessInfo, now: number): string[][] {
+  const depth = new Map<number, number>([[p.pid ?? -1, 0]]);
+  return p.children.map((child) => {
+    const level = (depth.get(child.ppid) ?? 0) + 1;
+    depth.set(child.pid, level);
+    return [`${'  '.repeat(level)}└ child`, '', '', String(child.pid), '', '', formatUptime(now - child.startedAt), `${child.cpu.toFixed(1)}%`, formatBytes(child.memory), child.command ?? ''];
+  });
+}
+
 export async function ps(options: { cwd: string; file: string | undefined; json: boolean }): Promise<number> {
   const { client } = connect(options.cwd, options.file);
   const processes = await client.listProcesses();
@@ -43,7 +54,9 @@ export async function ps(options: { cwd: string; file: string | undefined; json:
     process.stdout.write(`${JSON.stringify(processes, null, 2)}\n`);
     return EXIT.ok;
   }
-  process.stdout.write(`${formatProcesses(processes, colorEnabled(process.stdout))}\n`);
+  const color = colorEnabled(process.stdout);
+  process.stdout.write(`${formatProcesses(processes, color)}\n`);
+  for (const p of processes) for (const warning of p.warnings) process.stdout.write(`\n${paint(color, 'yellow', `warning: ${p.name} is ${warning}`)}\n`);
   process.stdout.write(describeFailures(processes));
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import type { ProbeCheck } from '../health/health-probe.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import type { PortAllocator } from './port-allocator.ts';
 import { RUN_MARKER_VARIABLE } from './process-tree.ts';
+import { wholeLinesPythonPath } from './python-lines.ts';
 import type { SpawnedProcess, Spawner } from './spawner.ts';
 
 /** What a supervisor runs: an app's settings plus the identity of this one process. */
@@ -86,6 +87,7 @@ export function processEnvironment(
   for (const key of SCRUBBED_ENV) delete env[key];
   Object.assign(env, spec.runtimeEnv);
   if (spec.portEnv !== null && port !== null && spec.fixedPort === undefined) env[spec.portEnv] = String(port);
+  Object.assign(env, wholeLinesPythonPath(env.PYTHONPATH));
   env[RUN_MARKER_VARIABLE] = marker;
   env.SWITCHYARD_APP = spec.app;
   env.SWITCHYARD_WORKER = String(spec.worker);

@@ -7,7 +7,9 @@ import { LIVE_STATES, type ExitInfo, type ProcessInfo, type ProcessRole, type Pr
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
 import { HealthTracker } from '../health/health-tracker.ts';
+import type { TreeSample } from '../metrics/metrics-sampler.ts';
 import { OutputPump } from './output-pump.ts';
+import { ProcessFamily } from './process-family.ts';
 import { processCommand, processEnvironment, type LiveSettings, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
 import { newRunMarker } from './process-tree.ts';
 import { CALM, decideAfterExit, describeExit, formatMs, type CrashEpisode } from './restart-policy.ts';
@@ -17,7 +19,6 @@ import { newRunId } from './run-id.ts';
 import { IllegalTransitionError, STOPPABLE_STATES, canTransition } from './states.ts';
 
 export type { ProcessSpec, ProcessTracker, Spawned, SupervisorDeps } from './process-spec.ts';
-
 
 /** The state a health verdict moves a worker to, and how its log line says so. */
 const HEALTH_STEPS = {
@@ -64,7 +65,7 @@ export class Supervisor {
   private exitWaiters: (() => void)[] = [];
   /** What the latest run started, kept after it ended for the kill of any straggler. */
   private tree: RunTree | null = null;
-  private usage: { cpu: number; memory: number } | null = null;
+  private readonly family = new ProcessFamily(() => this._spec);
   private _role: ProcessRole = 'member';
   private readonly _id: string;
   /** The name this run is shown by: its spec's name until a successor takes it, then its run id. */
@@ -162,17 +163,19 @@ export class Supervisor {
       restarts: this.restarts,
       manualRestarts: this.manualRestarts,
       startedAt: this.startedAt,
-      cpu: this.usage?.cpu ?? null,
-      memory: this.usage?.memory ?? null,
+      cpu: this.family.cpu,
+      memory: this.family.memory,
+      children: this.family.children,
+      warnings: this.family.warnings,
       lastExit: this.lastExit,
       lastStderr: this.lastStderr,
       reason: this.reason,
     };
   }
 
-  /** Records a metrics sample of this process tree (from the MetricsSampler). */
-  recordUsage(usage: { cpu: number; memory: number } | null): void {
-    this.usage = usage;
+  /** Records a metrics sample of this process tree (from the MetricsSampler); children that came and went are logged. */
+  recordUsage(sample: TreeSample | null): void {
+    for (const line of this.family.observe(sample)) this.system(line);
   }
 
   /**
@@ -309,7 +312,7 @@ export class Supervisor {
     this.pid = null;
     this.port = null;
     this.startedAt = null;
-    this.usage = null;
+    this.family.reset();
     this.health.reset();
     const waiters = this.exitWaiters.splice(0);
 

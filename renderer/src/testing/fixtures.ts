@@ -71,6 +71,8 @@ export function processInfo(name: string, overrides: Partial<ProcessInfo> = {}):
     memory: 50 * 1048576,
     lastExit: null,
     lastStderr: [],
+    children: [],
+    warnings: [],
     reason: null,
     ...overrides,
   };

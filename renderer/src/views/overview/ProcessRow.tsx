@@ -37,6 +37,11 @@ export function ProcessRow(props: { process: ProcessInfo; rate: number | undefin
             {trouble}
           </div>
         )}
+        {process.warnings.map((warning) => (
+          <div key={warning} className="warning" data-testid={`warning-${name}`} title={warning}>
+            {warning}
+          </div>
+        ))}
       </th>
       <td>
         <span className={`state tone-${stateTone(process.state)}`} data-testid={`state-${name}`} data-state={process.state}>

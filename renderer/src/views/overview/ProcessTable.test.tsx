@@ -32,6 +32,25 @@ describe('ProcessTable', () => {
     expect(screen.queryByRole('button', { name: 'Stop api-2' })).toBeNull();
   });
 
+  it("lists a worker's forked children under it with their numbers, and the worker's warnings", () => {
+    const child = (pid: number, ppid = 2005) => ({ pid, ppid, command: '/usr/bin/python3 /usr/bin/gunicorn -w 2 app:app', cpu: 1.25, memory: 25 * 1048576, startedAt: Date.now() - 65_000 });
+    const warning = 'listening on 0.0.0.0:9005, which other machines can reach: the proxy needs only 127.0.0.1; bind it to loopback (gunicorn -b 127.0.0.1:$PORT)';
+    const { emit } = renderView(<ProcessTable />);
+    emit([{ topic: 'process', data: processInfo('api-1', { pid: 2005, children: [child(3001), child(3002)], warnings: [warning] }) }]);
+    const rows = [...document.querySelectorAll('tr[data-process], tr[data-child]')].map((row) => row.getAttribute('data-process') ?? `child ${row.getAttribute('data-child')}`);
+    expect(rows).toEqual(['proxy', 'web', 'api-1', 'child 3001', 'child 3002', 'api-2']);
+    expect(screen.getByTestId('child-pid-3002').textContent).toBe('3002');
+    expect(screen.getByTestId('child-cpu-3002').textContent).toBe('1.3');
+    expect(screen.getByTestId('child-memory-3002').textContent).toBe('25.0');
+    expect(screen.getByTestId('child-uptime-3002').textContent).toMatch(/^1m 0\ds$/);
+    expect(screen.getByTestId('warning-api-1').textContent).toBe(warning);
+    // A re-forked child replaces its row.
+    emit([{ topic: 'process', data: processInfo('api-1', { pid: 2005, children: [child(3001), child(3003)] }) }]);
+    expect(document.querySelector('tr[data-child="3002"]')).toBeNull();
+    expect(screen.getByTestId('child-pid-3003').textContent).toBe('3003');
+    expect(screen.queryByTestId('warning-api-1')).toBeNull();
+  });
+
   it('shows requests per second from the last traffic sample', () => {
     const { emit } = renderView(<ProcessTable />);
     expect(screen.getByTestId('rps-api-1').textContent).toBe('—');

@@ -1,9 +1,10 @@
 // Every supervised process, grouped the way the stack is built: proxy, static sites, then each app
 // under its heading.
 
-import { useMemo } from 'react';
+import { Fragment, useMemo } from 'react';
 import { useDashboard } from '../../state/hooks.ts';
 import { AppRow } from './AppRow.tsx';
+import { ChildRows } from './ChildRows.tsx';
 import { groupProcesses, ratesOf } from './process-model.ts';
 import { ProcessRow } from './ProcessRow.tsx';
 
@@ -54,7 +55,10 @@ export function ProcessTable() {
         <tbody key={group.name} className="app-group">
           <AppRow group={group} rate={rate(rates.byApp.get(group.name))} />
           {group.workers.map((worker) => (
-            <ProcessRow key={worker.id} process={worker} rate={rate(rates.byProcess.get(worker.name))} nested />
+            <Fragment key={worker.id}>
+              <ProcessRow process={worker} rate={rate(rates.byProcess.get(worker.name))} nested />
+              <ChildRows process={worker} />
+            </Fragment>
           ))}
         </tbody>
       ))}

@@ -27,4 +27,18 @@ describe('TopologyNode', () => {
     expect(node.textContent).toBe('api-2draining · 4242');
     expect(node.querySelectorAll('.react-flow__handle')).toHaveLength(1);
   });
+
+  it('gives a worker that forked an outgoing handle for its children, and a child only an incoming one', () => {
+    const worker: GraphNode = { id: 'worker:api-1', kind: 'worker', x: 0, y: 0, title: 'api-1', detail: 'ready · 4242', tone: 'good', ref: 'api-1', state: 'ready', forks: true };
+    const child: GraphNode = { id: 'child:api-1:4300', kind: 'child', x: 0, y: 0, title: 'pid 4300', detail: '0.5% · 25.0 MiB · 3s', tone: 'good', ref: 'api-1:4300' };
+    render(
+      <ReactFlowProvider>
+        <TopologyNode {...props(worker)} />
+        <TopologyNode {...props(child)} />
+      </ReactFlowProvider>,
+    );
+    expect(screen.getByTestId('topology-node-api-1').querySelectorAll('.react-flow__handle')).toHaveLength(2);
+    expect(screen.getByTestId('topology-node-api-1:4300').querySelectorAll('.react-flow__handle')).toHaveLength(1);
+    expect(screen.getByTestId('topology-node-api-1:4300').textContent).toBe('pid 43000.5% · 25.0 MiB · 3s');
+  });
 });

@@ -14,7 +14,7 @@ export function TopologyNode(props: NodeProps<TopologyFlowNode>) {
       {node.kind !== 'client' && <Handle type="target" position={Position.Left} isConnectable={false} />}
       <div className="topo-title mono">{node.title}</div>
       {node.detail && <div className="topo-detail">{node.detail}</div>}
-      {node.kind !== 'worker' && <Handle type="source" position={Position.Right} isConnectable={false} />}
+      {(node.kind === 'worker' ? node.forks === true : node.kind !== 'child') && <Handle type="source" position={Position.Right} isConnectable={false} />}
     </div>
   );
 }

@@ -43,6 +43,21 @@ describe('buildTopology', () => {
     expect(graphOf(processes).nodes.find((node) => node.ref === 'api-2')?.tone).toBe('bad');
   });
 
+  it("hangs a pre-fork master's children off its worker, each with pid, CPU, memory and uptime", () => {
+    const child = (pid: number) => ({ pid, ppid: 2005, command: 'gunicorn', cpu: 0.5, memory: 25 * 1048576, startedAt: 1000 });
+    const processes = stackProcesses().map((process) => (process.name === 'api-1' ? { ...process, pid: 2005, children: [child(3001), child(3002), child(3003)] } : process));
+    const spec = stackSpec();
+    const graph = buildTopology(spec, groupProcesses(new Map(processes.map((p) => [p.name, p])), spec), null, new Map(), 62_000);
+    const children = graph.nodes.filter((node) => node.kind === 'child');
+    expect(children.map((node) => [node.ref, node.title, node.detail])).toEqual([3001, 3002, 3003].map((pid) => [`api-1:${pid}`, `pid ${pid}`, '0.5% · 25.0 MiB · 1m 01s']));
+    expect(graph.edges.filter((edge) => edge.source === 'worker:api-1').map((edge) => edge.target)).toEqual(children.map((node) => node.id));
+    expect(graph.nodes.find((node) => node.id === 'worker:api-1')?.forks).toBe(true);
+    // The worker sits beside the middle of its three children; the next worker below them.
+    const y = (id: string) => graph.nodes.find((node) => node.id === id)?.y;
+    expect(y('worker:api-1')).toBe(y('child:api-1:3002'));
+    expect(y('worker:api-2')).toBeGreaterThan(y('child:api-1:3003') ?? Infinity);
+  });
+
   it('keeps the same shape when only rates change', () => {
     const one = graphOf(stackProcesses());
     const two = graphOf(stackProcesses(), trafficSample(2000, {}));

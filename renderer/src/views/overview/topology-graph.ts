@@ -1,5 +1,5 @@
-// The stack as a left-to-right graph: client → proxy → routes → static sites and apps → workers,
-// laid out in columns by hand (the shape is always the same, so no layout engine is needed).
+// The stack as a left-to-right graph: client → proxy → routes → static sites and apps → workers →
+// the processes a worker forked (a pre-fork master's children), laid out in columns by hand (the shape is always the same, so no layout engine is needed).
 // Edges carry the requests per second of the last traffic sample.
 
 import type { AccessRecord } from '../../../../shared/api.ts';
@@ -7,6 +7,7 @@ import type { TrafficSample } from '../../../../shared/events.ts';
 import type { ProcessInfo } from '../../../../shared/process.ts';
 import type { RouteSpec, StackSpec } from '../../../../shared/stack.ts';
 import type { Ring } from '../../state/ring.ts';
+import { formatDuration, formatMiB, formatPercent } from '../../ui/format.ts';
 import type { Rates, StackGroups } from './process-model.ts';
 import { stateTone } from './process-model.ts';
 
@@ -14,7 +15,7 @@ export type Tone = 'good' | 'busy' | 'bad' | 'idle' | 'draining' | 'neutral';
 
 export interface GraphNode {
   id: string;
-  kind: 'client' | 'proxy' | 'route' | 'target' | 'worker';
+  kind: 'client' | 'proxy' | 'route' | 'target' | 'worker' | 'child';
   x: number;
   y: number;
   title: string;
@@ -23,6 +24,8 @@ export interface GraphNode {
   /** The process name or target a test or a click refers to. */
   ref: string;
   state?: string;
+  /** A worker whose process forked children: they hang off it. */
+  forks?: boolean;
 }
 
 export interface GraphEdge {
@@ -43,7 +46,7 @@ export interface Graph {
   shape: string;
 }
 
-const COLUMN = { client: 0, proxy: 170, route: 360, target: 560, worker: 780 };
+const COLUMN = { client: 0, proxy: 170, route: 360, target: 560, worker: 780, child: 1000 };
 const ROW = 56;
 
 /** A route's key as access events name it: `host/path` with a host, else the path. */
@@ -88,6 +91,7 @@ export function buildTopology(
   groups: StackGroups,
   rates: Rates | null,
   perRoute: ReadonlyMap<string, number>,
+  now = Date.now(),
 ): Graph {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
@@ -112,7 +116,9 @@ export function buildTopology(
   for (const target of targets) {
     const targetRoutes = routes.map((route, index) => ({ route, index })).filter(({ route }) => route.to === target.name);
     const shownWorkers = target.kind === 'app' ? target.workers : [];
-    const height = Math.max(1, shownWorkers.length, targetRoutes.length);
+    // A worker takes a row per child it forked, so that its children sit beside it.
+    const spans = shownWorkers.map((worker) => Math.max(1, worker.children.length));
+    const height = Math.max(1, spans.reduce((sum, span) => sum + span, 0), targetRoutes.length);
     const top = row * ROW;
     const middle = top + ((height - 1) * ROW) / 2;
     const targetId = `target:${target.name}`;
@@ -143,22 +149,40 @@ export function buildTopology(
       edges.push({ id: `proxy->${routeId}`, source: 'proxy', target: routeId, rate: rate(perRoute.get(routeKey(route))), draining: false });
       edges.push({ id: `${routeId}->${targetId}`, source: routeId, target: targetId, rate: rate(rates?.byApp.get(target.name)), draining: false });
     });
+    let workerRow = 0;
     shownWorkers.forEach((worker, index) => {
       // A reload's replacement shares its name with the run it replaces: it is told apart by its run id.
       const ref = worker.role === 'member' ? worker.name : worker.id;
       const workerId = `worker:${ref}`;
+      const span = spans[index] ?? 1;
       nodes.push({
         id: workerId,
         kind: 'worker',
         x: COLUMN.worker,
-        y: top + index * ROW,
+        y: top + (workerRow + (span - 1) / 2) * ROW,
         title: worker.role === 'member' ? worker.name : `${worker.name} (${worker.role === 'surge' ? 'new' : 'leaving'})`,
         detail: `${worker.state}${worker.health === 'failing' ? ' · failing' : ''}${worker.pid ? ` · ${worker.pid}` : ''}`,
         tone: processTone(worker),
         ref,
         state: worker.state,
+        forks: worker.children.length > 0,
       });
       edges.push({ id: `${targetId}->${workerId}`, source: targetId, target: workerId, rate: rate(rates?.byProcess.get(worker.name)), draining: worker.state === 'draining' });
+      worker.children.forEach((child, position) => {
+        const childId = `child:${ref}:${child.pid}`;
+        nodes.push({
+          id: childId,
+          kind: 'child',
+          x: COLUMN.child,
+          y: top + (workerRow + position) * ROW,
+          title: `pid ${child.pid}`,
+          detail: `${formatPercent(child.cpu)}% · ${formatMiB(child.memory)} MiB · ${formatDuration(now - child.startedAt)}`,
+          tone: processTone(worker),
+          ref: `${ref}:${child.pid}`,
+        });
+        edges.push({ id: `${workerId}->${childId}`, source: workerId, target: childId, rate: null, draining: false });
+      });
+      workerRow += span;
     });
     row += height;
   }

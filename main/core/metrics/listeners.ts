@@ -1,0 +1,83 @@
+// Which TCP addresses a process tree listens on beyond loopback, read from the kernel's socket
+// tables: no traffic is sent, so finding a worker open to the network costs nothing on the network.
+// Linux only (/proc/net/tcp{,6} and each process's socket inodes); elsewhere nothing is found.
+
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+/** TCP_LISTEN in /proc/net/tcp's `st` column. */
+const LISTEN = '0A';
+
+/** The listening sockets not bound to loopback, by socket inode, each as `host:port` (`0.0.0.0:8000`, `[::]:8000`). */
+export type ExposedSockets = ReadonlyMap<string, string>;
+
+/** One kernel table's address field (`0100007F:1F90`) as `host:port`, or null when it is loopback. */
+function exposedAddress(field: string): string | null {
+  const [hex, portHex] = field.split(':');
+  if (hex === undefined || portHex === undefined) return null;
+  // The address is stored as 32-bit words in the host's order (little-endian on every Linux Switchyard runs on).
+  const bytes: number[] = [];
+  for (let word = 0; word < hex.length; word += 8) {
+    for (let at = 6; at >= 0; at -= 2) bytes.push(Number.parseInt(hex.slice(word + at, word + at + 2), 16));
+  }
+  const port = Number.parseInt(portHex, 16);
+  if (bytes.length === 4) return bytes[0] === 127 ? null : `${bytes.join('.')}:${port}`;
+  const v4Mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (v4Mapped) return bytes[12] === 127 ? null : `${bytes.slice(12).join('.')}:${port}`;
+  const ipv6Loopback = bytes.slice(0, 15).every((b) => b === 0) && bytes[15] === 1;
+  if (ipv6Loopback) return null;
+  const groups = [];
+  for (let at = 0; at < 16; at += 2) groups.push((((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0)).toString(16));
+  // URL writes an IPv6 host the short way (`[::]`, `[fe80::1]`).
+  return `${new URL(`http://[${groups.join(':')}]`).hostname}:${port}`;
+}
+
+/** The listening TCP sockets of this network namespace not bound to loopback; empty off Linux. */
+export function exposedSockets(): ExposedSockets {
+  const found = new Map<string, string>();
+  if (process.platform !== 'linux') return found;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      // No IPv6 in this kernel, or no /proc.
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const columns = line.trim().split(/\s+/);
+      const [, local, , state] = columns;
+      const inode = columns[9];
+      if (state !== LISTEN || local === undefined || inode === undefined) continue;
+      const address = exposedAddress(local);
+      if (address !== null) found.set(inode, address);
+    }
+  }
+  return found;
+}
+
+/** The addresses among `exposed` that any of `pids` holds open, each once. */
+export function exposedBy(pids: readonly number[], exposed: ExposedSockets): string[] {
+  if (exposed.size === 0) return [];
+  const addresses = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      // `socket:[12345]`
+      if (!target.startsWith('socket:[')) continue;
+      const address = exposed.get(target.slice(8, -1));
+      if (address !== undefined) addresses.add(address);
+    }
+  }
+  return [...addresses].sort();
+}
