@@ -1,8 +1,9 @@
-// `apps.NAME`: a supervised program, after its paths, env files and program are checked.
+// `apps.NAME`: a supervised program, after its paths, env files and program are checked (tasks share
+// the program part, `buildProgram`).
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import type { AppSpec } from '../../../shared/stack.ts';
+import type { AppSpec, Dependency } from '../../../shared/stack.ts';
 import { lookupOnce, pathKind, report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
 import { resolveProgram } from './command.ts';
@@ -23,16 +24,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   }
   const app = parsed.data;
   const before = ctx.issues.length;
-  const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
-  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
-  if (cwdKind !== 'directory') {
-    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
-    report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
-  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
-  const inline = inlineEnv(ctx, at, app.env);
-  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
-  checkExecStrings(ctx, name, app.command, env, inline);
-
+  const program = await buildProgram(ctx, at, `app '${name}'`, app);
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
   }
@@ -40,16 +32,13 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     const { initial, max } = app.backoff;
     report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
   }
-  if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
 
-  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
+  if (program === null || ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
-    argv: app.command,
-    cwd,
+    ...program,
     replicas: app.replicas,
     portEnv: app.port_env,
-    env,
     health: {
       path: app.health.path,
       interval: app.health.interval,
@@ -65,31 +54,57 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     minUptime: app.min_uptime,
     stop: app.stop,
     watch: app.watch,
+    dependsOn: dependencies(app.depends_on),
   };
+}
+
+/** What an app or a task runs, at `at` (`['tasks', 'migrate']`), named in messages as `what` (`task 'migrate'`). */
+export type ProgramInput = Pick<AppInput, 'command' | 'cwd' | 'env' | 'env_file'>;
+
+/** The command, folder and environment of an app or task, or null after reporting why they are invalid. */
+export async function buildProgram(ctx: BuildContext, at: YamlPath, what: string, input: ProgramInput): Promise<Pick<AppSpec, 'argv' | 'cwd' | 'env'> | null> {
+  const before = ctx.issues.length;
+  const cwd = path.resolve(ctx.dir, input.cwd ?? '.');
+  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
+  if (cwdKind !== 'directory') {
+    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
+    report(ctx, [...at, 'cwd'], `cwd '${input.cwd ?? '.'}' of ${what} ${problem} (looked for ${cwd}); create it or fix the path`);
+  } else if (input.cwd !== undefined) await warnIfOutsideStack(ctx, at, what, input.cwd, cwd);
+  const inline = inlineEnv(ctx, at, input.env);
+  const env = { ...(await readEnvFiles(ctx, at, what, input.env_file)), ...inline };
+  checkExecStrings(ctx, at, what, input.command, env, inline);
+  if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, at, what, input.command, cwd, env);
+  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
+  return { argv: input.command, cwd, env };
+}
+
+/** `depends_on` as the model holds it, in the order written. */
+export function dependencies(written: AppInput['depends_on']): Dependency[] {
+  return Object.entries(written).map(([on, condition]) => ({ on, condition }));
 }
 
 // Linux refuses to start a program given one argument or one KEY=VALUE longer than this (MAX_ARG_STRLEN).
 const MAX_EXEC_STRING_BYTES = 128 * 1024;
 
-function checkExecStrings(ctx: BuildContext, name: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
+function checkExecStrings(ctx: BuildContext, at: YamlPath, what: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
   if (process.platform !== 'linux') return;
   const why = `Linux passes at most ${MAX_EXEC_STRING_BYTES / 1024} KiB in one argument or variable, so the worker could not start; put the data in a file and pass its path`;
   const bytes = (text: string) => Buffer.byteLength(text) + 1;
-  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+  const commandAsText = ctx.source.scalarText([...at, 'command']) !== undefined;
   for (const [i, argument] of argv.entries()) {
     if (bytes(argument) <= MAX_EXEC_STRING_BYTES) continue;
-    report(ctx, ['apps', name, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of app '${name}' is ${bytes(argument) - 1} bytes long; ${why}`);
+    report(ctx, [...at, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of ${what} is ${bytes(argument) - 1} bytes long; ${why}`);
   }
   for (const [key, value] of Object.entries(env)) {
     const length = bytes(`${key}=${value}`);
     if (length <= MAX_EXEC_STRING_BYTES) continue;
-    report(ctx, ['apps', name, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of app '${name}' is ${length - 1} bytes long with its name; ${why}`);
+    report(ctx, [...at, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of ${what} is ${length - 1} bytes long with its name; ${why}`);
   }
 }
 
 // A stack is meant to run wherever its folder is cloned; a cwd elsewhere ties it to what this machine
 // happens to hold. Symlinks are followed, so a link inside the folder that leads out counts as outside.
-async function warnIfOutsideStack(ctx: BuildContext, name: string, written: string, cwd: string): Promise<void> {
+async function warnIfOutsideStack(ctx: BuildContext, at: YamlPath, what: string, written: string, cwd: string): Promise<void> {
   let dir: string;
   let target: string;
   try {
@@ -101,18 +116,18 @@ async function warnIfOutsideStack(ctx: BuildContext, name: string, written: stri
   if (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) return;
   report(
     ctx,
-    ['apps', name, 'cwd'],
-    `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
+    [...at, 'cwd'],
+    `cwd '${written}' of ${what} is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
     'warning',
   );
 }
 
 // Later files override earlier ones, as `docker compose` does with several env_file entries.
-async function readEnvFiles(ctx: BuildContext, name: string, files: string[]): Promise<Record<string, string>> {
-  const written = ctx.source.scalarText(['apps', name, 'env_file']) !== undefined;
+async function readEnvFiles(ctx: BuildContext, owner: YamlPath, what: string, files: string[]): Promise<Record<string, string>> {
+  const written = ctx.source.scalarText([...owner, 'env_file']) !== undefined;
   const env: Record<string, string> = {};
   for (const [i, file] of files.entries()) {
-    const at: YamlPath = written ? ['apps', name, 'env_file'] : ['apps', name, 'env_file', i];
+    const at: YamlPath = written ? [...owner, 'env_file'] : [...owner, 'env_file', i];
     const absolute = path.resolve(ctx.dir, file);
     let text: string;
     try {
@@ -120,7 +135,7 @@ async function readEnvFiles(ctx: BuildContext, name: string, files: string[]): P
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const problem = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
-      report(ctx, at, `env_file '${file}' of app '${name}' ${problem} (looked for ${absolute}); create it or remove it from env_file`);
+      report(ctx, at, `env_file '${file}' of ${what} ${problem} (looked for ${absolute}); create it or remove it from env_file`);
       continue;
     }
     Object.assign(env, parseEnv(text));
@@ -137,13 +152,13 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
   return env;
 }
 
-async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
+async function checkProgram(ctx: BuildContext, at: YamlPath, what: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
   const searchPath = pathVariable(env) ?? ctx.searchPath;
   const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
   if (resolved !== null) return;
   const message = /[\\/]/.test(program)
-    ? `command '${program}' not found or not executable in ${cwd} (app '${name}'); fix the path or make it executable`
-    : `command '${program}' not found on PATH (app '${name}'); install it or fix the name`;
-  report(ctx, ['apps', name, 'command'], message);
+    ? `command '${program}' not found or not executable in ${cwd} (${what}); fix the path or make it executable`
+    : `command '${program}' not found on PATH (${what}); install it or fix the name`;
+  report(ctx, [...at, 'command'], message);
 }

@@ -179,6 +179,13 @@ export class Supervisor {
     this.killAskedFor = this.run;
   }
 
+  /** Shows why a run that has not started waits (pools/start-order.ts); one that is alive or has run is left alone. */
+  hold(state: 'waiting' | 'blocked', reason: string): void {
+    if (this._state !== 'stopped' && this._state !== 'waiting' && this._state !== 'blocked') return;
+    if (this._state === state && this.reason === reason) return;
+    this.transition(state, reason);
+  }
+
   /** Starts the process unless it is already alive. Resolves once it is spawned (not yet ready). */
   async start(): Promise<void> {
     if (LIVE_STATES.includes(this._state)) return;
@@ -216,8 +223,8 @@ export class Supervisor {
     this.system(`started pid ${this.pid}${port === null ? '' : ` on port ${port}`}`);
     this._onSpawn.fire({ run, pid: this.pid, child });
     if (port === null) {
-      // Nothing to probe: a process that serves no port is ready once it runs.
-      this.transition('ready', null);
+      // Nothing to probe: a process that serves no port is ready once it runs; a task is done only when it exits.
+      if (this.spec.kind !== 'task') this.transition('ready', null);
       return;
     }
     const check = this.spec.check?.({ run, pid: this.pid, child }) ?? port;

@@ -79,6 +79,7 @@ export function stateTone(state: ProcessState): 'good' | 'busy' | 'bad' | 'idle'
     case 'ready':
       return 'good';
     case 'starting':
+    case 'waiting':
     case 'draining':
     case 'stopping':
       return 'busy';
@@ -86,6 +87,7 @@ export function stateTone(state: ProcessState): 'good' | 'busy' | 'bad' | 'idle'
     case 'crashed':
     case 'backoff':
     case 'failed':
+    case 'blocked':
       return 'bad';
     case 'stopped':
     case 'exited':
