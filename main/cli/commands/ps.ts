@@ -34,7 +34,9 @@ export async function ps(options: { cwd: string; file: string | undefined; json:
     return EXIT.ok;
   }
   process.stdout.write(`${formatProcesses(processes, colorEnabled(process.stdout))}\n`);
-  for (const p of processes.filter((p) => p.state === 'failed' && p.lastStderr.length > 0)) {
+  // A task that did not exit 0 has failed for good: what it wrote on stderr is why its dependants are blocked.
+  const failed = (p: ProcessInfo) => p.state === 'failed' || (p.kind === 'task' && p.state === 'crashed');
+  for (const p of processes.filter((p) => failed(p) && p.lastStderr.length > 0)) {
     process.stdout.write(`\n${p.name} failed; its last stderr lines:\n${p.lastStderr.map((l) => `  ${l}`).join('\n')}\n`);
   }
   return EXIT.ok;
