@@ -6,10 +6,10 @@ import type { ProcessState } from '../../../shared/process.ts';
 export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = {
   // Never started, or stopped on request.
   stopped: ['starting', 'waiting', 'blocked'],
-  // Not started: what its depends_on names does not stand yet (a new reason is a move to itself).
-  waiting: ['starting', 'waiting', 'blocked', 'stopped'],
+  // Not started: what its depends_on names does not stand yet.
+  waiting: ['starting', 'blocked', 'stopped'],
   // Not started: what it waits for failed; starts once that is fixed and stands.
-  blocked: ['starting', 'waiting', 'blocked', 'stopped'],
+  blocked: ['starting', 'waiting', 'stopped'],
   // Spawned; not in rotation until healthy_after checks pass.
   starting: ['ready', 'stopping', 'exited', 'crashed'],
   // Healthy and in rotation.

@@ -182,8 +182,11 @@ export class Supervisor {
   /** Shows why a run that has not started waits (pools/start-order.ts); one that is alive or has run is left alone. */
   hold(state: 'waiting' | 'blocked', reason: string): void {
     if (this._state !== 'stopped' && this._state !== 'waiting' && this._state !== 'blocked') return;
-    if (this._state === state && this.reason === reason) return;
-    this.transition(state, reason);
+    if (this._state !== state) return this.transition(state, reason);
+    if (this.reason === reason) return;
+    // Still held, for another reason (it now waits for the next dependency): no transition, as a health change is none.
+    this.reason = reason;
+    this.emit(state, state);
   }
 
   /** Starts the process unless it is already alive. Resolves once it is spawned (not yet ready). */
