@@ -58,6 +58,8 @@ export interface StackOptions {
 /** A running stack of supervised processes. */
 export class Stack {
   private _spec: StackSpec;
+  /** The stack file being applied: what its new pools depend on orders their start before it is applied in full. */
+  private upcoming: StackSpec | null = null;
   readonly logs: LogStore;
   /** The proxy's most recent access events. */
   readonly access: AccessLog;
@@ -115,7 +117,7 @@ export class Stack {
     this.targets = new TargetResolver(() => this.pools.values(), () => this.engine !== null);
     this.order = new StartOrder({
       pools: this.pools,
-      spec: () => this._spec,
+      spec: () => this.upcoming ?? this._spec,
       stopping: () => this.stopping !== null,
       onProcessChange: this.onProcessChange,
       note: (source, text) => this.logs.append(source, 'system', text),
@@ -288,18 +290,23 @@ export class Stack {
    */
   async applySpec(next: StackSpec): Promise<string[]> {
     this.refuseWhileStopping();
-    const changes = await applySpecChange(this._spec, next, {
-      pools: this.pools,
-      retiring: this.retiring,
-      create: (pool) => this.createPool(pool, next.dir),
-      launch: (pool, spec) => this.order.launch(pool, spec),
-      admit: (plan, spec) => this.order.admit(plan, spec),
-      configure: async (spec) => {
-        await this.engine?.configure(this.proxyConfig(spec));
-      },
-    });
-    this._spec = next;
-    return changes;
+    this.upcoming = next;
+    try {
+      const changes = await applySpecChange(this._spec, next, {
+        pools: this.pools,
+        retiring: this.retiring,
+        create: (pool) => this.createPool(pool, next.dir),
+        launch: (pool) => this.order.launch(pool),
+        admit: (plan) => this.order.admit(plan, next),
+        configure: async (spec) => {
+          await this.engine?.configure(this.proxyConfig(spec));
+        },
+      });
+      this._spec = next;
+      return changes;
+    } finally {
+      this.upcoming = null;
+    }
   }
 
   /**

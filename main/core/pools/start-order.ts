@@ -22,7 +22,7 @@ export type Standing = { state: HoldState; reason: string; culprit?: string } | 
 export interface OrderedStack {
   /** The running pools, by name. */
   pools: ReadonlyMap<string, Pool>;
-  /** The stack file as applied. */
+  /** The stack file as applied, or as being applied. */
   spec(): StackSpec;
   stopping(): boolean;
   /** Fires on every state change of any process. */
@@ -49,9 +49,9 @@ export class StartOrder implements Disposable {
     await Promise.all([...this.stack.pools.values()].map((pool) => this.launch(pool)));
   }
 
-  /** Starts one pool, or holds it until its dependencies in `spec` (the applied one by default) stand. */
-  launch(pool: Pool, spec: StackSpec = this.stack.spec()): Promise<void> {
-    const standing = this.standingIn(spec, pool.name);
+  /** Starts one pool, or holds it until its dependencies stand. */
+  launch(pool: Pool): Promise<void> {
+    const standing = this.standingIn(this.stack.spec(), pool.name);
     if (standing === null) return pool.start();
     this.hold(pool, standing);
     return Promise.resolve();

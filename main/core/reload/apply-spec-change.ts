@@ -17,10 +17,10 @@ export interface RunningPools {
   /** Pools on their way out: they keep serving under their name until their runs have stopped. */
   readonly retiring: Set<Pool>;
   create(pool: PoolSpec): Pool;
-  /** Starts a new pool, or holds it until what its depends_on names in `next` stands (pools/start-order.ts). */
-  launch(pool: Pool, next: StackSpec): Promise<void>;
+  /** Starts a new pool, or holds it until what its depends_on names stands (pools/start-order.ts). */
+  launch(pool: Pool): Promise<void>;
   /** Throws when the change would replace running processes before what they depend on stands. */
-  admit(plan: SpecChange, next: StackSpec): void;
+  admit(plan: SpecChange): void;
   /** Gives the proxy the routes and upstreams of `next` with the pools as they are now; rejects with the proxy's reason. */
   configure(next: StackSpec): Promise<void>;
 }
@@ -34,7 +34,7 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
       'the proxy section was added or removed, or its listen address changed; stop and start `switchyard up` to apply that (the running configuration is kept)',
     );
   }
-  running.admit(plan, next);
+  running.admit(plan);
   const outgoing = plan.removed.flatMap((name) => running.pools.get(name) ?? []);
   for (const pool of outgoing) {
     running.pools.delete(pool.name);
@@ -42,7 +42,7 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
   }
   const added = plan.added.map((spec) => running.create(spec));
   for (const pool of added) running.pools.set(pool.name, pool);
-  await Promise.all(added.map((pool) => running.launch(pool, next)));
+  await Promise.all(added.map((pool) => running.launch(pool)));
   try {
     await running.configure(next);
   } catch (error) {
