@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { quote } from 'shell-quote';
 import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
-import type { AppSpec, ListenAddress, StackIssue, StackSpec } from '../../../shared/stack.ts';
+import type { AppSpec, Dependency, ListenAddress, StackIssue, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { describeClientLimits } from '../proxy/proxy-config.ts';
 import { formatDuration } from './duration.ts';
 
@@ -24,6 +24,10 @@ export function formatPlan(spec: StackSpec): string {
   if (spec.statics.length > 0) {
     lines.push('', 'Static sites');
     lines.push(...table(spec.statics.map((site) => [site.name, relativeTo(spec.dir, site.root), site.spa ? 'spa' : ''])));
+  }
+  if (spec.tasks.length > 0) {
+    lines.push('', 'Tasks (run to completion)');
+    lines.push(...table(spec.tasks.map((task) => taskRow(spec, task))));
   }
   if (spec.apps.length > 0) {
     lines.push('', 'Apps');
@@ -55,7 +59,17 @@ function appRow(spec: StackSpec, app: AppSpec): string[] {
     app.portEnv === null ? 'no port' : `port in $${app.portEnv}`,
     healthSummary(app),
     `restart ${app.restart}`,
+    startsAfter(app.dependsOn),
   ];
+}
+
+function taskRow(spec: StackSpec, task: TaskSpec): string[] {
+  return [task.name, quote(task.argv), task.cwd === spec.dir ? '' : `in ${relativeTo(spec.dir, task.cwd)}`, startsAfter(task.dependsOn)];
+}
+
+/** `after migrate completed, cache healthy`, or nothing. */
+function startsAfter(dependencies: readonly Dependency[]): string {
+  return dependencies.length === 0 ? '' : `after ${dependencies.map((dependency) => `${dependency.on} ${dependency.condition}`).join(', ')}`;
 }
 
 function healthSummary(app: AppSpec): string {
