@@ -168,6 +168,16 @@ describe('a changed stack file with tasks and depends_on', () => {
     expect(info(stack, 'api-1')).toMatchObject({ state: 'ready', pid });
   });
 
+  it('scales an app that still waits: the new worker waits with the others', async () => {
+    const control = controlFile('wait');
+    const api = fixtureApp('api', 'http-worker.js', { dependsOn: after(['migrate', 'completed']) });
+    const stack = await run(stackOf([api], [task('migrate', control.file)]));
+    expect(await stack.applySpec(stackOf([{ ...api, replicas: 2 }], [task('migrate', control.file)]))).toEqual(['scaled api to 2']);
+    expect(info(stack, 'api-2')).toMatchObject({ state: 'waiting', reason: 'waiting for migrate (completed)', pid: null });
+    control.set('ok');
+    await Promise.all([waitForState(stack, 'api-1', 'ready'), waitForState(stack, 'api-2', 'ready')]);
+  });
+
   it('refuses to replace running workers before a dependency the same change adds has completed', async () => {
     const api = fixtureApp('api', 'http-worker.js');
     const stack = await run(stackOf([api], []));

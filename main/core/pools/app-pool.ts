@@ -87,7 +87,10 @@ export class AppPool implements Pool {
     const members = this.runs.members();
     if (replicas > members.length) {
       const added = this.runs.add(replicas - members.length);
-      await Promise.all(added.map((supervisor) => supervisor.start()));
+      // Workers added to an app its depends_on still holds wait with the others.
+      const held = members.map((supervisor) => supervisor.info()).find((info) => HELD_STATES.includes(info.state));
+      if (held?.reason) for (const supervisor of added) supervisor.hold(held.state as HoldState, held.reason);
+      else await Promise.all(added.map((supervisor) => supervisor.start()));
     } else if (replicas < members.length) {
       await this.runs.remove(members.slice(replicas));
     }
