@@ -205,6 +205,7 @@ function helloStack(port: number): StackSpec {
     minUptime: 1000,
     stop: { signal: 'SIGTERM', timeout: 3000 },
     watch: [],
+    dependsOn: [],
   };
   return {
     name: 'bench-proxy',
@@ -217,6 +218,7 @@ function helloStack(port: number): StackSpec {
     },
     statics: [],
     apps: [app],
+    tasks: [],
   };
 }
 

@@ -3,6 +3,8 @@
 /** Every state a supervised process can be in; the core's transition table says how they connect. */
 export const PROCESS_STATES = [
   'stopped',
+  'waiting',
+  'blocked',
   'starting',
   'ready',
   'unhealthy',
@@ -20,8 +22,14 @@ export type ProcessState = (typeof PROCESS_STATES)[number];
 /** States in which the process is alive (it has a pid). */
 export const LIVE_STATES: readonly ProcessState[] = ['starting', 'ready', 'unhealthy', 'draining', 'stopping'];
 
-/** What a process is in the stack. */
-export type ProcessKind = 'worker' | 'proxy' | 'static';
+/**
+ * States of a process that has not started because of its `depends_on`: `waiting` until what it
+ * waits for stands, `blocked` when that failed and only a person can help (its reason says which).
+ */
+export const HELD_STATES: readonly ProcessState[] = ['waiting', 'blocked'];
+
+/** What a process is in the stack: an app's worker, the proxy, a static site's server, or a task run to completion. */
+export type ProcessKind = 'worker' | 'proxy' | 'static' | 'task';
 
 /** Result of the last health check. */
 export type HealthStatus = 'unknown' | 'passing' | 'failing';
@@ -83,7 +91,7 @@ export interface ProcessInfo {
   lastExit: ExitInfo | null;
   /** Why the process is failed or crashed: the last lines it wrote to stderr. */
   lastStderr: string[];
-  /** A one-line reason for the current state, when there is one. */
+  /** A one-line reason for the current state, when there is one (`waiting for migrate (completed)`, `blocked: migrate failed (exit 1)`). */
   reason: string | null;
 }
 

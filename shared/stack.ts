@@ -113,6 +113,31 @@ export interface AppSpec {
   stop: { signal: StopSignal; timeout: Millis };
   /** Globs, relative to cwd, whose changes trigger a rolling reload. */
   watch: string[];
+  /** What must stand before its workers start (`depends_on`). */
+  dependsOn: Dependency[];
+}
+
+/** What a dependant waits for: the target `started`, `healthy` (every worker ready) or `completed` (a task that exited 0). */
+export type DependencyCondition = 'started' | 'healthy' | 'completed';
+
+/** One entry of `depends_on`. */
+export interface Dependency {
+  /** The app or task waited for. */
+  on: string;
+  condition: DependencyCondition;
+}
+
+/** A command run to completion (a migration, an asset build) that apps may wait for; never restarted on its own. */
+export interface TaskSpec {
+  name: string;
+  /** Program and arguments, never run through a shell. */
+  argv: string[];
+  /** Absolute working directory. */
+  cwd: string;
+  /** `env_file` values overlaid by `env` values. */
+  env: Record<string, string>;
+  /** What must stand before it runs (`depends_on`), as for an app. */
+  dependsOn: Dependency[];
 }
 
 /** A whole validated stack. */
@@ -125,6 +150,7 @@ export interface StackSpec {
   proxy: ProxySpec | null;
   statics: StaticSiteSpec[];
   apps: AppSpec[];
+  tasks: TaskSpec[];
 }
 
 /** One problem found in a stack file. */

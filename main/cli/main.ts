@@ -13,7 +13,8 @@ const USAGE = `Usage: switchyard <command> [options]
   check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
   ps [--json]               the processes of the running stack
   logs [NAME] [-f] [-n N]   recent log lines (all, one app or one worker); -f follows
-  restart NAME              restart a worker (api-2), an app (api), proxy, a static site or all
+  restart NAME              restart a worker (api-2), an app (api), proxy, a static site or all;
+                            run a task (migrate) again
   reload APP                replace an app's workers one by one with no failed request
   scale APP N               change the number of an app's workers while running
   down                      stop the running stack gracefully

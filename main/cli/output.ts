@@ -37,6 +37,7 @@ export function stateStyle(state: ProcessState): Style {
     case 'ready':
       return 'green';
     case 'starting':
+    case 'waiting':
     case 'draining':
     case 'stopping':
     case 'backoff':
@@ -44,6 +45,7 @@ export function stateStyle(state: ProcessState): Style {
     case 'unhealthy':
     case 'crashed':
     case 'failed':
+    case 'blocked':
       return 'red';
     default:
       return 'dim';

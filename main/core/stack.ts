@@ -1,12 +1,13 @@
-// The coordinator of a running stack: one pool per app and static site, the proxy engine in front
-// of them, one log store and one metrics sampler. Pools own their processes; the Stack routes
+// The coordinator of a running stack: one pool per app, static site and task, started in the order
+// their depends_on asks (pools/start-order.ts), the proxy engine in front of them, one log store and
+// one metrics sampler. Pools own their processes; the Stack routes
 // requests by name to them and keeps the proxy told who is in rotation. It has no idea how it is
 // driven: the CLI, the control API and tests all call these methods.
 
 import type { ProcessInfo } from '../../shared/process.ts';
 import type { ProxyConfig, UpstreamMember } from '../../shared/proxy.ts';
 import type { StackSpec } from '../../shared/stack.ts';
-import { LIVE_STATES } from '../../shared/process.ts';
+import { HELD_STATES, LIVE_STATES } from '../../shared/process.ts';
 import { SwitchyardError } from './errors.ts';
 import { Emitter, type Disposable } from './events.ts';
 import { definedVariables, pathVariable } from './env/path-variable.ts';
@@ -15,8 +16,10 @@ import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts
 import { AppPool } from './pools/app-pool.ts';
 import type { Pool } from './pools/pool.ts';
 import type { PoolContext } from './pools/run-set.ts';
+import { StartOrder } from './pools/start-order.ts';
 import { StaticPool } from './pools/static-pool.ts';
-import { TargetResolver, noProxy } from './pools/targets.ts';
+import { TargetResolver, noProxy, type Target } from './pools/targets.ts';
+import { TaskPool } from './pools/task-pool.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
 import { PortAllocator } from './process/port-allocator.ts';
 import { newStackMarker } from './process/process-tree.ts';
@@ -55,6 +58,8 @@ export interface StackOptions {
 /** A running stack of supervised processes. */
 export class Stack {
   private _spec: StackSpec;
+  /** The stack file being applied: what its new pools depend on orders their start before it is applied in full. */
+  private upcoming: StackSpec | null = null;
   readonly logs: LogStore;
   /** The proxy's most recent access events. */
   readonly access: AccessLog;
@@ -71,6 +76,7 @@ export class Stack {
   private readonly baseEnv: Record<string, string>;
   private readonly context: PoolContext;
   private readonly targets: TargetResolver;
+  private readonly order: StartOrder;
   private stopping: Promise<void> | null = null;
   private readonly subscriptions: Disposable[] = [];
 
@@ -109,6 +115,14 @@ export class Stack {
     };
     for (const [name, pool] of poolsOf(spec)) this.pools.set(name, this.createPool(pool, spec.dir));
     this.targets = new TargetResolver(() => this.pools.values(), () => this.engine !== null);
+    this.order = new StartOrder({
+      pools: this.pools,
+      spec: () => this.upcoming ?? this._spec,
+      stopping: () => this.stopping !== null,
+      onProcessChange: this.onProcessChange,
+      note: (source, text) => this.logs.append(source, 'system', text),
+    });
+    this.subscriptions.push(this.order);
     this.engine = spec.proxy ? (options.engine ?? builtinEngine)({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
     if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, memberLookup((run) => this.targets.run(run)?.run ?? null), (change) => this._onProcessChange.fire(change)));
     this.sampler = new MetricsSampler(
@@ -137,10 +151,10 @@ export class Stack {
     return this.stopping !== null;
   }
 
-  /** Spawns every process; resolves once all are spawned (not yet ready). */
+  /** Spawns every process whose dependencies stand, and holds the others until they do; resolves once the first are spawned. */
   async start(): Promise<void> {
     this.sampler.start();
-    await Promise.all([...[...this.pools.values()].map((pool) => pool.start()), this.engine?.start(this.proxyConfig(this._spec))]);
+    await Promise.all([this.order.start(), this.engine?.start(this.proxyConfig(this._spec))]);
   }
 
   /** Stops everything gracefully, in parallel. */
@@ -185,11 +199,13 @@ export class Stack {
   /** Restarts a worker, an app's workers, the proxy, a static site (surge-first), or everything (`all`). */
   async restart(name: string): Promise<string[]> {
     this.refuseWhileStopping();
-    const target = this.targets.resolve(name);
+    const target = this.admit(name, 'restart');
     const reason = `restart requested for ${name}`;
     switch (target.kind) {
       case 'all': {
-        const restarted = await Promise.all([...[...this.pools.values()].map((pool) => pool.restart(reason)), this.engine ? this.restartProxy() : []]);
+        // Pools that wait for their dependencies start on their own once those stand.
+        const startable = [...this.pools.values()].filter((pool) => !this.order.isHeld(pool.name));
+        const restarted = await Promise.all([...startable.map((pool) => pool.restart(reason)), this.engine ? this.restartProxy() : []]);
         return restarted.flat();
       }
       case 'proxy':
@@ -205,7 +221,7 @@ export class Stack {
   /** Replaces an app's workers (or one worker, or a static site's server) one at a time, surge-first. */
   async reload(name: string): Promise<string[]> {
     this.refuseWhileStopping();
-    const target = this.targets.resolve(name);
+    const target = this.admit(name, 'reload');
     if (target.kind === 'proxy') return this.restartProxy();
     if (target.kind === 'all') throw new SwitchyardError('bad-request', 'reload takes an app, a worker, a static site or proxy; use restart all to restart everything');
     return target.kind === 'pool' ? target.pool.reload(null) : target.pool.reload(target.run);
@@ -214,8 +230,9 @@ export class Stack {
   /** Starts stopped (or failed) runs of a target, or the proxy; returns the names started. */
   async startTarget(name: string): Promise<string[]> {
     this.refuseWhileStopping();
-    const resting = (runs: Supervisor[]) => runs.filter((run) => !LIVE_STATES.includes(run.state));
-    if (this.targets.resolve(name).kind === 'proxy') {
+    // A run held by its dependencies starts when they stand, not on request.
+    const resting = (runs: Supervisor[]) => runs.filter((run) => !LIVE_STATES.includes(run.state) && !HELD_STATES.includes(run.state));
+    if (this.admit(name, 'start').kind === 'proxy') {
       if (resting(this.engine!.supervisors()).length === 0) return [];
       // With nothing listening, the engine's restart is a plain start that configures the new process.
       await this.engine!.restart();
@@ -263,6 +280,7 @@ export class Stack {
   async scale(app: string, replicas: number): Promise<string[]> {
     this.refuseWhileStopping();
     const pool = this.pools.get(app);
+    if (pool instanceof AppPool) this.order.refuse(app, 'scale');
     if (!(pool instanceof AppPool)) {
       const apps = [...this.pools.values()].filter((each) => each instanceof AppPool).map((each) => each.name);
       throw new SwitchyardError('not-found', `no app named '${app}'; apps: ${apps.join(', ') || 'none'}`);
@@ -277,16 +295,23 @@ export class Stack {
    */
   async applySpec(next: StackSpec): Promise<string[]> {
     this.refuseWhileStopping();
-    const changes = await applySpecChange(this._spec, next, {
-      pools: this.pools,
-      retiring: this.retiring,
-      create: (pool) => this.createPool(pool, next.dir),
-      configure: async (spec) => {
-        await this.engine?.configure(this.proxyConfig(spec));
-      },
-    });
-    this._spec = next;
-    return changes;
+    this.upcoming = next;
+    try {
+      const changes = await applySpecChange(this._spec, next, {
+        pools: this.pools,
+        retiring: this.retiring,
+        create: (pool) => this.createPool(pool, next.dir),
+        launch: (pool) => this.order.launch(pool),
+        admit: (plan) => this.order.admit(plan, next),
+        configure: async (spec) => {
+          await this.engine?.configure(this.proxyConfig(spec));
+        },
+      });
+      this._spec = next;
+      return changes;
+    } finally {
+      this.upcoming = null;
+    }
   }
 
   /**
@@ -314,6 +339,7 @@ export class Stack {
   private createPool(pool: PoolSpec, dir: string): Pool {
     const stopping = () => this.stopping !== null;
     if (pool.kind === 'static') return new StaticPool(pool.site, dir, this.node, this.context, stopping);
+    if (pool.kind === 'task') return new TaskPool(pool.spec, this.context);
     return new AppPool(pool.spec, this.context, { watch: this.watchEnabled, stopping });
   }
 
@@ -333,6 +359,13 @@ export class Stack {
     if (target.kind === 'run') return [target.run];
     if (target.kind === 'pool') return target.pool.runs.members();
     return [...this.pools.values()].flatMap((pool) => pool.runs.members());
+  }
+
+  /** What `name` names, after refusing to `verb` a pool whose dependencies do not stand (start-order.ts says why). */
+  private admit(name: string, verb: string): Target {
+    const target = this.targets.resolve(name);
+    if (target.kind === 'pool' || target.kind === 'run') this.order.refuse(target.pool.name, verb);
+    return target;
   }
 
   private refuseWhileStopping(): void {

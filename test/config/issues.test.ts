@@ -32,7 +32,7 @@ describe('unknown and missing keys', () => {
       error(
         4,
         5,
-        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch",
+        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on",
       ),
     ]);
   });
@@ -48,7 +48,7 @@ describe('unknown and missing keys', () => {
         '    health: { path: /h, intervall: 2s }', //               6
       ),
     ).toEqual([
-      error(1, 1, "unknown key 'app' at the top level; did you mean 'apps'? valid keys: version, name, proxy, static, apps"),
+      error(1, 1, "unknown key 'app' at the top level; did you mean 'apps'? valid keys: version, name, proxy, static, apps, tasks"),
       error(6, 25, "unknown key 'intervall' in health of app 'api'; did you mean 'interval'? valid keys: path, interval, timeout, healthy_after, unhealthy_after, restart_after"),
     ]);
   });

@@ -45,8 +45,10 @@ describe('loadStack defaults', () => {
           minUptime: 5000,
           stop: { signal: 'SIGTERM', timeout: 10_000 },
           watch: [],
+          dependsOn: [],
         },
       ],
+      tasks: [],
     });
   });
 

@@ -69,6 +69,32 @@ describe('formatPlan', () => {
       [`Stack ${path.basename(stack.dir)} (${file})`, '', 'Apps', '  api  node a.js  1 worker  port in $PORT  TCP check every 1s  restart on-failure'].join('\n'),
     );
   });
+
+  it('lists tasks and says what each app and task starts after', async () => {
+    await stack.folder('backend');
+    const file = await stack.write(
+      'switchyard.yaml',
+      yaml(
+        'tasks:',
+        '  migrate: { command: python3 manage.py migrate, cwd: backend, depends_on: { db: healthy } }',
+        '  assets: { command: npm run build }',
+        'apps:',
+        '  db: { command: node db.js }',
+        '  api: { command: node a.js, depends_on: { migrate: completed, db: started } }',
+      ),
+    );
+    const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
+    expect(issues).toEqual([]);
+    expect(formatPlan(spec!).split('\n').slice(2)).toEqual([
+      'Tasks (run to completion)',
+      '  migrate  python3 manage.py migrate  in backend  after db healthy',
+      '  assets   npm run build',
+      '',
+      'Apps',
+      '  db   node db.js  1 worker  port in $PORT  TCP check every 1s  restart on-failure',
+      '  api  node a.js   1 worker  port in $PORT  TCP check every 1s  restart on-failure  after migrate completed, db started',
+    ]);
+  });
 });
 
 describe('formatIssues', () => {

@@ -82,6 +82,7 @@ export function contractSuite(transport: string, connect: Connect): void {
         },
         statics: [{ name: 'web', root: site, spa: true }],
         apps: [fixtureApp('api', 'http-worker.js', { replicas: 2, restart: 'always', stop: { signal: 'SIGTERM', timeout: 3000 } })],
+        tasks: [],
       };
       stack = new Stack(spec, { retainedLines: 5000 });
       hub = new ControlHub(stack, { startedAt: Date.now(), onShutdown: () => {} });

@@ -47,6 +47,7 @@ async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES):
     proxy,
     statics: [{ name: 'web', root: siteDir(), spa: true }],
     apps,
+    tasks: [],
   };
   const stack = new Stack(spec, { retainedLines: 2000 });
   running.push(stack);
@@ -305,6 +306,7 @@ describe('watch globs', () => {
       proxy: { listen: { host: '127.0.0.1', port }, routes: [route('/', 'api')], ...DEFAULT_CLIENT_LIMITS },
       statics: [],
       apps: [app],
+      tasks: [],
     };
     const stack = new Stack(spec, { watch: true });
     running.push(stack);

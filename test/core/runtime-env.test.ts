@@ -63,6 +63,7 @@ async function startStack(): Promise<{ stack: Stack; marker: { key: string; valu
     },
     statics: [{ name: 'web', root, spa: false }],
     apps: [fixtureApp('api', 'http-worker.js')],
+    tasks: [],
   };
   const marker = newMarker();
   // The inherited environment carries the variable too, as it does under a process that Electron

@@ -26,6 +26,20 @@ function stack(overrides: Partial<StackSpec> = {}): StackSpec {
 
 const names = (pools: { kind: string; spec?: { name: string }; site?: { name: string } }[]) => pools.map((pool) => pool.spec?.name ?? pool.site?.name);
 
+describe('planSpecChange with tasks and depends_on', () => {
+  const migrate = { name: 'migrate', argv: ['python3', 'manage.py', 'migrate'], cwd: '/srv', env: {}, dependsOn: [] };
+  const withTasks = (tasks: StackSpec['tasks'], apps = [api, jobs]) => stack({ tasks, apps });
+
+  it('adds a task, runs a changed one again, and takes a changed depends_on in place', () => {
+    expect(names(planSpecChange(stack(), withTasks([migrate])).added)).toEqual(['migrate']);
+    expect(names(planSpecChange(withTasks([migrate]), withTasks([{ ...migrate, argv: ['python3', 'manage.py', 'migrate', '--noinput'] }])).replaced)).toEqual(['migrate']);
+    const waitsForDb = planSpecChange(withTasks([migrate]), withTasks([{ ...migrate, dependsOn: [{ on: 'jobs', condition: 'started' }] }]));
+    expect([names(waitsForDb.replaced), names(waitsForDb.changedInPlace)]).toEqual([[], ['migrate']]);
+    const apiWaits = planSpecChange(withTasks([migrate]), withTasks([migrate], [{ ...api, dependsOn: [{ on: 'migrate', condition: 'completed' }] }, jobs]));
+    expect([names(apiWaits.replaced), names(apiWaits.changedInPlace)]).toEqual([[], ['api']]);
+  });
+});
+
 describe('planSpecChange', () => {
   it('finds nothing to do in the same stack', () => {
     expect(planSpecChange(stack(), stack())).toEqual({

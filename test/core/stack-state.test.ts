@@ -47,6 +47,16 @@ describe('summarizeStack', () => {
       expected: { state: 'starting', ready: 1, total: 3, label: 'starting · 1 of 3 ready' },
     },
     {
+      title: 'waiting for a task to complete',
+      processes: [proc('web', 'ready'), proc('migrate', 'starting', { kind: 'task' }), proc('api-1', 'waiting', { reason: 'waiting for migrate (completed)' })],
+      expected: { state: 'starting', ready: 1, total: 3, label: 'starting · 1 of 3 ready' },
+    },
+    {
+      title: 'blocked by a failed task',
+      processes: [proc('web', 'ready'), proc('migrate', 'crashed', { kind: 'task' }), proc('api-1', 'blocked', { reason: 'blocked: migrate failed (exit 3)' })],
+      expected: { state: 'failing', ready: 1, total: 3, label: 'failing · migrate crashed and 1 more' },
+    },
+    {
       title: 'one unhealthy',
       processes: [proc('api-1', 'ready'), proc('api-2', 'unhealthy'), proc('api-3', 'starting')],
       expected: { state: 'degraded', ready: 1, total: 3, label: 'degraded · api-2 unhealthy' },

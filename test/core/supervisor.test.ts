@@ -339,6 +339,32 @@ describe('Supervisor: the rest of the transition table', () => {
     expect(states.slice(-2)).toEqual(['starting', 'ready']);
   });
 
+  it('a run held by its dependencies waits or is blocked, then starts or stops from either', async () => {
+    const held = supervise('http-worker.js');
+    held.supervisor.hold('waiting', 'waiting for migrate (completed)');
+    held.supervisor.hold('waiting', 'waiting for cache (healthy)');
+    expect(held.supervisor.info()).toMatchObject({ state: 'waiting', reason: 'waiting for cache (healthy)', pid: null });
+    held.supervisor.hold('blocked', 'blocked: migrate failed (exit 1)');
+    held.supervisor.hold('waiting', 'waiting for migrate (completed)');
+    await held.supervisor.start();
+    await waitForState(held.supervisor, 'http-worker-1', 'ready');
+    // A run that has started is no longer held by anything.
+    held.supervisor.hold('waiting', 'waiting for migrate (completed)');
+    expect(held.states).toEqual(['waiting', 'blocked', 'waiting', 'starting', 'ready']);
+
+    const blocked = supervise('http-worker.js');
+    blocked.supervisor.hold('blocked', 'blocked: migrate failed (exit 1)');
+    await blocked.supervisor.start();
+    expect(blocked.states.slice(0, 2)).toEqual(['blocked', 'starting']);
+
+    for (const state of ['waiting', 'blocked'] as const) {
+      const stopped = supervise('http-worker.js');
+      stopped.supervisor.hold(state, 'held');
+      await stopped.supervisor.stop();
+      expect(stopped.states).toEqual([state, 'stopped']);
+    }
+  });
+
   it('stop settles every resting state: backoff, crashed, exited and failed', async () => {
     const backingOff = supervise('crash-now.js', { backoff: { initial: 10_000, max: 10_000 } });
     await backingOff.supervisor.start();

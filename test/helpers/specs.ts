@@ -32,6 +32,7 @@ export function fixtureApp(name: string, fixture: string, overrides: Partial<App
     minUptime: 2000,
     stop: { signal: 'SIGTERM', timeout: 2000 },
     watch: [],
+    dependsOn: [],
     ...overrides,
   };
 }
@@ -44,5 +45,5 @@ export function fixtureProcess(fixture: string, overrides: Partial<AppSpec> = {}
 
 /** A stack of fixture apps. */
 export function fixtureStack(apps: AppSpec[], dir = FIXTURES): StackSpec {
-  return { name: 'test', file: path.join(dir, 'switchyard.yaml'), dir, proxy: null, statics: [], apps };
+  return { name: 'test', file: path.join(dir, 'switchyard.yaml'), dir, proxy: null, statics: [], apps, tasks: [] };
 }

@@ -31,7 +31,9 @@ export function formatProcesses(processes: readonly ProcessInfo[], color: boolea
 export function describeFailures(processes: readonly ProcessInfo[]): string {
   let text = '';
   for (const p of processes) {
-    const lines = p.state === 'failed' ? p.lastStderr.filter((line) => line.trim() !== '') : [];
+    // A task that did not exit 0 has failed for good: what it wrote on stderr is why its dependants are blocked.
+    const failed = p.state === 'failed' || (p.kind === 'task' && p.state === 'crashed');
+    const lines = failed ? p.lastStderr.filter((line) => line.trim() !== '') : [];
     if (lines.length > 0) text += `\n${p.name} failed; its last stderr lines:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
   }
   return text;

@@ -1,8 +1,9 @@
-// `apps.NAME`: a supervised program, after its paths, env files and program are checked.
+// `apps.NAME`: a supervised program, after its paths, env files and program are checked (tasks share
+// the program part, `buildProgram`).
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import type { AppSpec } from '../../../shared/stack.ts';
+import type { AppSpec, Dependency } from '../../../shared/stack.ts';
 import { lookupOnce, pathKind, report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
 import { describeMissingProgram, resolveProgram } from './command.ts';
@@ -29,15 +30,13 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   }
   const app = parsed.data;
   const before = ctx.issues.length;
-  const { cwd, env } = await checkApp(ctx, name, app, true);
-  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
+  const program = await checkApp(ctx, name, app, true);
+  if (program === null || ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
-    argv: app.command,
-    cwd,
+    ...program,
     replicas: app.replicas,
     portEnv: app.port_env,
-    env,
     health: {
       path: app.health.path,
       interval: app.health.interval,
@@ -53,20 +52,14 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     minUptime: app.min_uptime,
     stop: app.stop,
     watch: app.watch,
+    dependsOn: dependencies(app.depends_on),
   };
 }
 
-/** Checks what the schema cannot: paths, env files, variables in the command, the program. */
-async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandValid: boolean): Promise<{ cwd: string; env: Record<string, string> }> {
+/** Checks what the schema cannot: the program, and settings that only make sense together. */
+async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandValid: boolean): Promise<Pick<AppSpec, 'argv' | 'cwd' | 'env'> | null> {
   const at = ['apps', name];
-  const cwd = path.resolve(ctx.dir, app.cwd ?? '.');
-  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
-  if (cwdKind !== 'directory') {
-    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
-    report(ctx, [...at, 'cwd'], `cwd '${app.cwd ?? '.'}' of app '${name}' ${problem} (looked for ${cwd}); create it or fix the path`);
-  } else if (app.cwd !== undefined) await warnIfOutsideStack(ctx, name, app.cwd, cwd);
-  const inline = inlineEnv(ctx, at, app.env);
-  const env = { ...(await readEnvFiles(ctx, name, app.env_file)), ...inline };
+  const program = await buildProgram(ctx, at, `app '${name}'`, app, { commandValid, name, portEnv: app.port_env });
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
   }
@@ -74,11 +67,42 @@ async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandV
     const { initial, max } = app.backoff;
     report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
   }
-  if (!commandValid) return { cwd, env };
-  checkExecStrings(ctx, name, app.command, env, inline);
-  const argv = checkVariables(ctx, name, app.command, { name, env, portEnv: app.port_env });
-  if (ctx.checkCommands && cwdKind === 'directory' && argv !== null) await checkProgram(ctx, name, argv, cwd, env);
-  return { cwd, env };
+  return program;
+}
+
+/** What an app or a task runs, at `at` (`['tasks', 'migrate']`), named in messages as `what` (`task 'migrate'`). */
+export type ProgramInput = Pick<AppInput, 'command' | 'cwd' | 'env' | 'env_file'>;
+
+/** How the command is expanded: the app or task's name and its port variable (none for a task). */
+export interface ProgramShape {
+  name: string;
+  portEnv: string | null;
+  /** False when the schema refused the command: the rest is still checked, the command is not. */
+  commandValid?: boolean;
+}
+
+/** The command, folder and environment of an app or task, or null after reporting why they are invalid. */
+export async function buildProgram(ctx: BuildContext, at: YamlPath, what: string, input: ProgramInput, shape: ProgramShape): Promise<Pick<AppSpec, 'argv' | 'cwd' | 'env'> | null> {
+  const before = ctx.issues.length;
+  const cwd = path.resolve(ctx.dir, input.cwd ?? '.');
+  const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
+  if (cwdKind !== 'directory') {
+    const problem = cwdKind === 'missing' ? 'does not exist' : 'is not a folder';
+    report(ctx, [...at, 'cwd'], `cwd '${input.cwd ?? '.'}' of ${what} ${problem} (looked for ${cwd}); create it or fix the path`);
+  } else if (input.cwd !== undefined) await warnIfOutsideStack(ctx, at, what, input.cwd, cwd);
+  const inline = inlineEnv(ctx, at, input.env);
+  const env = { ...(await readEnvFiles(ctx, at, what, input.env_file)), ...inline };
+  if (shape.commandValid === false) return null;
+  checkExecStrings(ctx, at, what, input.command, env, inline);
+  const argv = checkVariables(ctx, at, what, input.command, { name: shape.name, env, portEnv: shape.portEnv });
+  if (ctx.checkCommands && cwdKind === 'directory' && argv !== null) await checkProgram(ctx, at, what, argv, cwd, env);
+  if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
+  return { argv: input.command, cwd, env };
+}
+
+/** `depends_on` as the model holds it, in the order written. */
+export function dependencies(written: AppInput['depends_on']): Dependency[] {
+  return Object.entries(written).map(([on, condition]) => ({ on, condition }));
 }
 
 /**
@@ -104,19 +128,19 @@ function salvage(raw: unknown, issues: readonly z.core.$ZodIssue[]): { app: AppI
  * Worker 1's argv with its variables expanded, after reporting each variable that nobody defines (at
  * its line and column); null when there was one, since the program cannot be looked for then.
  */
-function checkVariables(ctx: BuildContext, name: string, argv: string[], app: Pick<AppSpec, 'name' | 'env' | 'portEnv'>): string[] | null {
-  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+function checkVariables(ctx: BuildContext, at: YamlPath, what: string, argv: string[], app: Pick<AppSpec, 'name' | 'env' | 'portEnv'>): string[] | null {
+  const commandAsText = ctx.source.scalarText([...at, 'command']) !== undefined;
   const expansions = expandFirstWorkerCommand(argv, app, ctx.inheritedEnv);
   let defined: string[] | null = null;
   let valid = true;
   for (const [i, { problems }] of expansions.entries()) {
     for (const problem of problems) {
       valid = false;
-      const where = ['apps', name, 'command', ...(commandAsText ? [] : [i])];
+      const where = [...at, 'command', ...(commandAsText ? [] : [i])];
       defined ??= Object.keys(firstWorkerEnvironment(app, ctx.inheritedEnv));
       const like = problem.undefinedName === undefined ? undefined : closestMatch(problem.undefinedName, defined, { maxDistance: Math.max(1, Math.floor(problem.undefinedName.length / 3)) });
       const didYouMean = like ? `; did you mean $${like}?` : '';
-      ctx.issues.push(ctx.source.issueWithin(where, argv[i] ?? '', problem.offset, `${problem.message} (command of app '${name}')${didYouMean}`));
+      ctx.issues.push(ctx.source.issueWithin(where, argv[i] ?? '', problem.offset, `${problem.message} (command of ${what})${didYouMean}`));
     }
   }
   return valid ? expansions.map((expansion) => expansion.text) : null;
@@ -125,25 +149,25 @@ function checkVariables(ctx: BuildContext, name: string, argv: string[], app: Pi
 // Linux refuses to start a program given one argument or one KEY=VALUE longer than this (MAX_ARG_STRLEN).
 const MAX_EXEC_STRING_BYTES = 128 * 1024;
 
-function checkExecStrings(ctx: BuildContext, name: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
+function checkExecStrings(ctx: BuildContext, at: YamlPath, what: string, argv: string[], env: Record<string, string>, inline: Record<string, string>): void {
   if (process.platform !== 'linux') return;
   const why = `Linux passes at most ${MAX_EXEC_STRING_BYTES / 1024} KiB in one argument or variable, so the worker could not start; put the data in a file and pass its path`;
   const bytes = (text: string) => Buffer.byteLength(text) + 1;
-  const commandAsText = ctx.source.scalarText(['apps', name, 'command']) !== undefined;
+  const commandAsText = ctx.source.scalarText([...at, 'command']) !== undefined;
   for (const [i, argument] of argv.entries()) {
     if (bytes(argument) <= MAX_EXEC_STRING_BYTES) continue;
-    report(ctx, ['apps', name, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of app '${name}' is ${bytes(argument) - 1} bytes long; ${why}`);
+    report(ctx, [...at, 'command', ...(commandAsText ? [] : [i])], `argument ${i + 1} of the command of ${what} is ${bytes(argument) - 1} bytes long; ${why}`);
   }
   for (const [key, value] of Object.entries(env)) {
     const length = bytes(`${key}=${value}`);
     if (length <= MAX_EXEC_STRING_BYTES) continue;
-    report(ctx, ['apps', name, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of app '${name}' is ${length - 1} bytes long with its name; ${why}`);
+    report(ctx, [...at, ...(key in inline ? ['env', key] : ['env_file'])], `variable ${key} of ${what} is ${length - 1} bytes long with its name; ${why}`);
   }
 }
 
 // A stack is meant to run wherever its folder is cloned; a cwd elsewhere ties it to what this machine
 // happens to hold. Symlinks are followed, so a link inside the folder that leads out counts as outside.
-async function warnIfOutsideStack(ctx: BuildContext, name: string, written: string, cwd: string): Promise<void> {
+async function warnIfOutsideStack(ctx: BuildContext, at: YamlPath, what: string, written: string, cwd: string): Promise<void> {
   let dir: string;
   let target: string;
   try {
@@ -155,18 +179,18 @@ async function warnIfOutsideStack(ctx: BuildContext, name: string, written: stri
   if (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)) return;
   report(
     ctx,
-    ['apps', name, 'cwd'],
-    `cwd '${written}' of app '${name}' is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
+    [...at, 'cwd'],
+    `cwd '${written}' of ${what} is outside the stack's folder (it is ${target}), so the stack works only where that folder exists; move the app inside ${dir}, or leave it if this machine is the only one that runs the stack`,
     'warning',
   );
 }
 
 // Later files override earlier ones, as `docker compose` does with several env_file entries.
-async function readEnvFiles(ctx: BuildContext, name: string, files: string[]): Promise<Record<string, string>> {
-  const written = ctx.source.scalarText(['apps', name, 'env_file']) !== undefined;
+async function readEnvFiles(ctx: BuildContext, owner: YamlPath, what: string, files: string[]): Promise<Record<string, string>> {
+  const written = ctx.source.scalarText([...owner, 'env_file']) !== undefined;
   const env: Record<string, string> = {};
   for (const [i, file] of files.entries()) {
-    const at: YamlPath = written ? ['apps', name, 'env_file'] : ['apps', name, 'env_file', i];
+    const at: YamlPath = written ? [...owner, 'env_file'] : [...owner, 'env_file', i];
     const absolute = path.resolve(ctx.dir, file);
     let text: string;
     try {
@@ -174,7 +198,7 @@ async function readEnvFiles(ctx: BuildContext, name: string, files: string[]): P
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const problem = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
-      report(ctx, at, `env_file '${file}' of app '${name}' ${problem} (looked for ${absolute}); create it or remove it from env_file`);
+      report(ctx, at, `env_file '${file}' of ${what} ${problem} (looked for ${absolute}); create it or remove it from env_file`);
       continue;
     }
     Object.assign(env, parseEnv(text));
@@ -191,10 +215,10 @@ function inlineEnv(ctx: BuildContext, at: YamlPath, values: AppInput['env']): Re
   return env;
 }
 
-async function checkProgram(ctx: BuildContext, name: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
+async function checkProgram(ctx: BuildContext, at: YamlPath, what: string, argv: string[], cwd: string, env: Record<string, string>): Promise<void> {
   const program = argv[0] ?? '';
   const searchPath = pathVariable(env) ?? ctx.searchPath;
   const resolved = await lookupOnce(ctx, `program ${program}\0${cwd}\0${searchPath}`, () => resolveProgram(program, cwd, searchPath));
   if (resolved !== null) return;
-  report(ctx, ['apps', name, 'command'], await describeMissingProgram(program, { cwd, stackDir: ctx.dir, PATH: searchPath, app: name }));
+  report(ctx, [...at, 'command'], await describeMissingProgram(program, { cwd, stackDir: ctx.dir, PATH: searchPath, what }));
 }

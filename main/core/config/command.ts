@@ -60,8 +60,10 @@ export async function resolveProgram(argv0: string, cwd: string, PATH: string | 
  * slash is relative to the app's cwd, as in a shell started in that folder (Procfile and Compose
  * read it so too); a bare name is looked for on PATH only, never in cwd.
  */
-export async function describeMissingProgram(argv0: string, where: { cwd: string; stackDir: string; PATH: string | undefined; app: string }): Promise<string> {
-  const { cwd, stackDir, app } = where;
+export async function describeMissingProgram(argv0: string, where: { cwd: string; stackDir: string; PATH: string | undefined; what: string }): Promise<string> {
+  const { cwd, stackDir, what } = where;
+  // `app 'api'` or `task 'migrate'`: whose cwd it is.
+  const owners = `the ${what.split(' ')[0]}'s cwd`;
   const shownCwd = path.relative(stackDir, cwd) || '.';
   if (/[\\/]/.test(argv0)) {
     const file = path.resolve(cwd, argv0);
@@ -70,12 +72,12 @@ export async function describeMissingProgram(argv0: string, where: { cwd: string
     const fix = kind === 'file' ? `make it executable (chmod +x ${file})` : 'fix the path';
     const relativeToStack = path.resolve(stackDir, argv0);
     const elsewhere = cwd !== stackDir && kind === 'missing' && (await fileKind(relativeToStack)) === 'file' ? `; there is one at ${relativeToStack}, so from cwd '${shownCwd}' write ${relativePath(cwd, relativeToStack)}` : '';
-    return `command '${argv0}' ${problem} (app '${app}'): looked for ${file}, as a program path is relative to the app's cwd '${shownCwd}' (as in a shell started there); ${fix}${elsewhere}`;
+    return `command '${argv0}' ${problem} (${what}): looked for ${file}, as a program path is relative to ${owners} '${shownCwd}' (as in a shell started there); ${fix}${elsewhere}`;
   }
   const dirs = (where.PATH ?? '').split(path.delimiter).filter((entry) => entry !== '');
   const shown = dirs.length === 0 ? 'PATH is empty' : `looked in ${dirs.join(', ')}`;
   const local = (await fileKind(path.join(cwd, argv0))) === 'file' ? `; ${path.join(cwd, argv0)} exists, but a bare name is looked for on PATH only: write ./${argv0}` : '';
-  return `command '${argv0}' not found on PATH (app '${app}'): ${shown}; install it, fix the name, or give its path relative to the app's cwd, like ./venv/bin/${argv0}${local}`;
+  return `command '${argv0}' not found on PATH (${what}): ${shown}; install it, fix the name, or give its path relative to ${owners}, like ./venv/bin/${argv0}${local}`;
 }
 
 async function fileKind(file: string): Promise<'file' | 'directory' | 'missing'> {

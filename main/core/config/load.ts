@@ -4,17 +4,19 @@ import { existsSync, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import type { AppSpec, StackIssue, StackSpec, StaticSiteSpec, TaskSpec } from '../../../shared/stack.ts';
 import { definedVariables } from '../env/path-variable.ts';
 import { buildApp } from './app-spec.ts';
 import { report } from './build-context.ts';
 import type { BuildContext } from './build-context.ts';
+import { checkDependencies } from './dependencies.ts';
 import { nameProblem } from './names.ts';
 import { buildProxy } from './proxy-spec.ts';
 import { describeValue, topSchema } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
 import { StackSource } from './source.ts';
 import { buildStaticSite } from './static-spec.ts';
+import { buildTask } from './task-spec.ts';
 
 const FILE_NAMES = ['switchyard.yaml', 'switchyard.yml'];
 
@@ -123,14 +125,17 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
   const sections = raw as Record<string, unknown>;
   const staticEntries = entriesOf(sections.static);
   const appEntries = entriesOf(sections.apps);
-  if (staticEntries.length === 0 && appEntries.length === 0) {
+  const taskEntries = entriesOf(sections.tasks);
+  if (staticEntries.length === 0 && appEntries.length === 0 && taskEntries.length === 0) {
     report(ctx, 'apps' in sections ? ['apps'] : [], 'the stack file defines no app and no static site; add one under apps: or static:');
   }
-  checkNames(ctx, staticEntries, appEntries);
+  checkNames(ctx, staticEntries, appEntries, taskEntries);
+  checkDependencies(ctx, { apps: appEntries, tasks: taskEntries, statics: staticEntries.map(([name]) => name) });
 
-  const [statics, apps] = await Promise.all([
+  const [statics, apps, tasks] = await Promise.all([
     Promise.all(staticEntries.map(([name, value]) => buildStaticSite(ctx, name, value))),
     Promise.all(appEntries.map(([name, value]) => buildApp(ctx, name, value))),
+    Promise.all(taskEntries.map(([name, value]) => buildTask(ctx, name, value))),
   ]);
   checkWorkerCount(ctx, apps);
   const targets = { apps: new Map(appEntries.map(([name], i) => [name, apps[i] ?? null])), statics: new Set(staticEntries.map(([name]) => name)) };
@@ -143,6 +148,7 @@ async function buildStack(ctx: BuildContext, raw: unknown): Promise<StackSpec | 
     proxy,
     statics: statics.filter((site): site is StaticSiteSpec => site !== null),
     apps: apps.filter((app): app is AppSpec => app !== null),
+    tasks: tasks.filter((task): task is TaskSpec => task !== null),
   };
 }
 
@@ -164,8 +170,9 @@ function checkWorkerCount(ctx: BuildContext, apps: (AppSpec | null)[]): void {
   );
 }
 
-function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [string, unknown][]): void {
+function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [string, unknown][], tasks: [string, unknown][]): void {
   const staticNames = new Set(statics.map(([name]) => name));
+  const appNames = new Set(apps.map(([name]) => name));
   for (const [name] of statics) {
     const problem = nameProblem('static site', name);
     if (problem) ctx.issues.push(ctx.source.issue(['static', name], problem, 'error', 'key'));
@@ -175,5 +182,10 @@ function checkNames(ctx: BuildContext, statics: [string, unknown][], apps: [stri
       ? `'${name}' names both an app and a static site; routes and commands refer to them by name, so rename one`
       : nameProblem('app', name);
     if (problem) ctx.issues.push(ctx.source.issue(['apps', name], problem, 'error', 'key'));
+  }
+  for (const [name] of tasks) {
+    const other = appNames.has(name) ? 'an app' : staticNames.has(name) ? 'a static site' : null;
+    const problem = other ? `'${name}' names both ${other} and a task; depends_on and commands refer to them by name, so rename one` : nameProblem('task', name);
+    if (problem) ctx.issues.push(ctx.source.issue(['tasks', name], problem, 'error', 'key'));
   }
 }

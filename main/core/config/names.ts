@@ -1,11 +1,11 @@
-// Names of apps and static sites appear in routes, in worker names (`api-1`) and on the command line.
+// Names of apps, static sites and tasks appear in routes, in depends_on, in worker names (`api-1`) and on the command line.
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 // The CLI gives these words their own meaning: `switchyard restart proxy`, `switchyard logs all`.
 const RESERVED = new Set(['proxy', 'all']);
 
-/** Why `name` cannot name an app or static site, or null when it can. */
-export function nameProblem(kind: 'app' | 'static site', name: string): string | null {
+/** Why `name` cannot name an app, static site or task, or null when it can. */
+export function nameProblem(kind: 'app' | 'static site' | 'task', name: string): string | null {
   if (!NAME.test(name)) {
     return `${kind} name '${name}' must use lowercase letters, digits, - and _, starting with a letter or digit, like api or web_2`;
   }

@@ -1,7 +1,7 @@
 // What `switchyard check` prints: the plan a valid stack would run, or the issues of an invalid one.
 import path from 'node:path';
 import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
-import type { AppSpec, ListenAddress, StackIssue, StackSpec } from '../../../shared/stack.ts';
+import type { AppSpec, Dependency, ListenAddress, StackIssue, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { describeClientLimits } from '../proxy/proxy-config.ts';
 import { definedVariables } from '../env/path-variable.ts';
 import { formatDuration } from './duration.ts';
@@ -29,9 +29,13 @@ export function formatPlan(spec: StackSpec, inherited: NodeJS.ProcessEnv = proce
     lines.push('', 'Static sites');
     lines.push(...table(spec.statics.map((site) => [site.name, relativeTo(spec.dir, site.root), site.spa ? 'spa' : ''])));
   }
+  const env = definedVariables(inherited);
+  if (spec.tasks.length > 0) {
+    lines.push('', 'Tasks (run to completion)');
+    lines.push(...table(spec.tasks.map((task) => taskRow(spec, task, displayCommand(expandFirstWorkerCommand(task.argv, { ...task, portEnv: null }, env).map((expansion) => expansion.text))))));
+  }
   if (spec.apps.length > 0) {
     lines.push('', 'Apps');
-    const env = definedVariables(inherited);
     const commands = spec.apps.map((app) => displayCommand(expandFirstWorkerCommand(app.argv, app, env).map((expansion) => expansion.text)));
     lines.push(...table(spec.apps.map((app, i) => appRow(spec, app, commands[i] ?? ''))));
     // Ports are found free as each worker starts, so the plan can only stand in for them.
@@ -65,7 +69,17 @@ function appRow(spec: StackSpec, app: AppSpec, command: string): string[] {
     app.portEnv === null ? 'no port' : `port in $${app.portEnv}`,
     healthSummary(app),
     `restart ${app.restart}`,
+    startsAfter(app.dependsOn),
   ];
+}
+
+function taskRow(spec: StackSpec, task: TaskSpec, command: string): string[] {
+  return [task.name, command, task.cwd === spec.dir ? '' : `in ${relativeTo(spec.dir, task.cwd)}`, startsAfter(task.dependsOn)];
+}
+
+/** `after migrate completed, cache healthy`, or nothing. */
+function startsAfter(dependencies: readonly Dependency[]): string {
+  return dependencies.length === 0 ? '' : `after ${dependencies.map((dependency) => `${dependency.on} ${dependency.condition}`).join(', ')}`;
 }
 
 function healthSummary(app: AppSpec): string {

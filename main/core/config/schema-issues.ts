@@ -84,12 +84,11 @@ function lookup(raw: unknown, path: readonly PropertyKey[]): Lookup {
   return { exists: true, value };
 }
 
-/** The app, static site or route a path is inside (`app 'api'`), and the field within it. */
+/** The app, static site, task or route a path is inside (`app 'api'`), and the field within it. */
 export function splitPath(path: YamlPath): { entity: string; field: YamlPath } {
   const [section, name, ...rest] = path;
-  if ((section === 'apps' || section === 'static') && name !== undefined) {
-    return { entity: `${section === 'apps' ? 'app' : 'static site'} '${String(name)}'`, field: rest };
-  }
+  const noun = section === 'apps' ? 'app' : section === 'static' ? 'static site' : section === 'tasks' ? 'task' : null;
+  if (noun !== null && name !== undefined) return { entity: `${noun} '${String(name)}'`, field: rest };
   if (section === 'proxy' && name === 'routes' && typeof rest[0] === 'number') {
     return { entity: `proxy route ${rest[0] + 1}`, field: rest.slice(1) };
   }

@@ -74,6 +74,7 @@ export const topSchema = z.strictObject({
   proxy: z.unknown().optional(),
   static: z.record(z.string(), z.unknown(), { error: 'must be a map from site names to their settings' }).nullish(),
   apps: z.record(z.string(), z.unknown(), { error: 'must be a map from app names to their settings' }).nullish(),
+  tasks: z.record(z.string(), z.unknown(), { error: 'must be a map from task names to their settings' }).nullish(),
 });
 
 /** `proxy:`, with each route checked by `routeSchema`. */
@@ -122,6 +123,9 @@ const healthSchema = z.strictObject(
   { error: 'must be a map, like { path: /healthz }' },
 );
 
+/** Dependency conditions, in the order messages list them. */
+export const CONDITIONS = ['started', 'healthy', 'completed'] as const;
+
 /** `apps.NAME`. */
 export const appSchema = z.strictObject(
   {
@@ -156,14 +160,22 @@ export const appSchema = z.strictObject(
       .strictObject({ signal: choice(STOP_SIGNALS).default('SIGTERM'), timeout: duration.default(10_000) }, { error: 'must be a map, like { signal: SIGTERM, timeout: 10s }' })
       .prefault({}),
     watch: z.array(z.string({ error: 'must be a glob, like "**/*.js"' }), { error: 'must be a list of globs, like ["**/*.js"]' }).default([]),
+    depends_on: z
+      .record(z.string(), choice(CONDITIONS), { error: 'must be a map from app or task names to a condition, like { migrate: completed, cache: healthy }' })
+      .default({}),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );
+
+/** `tasks.NAME`: a command run to completion, with what an app runs with and nothing about serving. */
+export const taskSchema = appSchema.pick({ command: true, cwd: true, env: true, env_file: true, depends_on: true });
 
 /** A route as the schema returns it. */
 export type RouteInput = z.output<typeof routeSchema>;
 /** An app as the schema returns it. */
 export type AppInput = z.output<typeof appSchema>;
+/** A task as the schema returns it. */
+export type TaskInput = z.output<typeof taskSchema>;
 
 const KEYS = {
   top: Object.keys(topSchema.shape),
@@ -171,6 +183,7 @@ const KEYS = {
   route: Object.keys(routeSchema.shape),
   static: Object.keys(staticSchema.shape),
   app: Object.keys(appSchema.shape),
+  task: Object.keys(taskSchema.shape),
   health: Object.keys(healthSchema.shape),
   backoff: ['initial', 'max'],
   stop: ['signal', 'timeout'],
@@ -182,6 +195,7 @@ export function validKeysAt(path: readonly (string | number)[]): string[] {
   if (path.length === 0) return KEYS.top;
   if (section === 'proxy') return path.length === 1 ? KEYS.proxy : KEYS.route;
   if (section === 'static') return KEYS.static;
+  if (section === 'tasks') return name === undefined || field !== undefined ? [] : KEYS.task;
   if (section !== 'apps' || name === undefined) return [];
   if (field === 'health' || field === 'backoff' || field === 'stop') return KEYS[field];
   return KEYS.app;

@@ -20,17 +20,17 @@ export interface StackSummary {
 }
 
 /** States of a process that is crashing or has given up, most severe first. */
-const FAILING: readonly ProcessState[] = ['failed', 'crashed', 'backoff'];
+const FAILING: readonly ProcessState[] = ['failed', 'crashed', 'backoff', 'blocked'];
 /** A process on its way out (a stop, a scale-down, the old worker of a reload): not a problem in itself. */
 const LEAVING: readonly ProcessState[] = ['draining', 'stopping'];
 
 /**
  * Sums up the stack. The first rule that matches wins:
  * 1. no processes → stopped;
- * 2. any failed, crashed or backing off → failing (the most severe one is named);
+ * 2. any failed, crashed, backing off or blocked by what it depends on → failing (the most severe one is named);
  * 3. any unhealthy → degraded;
  * 4. all at rest (stopped, or exited cleanly) → stopped; all at rest or leaving → stopped, labelled "stopping";
- * 5. any starting → starting;
+ * 5. any starting or waiting for what it depends on → starting;
  * 6. some stopped while others run (a person stopped one) → degraded;
  * 7. otherwise every expected process is ready → running.
  */
@@ -50,7 +50,7 @@ export function summarizeStack(processes: readonly ProcessInfo[]): StackSummary 
   const resting = count(['stopped', 'exited']);
   if (resting === processes.length) return { state: 'stopped', ready, total, label: 'stopped' };
   if (resting + leaving === processes.length) return { state: 'stopped', ready, total, label: `stopping · ${leaving} still running` };
-  if (count(['starting']) > 0) return summary('starting', readyOfTotal);
+  if (count(['starting', 'waiting']) > 0) return summary('starting', readyOfTotal);
   const stopped = mostSevere(processes, ['stopped']);
   if (stopped) return summary('degraded', named(stopped, processes, ['stopped'], (p) => `${p.name} stopped`));
   return summary('running', leaving > 0 ? `${readyOfTotal}, ${leaving} stopping` : readyOfTotal);
@@ -74,6 +74,7 @@ function named(first: ProcessInfo, processes: readonly ProcessInfo[], states: re
 function describeFailing(p: ProcessInfo): string {
   if (p.state === 'failed') return `${p.name} failed`;
   if (p.state === 'crashed') return `${p.name} crashed`;
+  if (p.state === 'blocked') return `${p.name} ${p.reason ?? 'blocked'}`;
   // Backing off: it ended on its own and waits to be restarted; exit code 0 under `restart: always` is no crash.
   return `${p.name} ${p.lastExit?.code === 0 ? 'exited' : 'crashed'} (restarting)`;
 }

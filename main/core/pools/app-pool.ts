@@ -1,6 +1,7 @@
 // An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first, and
 // reloaded again when files matching its `watch:` globs change.
 
+import { HELD_STATES } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { SourceFilter } from '../logs/log-store.ts';
@@ -10,6 +11,7 @@ import { ReloadQueue } from '../reload/reload-queue.ts';
 import { rollingReload } from '../reload/rolling-reload.ts';
 import type { Pool } from './pool.ts';
 import { RunSet, type PoolContext } from './run-set.ts';
+import type { HoldState } from './start-order.ts';
 import { parseWorkerName, workerName } from './worker-names.ts';
 
 /** How long a replacement worker may take to become healthy during a reload. */
@@ -54,10 +56,16 @@ export class AppPool implements Pool {
     return this._spec;
   }
 
+  /** Starts its workers, those its depends_on held included. */
   async start(): Promise<void> {
-    const added = this.runs.add(this._spec.replicas);
+    this.fill();
     this.watch();
-    await Promise.all(added.map((supervisor) => supervisor.start()));
+    await Promise.all(this.runs.members().map((supervisor) => supervisor.start()));
+  }
+
+  hold(state: HoldState, reason: string): void {
+    this.fill();
+    for (const supervisor of this.runs.members()) supervisor.hold(state, reason);
   }
 
   async restart(reason: string): Promise<string[]> {
@@ -79,7 +87,10 @@ export class AppPool implements Pool {
     const members = this.runs.members();
     if (replicas > members.length) {
       const added = this.runs.add(replicas - members.length);
-      await Promise.all(added.map((supervisor) => supervisor.start()));
+      // Workers added to an app its depends_on still holds wait with the others.
+      const held = members.map((supervisor) => supervisor.info()).find((info) => HELD_STATES.includes(info.state));
+      if (held?.reason) for (const supervisor of added) supervisor.hold(held.state as HoldState, held.reason);
+      else await Promise.all(added.map((supervisor) => supervisor.start()));
     } else if (replicas < members.length) {
       await this.runs.remove(members.slice(replicas));
     }
@@ -95,6 +106,8 @@ export class AppPool implements Pool {
     const watchChanged = JSON.stringify(next.watch) !== JSON.stringify(this._spec.watch);
     this._spec = next;
     this.runs.adoptSettings();
+    // Workers its depends_on still holds have not run: they start with what the file says now.
+    for (const held of this.runs.members().filter((supervisor) => HELD_STATES.includes(supervisor.state))) void this.runs.renew(held);
     if (watchChanged) {
       this.watcher?.dispose();
       this.watcher = null;
@@ -120,6 +133,11 @@ export class AppPool implements Pool {
   /** A line in the app's own log: what happened to the app as a whole. */
   note(text: string): void {
     this.context.note(this.name, text);
+  }
+
+  /** Creates the workers it is short of (held or not yet started). */
+  private fill(): void {
+    this.runs.add(Math.max(0, this._spec.replicas - this.runs.members().length));
   }
 
   private watch(): void {

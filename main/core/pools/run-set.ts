@@ -2,7 +2,7 @@
 // replacements a reload started, and the leaving runs that finish their requests before they stop.
 // Every change of who is where is published to the proxy at once.
 
-import type { ProcessInfo } from '../../../shared/process.ts';
+import { HELD_STATES, type ProcessInfo } from '../../../shared/process.ts';
 import type { UpstreamMember } from '../../../shared/proxy.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import type { Disposable } from '../events.ts';
@@ -33,7 +33,7 @@ export interface PoolContext {
 export interface RunShape {
   /** The app or static site. */
   pool: string;
-  kind: 'worker' | 'static';
+  kind: 'worker' | 'static' | 'task';
   /** The process name of worker `n`. */
   name(worker: number): string;
   settings(): ProcessSettings;
@@ -122,6 +122,22 @@ export class RunSet {
     for (const supervisor of this.all()) supervisor.adopt(settings);
   }
 
+  /**
+   * Puts a run with the pool's current settings in place of a member (a task whose command changed);
+   * the member stops and leaves. A member still held by its depends_on hands its hold over.
+   */
+  async renew(old: Supervisor): Promise<Supervisor> {
+    const fresh = this.create(old.spec.worker);
+    const { state, reason } = old.info();
+    if ((state === 'waiting' || state === 'blocked') && reason !== null) fresh.hold(state, reason);
+    this.holders.set(old.spec.worker, fresh);
+    this.leaving.add(old);
+    old.handNameOver();
+    this.publish();
+    await this.retire(old);
+    return fresh;
+  }
+
   /** Drains and stops members that stay in the pool, stopped (`switchyard stop api-2`). */
   stopMembers(runs: Supervisor[]): Promise<void[]> {
     return Promise.all(runs.map((supervisor) => this.drainAndStop(supervisor)));
@@ -139,7 +155,8 @@ export class RunSet {
   reloadTarget(name: string, only: Supervisor | null): ReloadTarget {
     return {
       name,
-      workers: () => this.members().filter((supervisor) => only === null || supervisor === only),
+      // A member still held by its depends_on has nothing running to replace: it starts with the current settings.
+      workers: () => this.members().filter((supervisor) => (only === null || supervisor === only) && !HELD_STATES.includes(supervisor.state)),
       holds: (old) => this.holders.get(old.spec.worker) === old,
       replacement: (old) => {
         const fresh = this.create(old.spec.worker);

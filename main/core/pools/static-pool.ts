@@ -11,6 +11,7 @@ import { staticServerSettings } from '../static/static-app.ts';
 import type { Pool } from './pool.ts';
 import { RELOAD_READY_TIMEOUT_MS } from './app-pool.ts';
 import { RunSet, type PoolContext } from './run-set.ts';
+import type { HoldState } from './start-order.ts';
 
 /** The server of one static site. */
 export class StaticPool implements Pool {
@@ -47,7 +48,13 @@ export class StaticPool implements Pool {
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.runs.add(1).map((supervisor) => supervisor.start()));
+    if (this.runs.members().length === 0) this.runs.add(1);
+    await Promise.all(this.runs.members().map((supervisor) => supervisor.start()));
+  }
+
+  hold(state: HoldState, reason: string): void {
+    if (this.runs.members().length === 0) this.runs.add(1);
+    for (const supervisor of this.runs.members()) supervisor.hold(state, reason);
   }
 
   /** The server is replaced surge-first, so its port never refuses a connection. */

@@ -108,7 +108,7 @@ export interface ProcessCommand {
  * processes (the proxy, static sites) run their argv as given: a `$` in a path is not a variable.
  */
 export function processCommand(spec: ProcessSpec, env: Readonly<Record<string, string>>): ProcessCommand {
-  if (spec.kind !== 'worker') return { argv: [...spec.argv], unexpanded: [] };
+  if (spec.kind !== 'worker' && spec.kind !== 'task') return { argv: [...spec.argv], unexpanded: [] };
   const unexpanded: string[] = [];
   const argv = spec.argv.map((argument) => {
     const { text, problems } = expandVariables(argument, (name) => env[name]);

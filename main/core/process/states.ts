@@ -5,7 +5,11 @@ import type { ProcessState } from '../../../shared/process.ts';
 /** For each state, the states a supervisor may move to next. */
 export const TRANSITIONS: Readonly<Record<ProcessState, readonly ProcessState[]>> = {
   // Never started, or stopped on request.
-  stopped: ['starting'],
+  stopped: ['starting', 'waiting', 'blocked'],
+  // Not started: what its depends_on names does not stand yet.
+  waiting: ['starting', 'blocked', 'stopped'],
+  // Not started: what it waits for failed; starts once that is fixed and stands.
+  blocked: ['starting', 'waiting', 'stopped'],
   // Spawned; not in rotation until healthy_after checks pass.
   starting: ['ready', 'stopping', 'exited', 'crashed'],
   // Healthy and in rotation.

@@ -186,6 +186,16 @@ export class Supervisor {
     this.killAskedFor = this.run;
   }
 
+  /** Shows why a run that has not started waits (pools/start-order.ts); one that is alive or has run is left alone. */
+  hold(state: 'waiting' | 'blocked', reason: string): void {
+    if (this._state !== 'stopped' && this._state !== 'waiting' && this._state !== 'blocked') return;
+    if (this._state !== state) return this.transition(state, reason);
+    if (this.reason === reason) return;
+    // Still held, for another reason (it now waits for the next dependency): no transition, as a health change is none.
+    this.reason = reason;
+    this.emit(state, state);
+  }
+
   /** Starts the process unless it is already alive. Resolves once it is spawned (not yet ready). */
   async start(): Promise<void> {
     if (LIVE_STATES.includes(this._state)) return;
@@ -226,8 +236,8 @@ export class Supervisor {
     this.system(`started pid ${this.pid}${port === null ? '' : ` on port ${port}`}`);
     this._onSpawn.fire({ run, pid: this.pid, child });
     if (port === null) {
-      // Nothing to probe: a process that serves no port is ready once it runs.
-      this.transition('ready', null);
+      // Nothing to probe: a process that serves no port is ready once it runs; a task is done only when it exits.
+      if (this.spec.kind !== 'task') this.transition('ready', null);
       return;
     }
     const check = this.spec.check?.({ run, pid: this.pid, child }) ?? port;

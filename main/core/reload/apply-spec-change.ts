@@ -8,7 +8,8 @@ import { SwitchyardError } from '../errors.ts';
 import { AppPool } from '../pools/app-pool.ts';
 import type { Pool } from '../pools/pool.ts';
 import { StaticPool } from '../pools/static-pool.ts';
-import { planSpecChange, type PoolSpec } from './spec-change.ts';
+import { TaskPool } from '../pools/task-pool.ts';
+import { planSpecChange, type PoolSpec, type SpecChange } from './spec-change.ts';
 
 /** The running pools a change is applied to. */
 export interface RunningPools {
@@ -16,6 +17,10 @@ export interface RunningPools {
   /** Pools on their way out: they keep serving under their name until their runs have stopped. */
   readonly retiring: Set<Pool>;
   create(pool: PoolSpec): Pool;
+  /** Starts a new pool, or holds it until what its depends_on names stands (pools/start-order.ts). */
+  launch(pool: Pool): Promise<void>;
+  /** Throws when the change would replace running processes before what they depend on stands. */
+  admit(plan: SpecChange): void;
   /** Gives the proxy the routes and upstreams of `next` with the pools as they are now; rejects with the proxy's reason. */
   configure(next: StackSpec): Promise<void>;
 }
@@ -29,6 +34,7 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
       'the proxy section was added or removed, or its listen address changed; stop and start `switchyard up` to apply that (the running configuration is kept)',
     );
   }
+  running.admit(plan);
   const outgoing = plan.removed.flatMap((name) => running.pools.get(name) ?? []);
   for (const pool of outgoing) {
     running.pools.delete(pool.name);
@@ -36,7 +42,7 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
   }
   const added = plan.added.map((spec) => running.create(spec));
   for (const pool of added) running.pools.set(pool.name, pool);
-  await Promise.all(added.map((pool) => pool.start()));
+  await Promise.all(added.map((pool) => running.launch(pool)));
   try {
     await running.configure(next);
   } catch (error) {
@@ -64,8 +70,12 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
     const pool = running.pools.get(nameOf(spec));
     if (pool instanceof AppPool && spec.kind === 'app') pool.update(spec.spec);
     else if (pool instanceof StaticPool && spec.kind === 'static') pool.update(spec.site);
+    else if (pool instanceof TaskPool && spec.kind === 'task') pool.update(spec.spec);
     if (!pool) continue;
-    if (plan.replaced.includes(spec)) {
+    if (plan.replaced.includes(spec) && pool instanceof TaskPool) {
+      const ran = await pool.reload();
+      changes.push(ran.length > 0 ? `ran ${pool.name} again with its new settings` : `updated ${pool.name}; it runs with its new settings once what it waits for stands`);
+    } else if (plan.replaced.includes(spec)) {
       await pool.reload(null);
       changes.push(`reloaded ${pool.name} with its new settings`);
     } else {
@@ -90,9 +100,9 @@ async function retire(pool: Pool): Promise<void> {
 }
 
 function describe(pool: Pool): string {
-  return pool.kind === 'static' ? 'static site' : 'app';
+  return pool.kind === 'static' ? 'static site' : pool.kind;
 }
 
 function nameOf(pool: PoolSpec): string {
-  return pool.kind === 'app' ? pool.spec.name : pool.site.name;
+  return pool.kind === 'static' ? pool.site.name : pool.spec.name;
 }

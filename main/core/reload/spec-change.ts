@@ -2,11 +2,11 @@
 // which pools are new or gone, which must have their processes replaced, which take the change in
 // place, and whether the proxy's routes or client limits changed.
 
-import type { AppSpec, StackSpec, StaticSiteSpec } from '../../../shared/stack.ts';
+import type { AppSpec, StackSpec, StaticSiteSpec, TaskSpec } from '../../../shared/stack.ts';
 import { buildProxyConfig, describeClientLimits } from '../proxy/proxy-config.ts';
 
 /** One pool as the stack file declares it. */
-export type PoolSpec = { kind: 'app'; spec: AppSpec } | { kind: 'static'; site: StaticSiteSpec };
+export type PoolSpec = { kind: 'app'; spec: AppSpec } | { kind: 'static'; site: StaticSiteSpec } | { kind: 'task'; spec: TaskSpec };
 
 /** The difference between two stack files, pool by pool. */
 export interface SpecChange {
@@ -16,9 +16,9 @@ export interface SpecChange {
   added: PoolSpec[];
   /** Names of pools that are gone or change kind. */
   removed: string[];
-  /** Pools whose processes must be replaced (a rolling reload): what a process runs with changed. */
+  /** Pools whose processes must be replaced (a rolling reload; a task runs again): what a process runs with changed. */
   replaced: PoolSpec[];
-  /** Pools whose change needs no new process: balance, watch globs, health timings, restart and stop settings. */
+  /** Pools whose change needs no new process: balance, watch globs, health timings, restart and stop settings, depends_on. */
   changedInPlace: PoolSpec[];
   /** Apps whose number of workers changed. */
   scaled: { name: string; replicas: number }[];
@@ -33,6 +33,7 @@ export function poolsOf(spec: StackSpec): Map<string, PoolSpec> {
   const pools = new Map<string, PoolSpec>();
   for (const site of spec.statics) pools.set(site.name, { kind: 'static', site });
   for (const app of spec.apps) pools.set(app.name, { kind: 'app', spec: app });
+  for (const task of spec.tasks) pools.set(task.name, { kind: 'task', spec: task });
   return pools;
 }
 
@@ -61,6 +62,14 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
       if (JSON.stringify(current.site) !== JSON.stringify(pool.site) || previous.dir !== next.dir) change.replaced.push(pool);
       continue;
     }
+    if (current.kind === 'task' && pool.kind === 'task') {
+      // depends_on only orders starts: a task that already ran need not run again for it.
+      const { dependsOn: was, ...before } = current.spec;
+      const { dependsOn: will, ...after } = pool.spec;
+      if (JSON.stringify(before) !== JSON.stringify(after)) change.replaced.push(pool);
+      else if (JSON.stringify(was) !== JSON.stringify(will)) change.changedInPlace.push(pool);
+      continue;
+    }
     if (current.kind === 'app' && pool.kind === 'app') {
       const { runs, inPlace } = compareApps(current.spec, pool.spec);
       if (runs) change.replaced.push(pool);
@@ -78,14 +87,14 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
 
 /**
  * What the supervisor or the proxy applies to running workers: balance, watch globs, health timings,
- * restart and stop settings. Anything else a worker sees or is checked on (its command, folder,
+ * restart and stop settings (and depends_on, which only orders starts). Anything else a worker sees or is checked on (its command, folder,
  * environment, port variable, health path, and any setting added later) needs new processes.
  */
 function compareApps(a: AppSpec, b: AppSpec): { runs: boolean; inPlace: boolean } {
   const split = (spec: AppSpec) => {
-    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, ...seen } = spec;
+    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, dependsOn, ...seen } = spec;
     const { path, ...timings } = health;
-    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop]) };
+    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, dependsOn]) };
   };
   const [x, y] = [split(a), split(b)];
   return { runs: x.seen !== y.seen, inPlace: x.kept !== y.kept };

@@ -5,7 +5,7 @@ import { useDashboard } from '../state/hooks.ts';
 import type { ViewId } from './context.ts';
 import { VIEWS } from './context.ts';
 
-const TROUBLE = new Set(['unhealthy', 'crashed', 'backoff', 'failed']);
+const TROUBLE = new Set(['unhealthy', 'crashed', 'backoff', 'failed', 'blocked']);
 
 export function Nav(props: { view: ViewId; onSelect: (view: ViewId) => void }) {
   const processes = useDashboard((state) => state.processes);

@@ -29,6 +29,7 @@ export function appSpec(name: string, overrides: Partial<AppSpec> = {}): AppSpec
     minUptime: 5000,
     stop: { signal: 'SIGTERM', timeout: 5000 },
     watch: [],
+    dependsOn: [],
     ...overrides,
   };
 }
@@ -41,6 +42,7 @@ export function stackSpec(overrides: Partial<StackSpec> = {}): StackSpec {
     proxy: { listen: { host: '127.0.0.1', port: 8080 }, routes: [route('/api/', 'api', 'app'), route('/', 'web', 'static')], ...DEFAULT_CLIENT_LIMITS },
     statics: [{ name: 'web', root: '/srv/shop/web/dist', spa: true }],
     apps: [appSpec('api')],
+    tasks: [],
     ...overrides,
   };
 }

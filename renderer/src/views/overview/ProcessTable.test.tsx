@@ -51,6 +51,19 @@ describe('ProcessTable', () => {
     expect(screen.queryByTestId('warning-api-1')).toBeNull();
   });
 
+  it('lists a task after the static sites, not as an app, and shows a waiting worker with what it waits for', () => {
+    const { emit } = renderView(<ProcessTable />);
+    emit([
+      { topic: 'process', data: processInfo('migrate', { kind: 'task', state: 'starting', health: 'unknown' }) },
+      { topic: 'process', data: processInfo('api-2', { state: 'waiting', pid: null, reason: 'waiting for migrate (completed)' }) },
+    ]);
+    const rows = document.querySelectorAll('[data-process]');
+    expect([...rows].map((row) => row.getAttribute('data-process'))).toEqual(['proxy', 'web', 'migrate', 'api-1', 'api-2']);
+    expect(document.querySelector('[data-app="migrate"]')).toBeNull();
+    expect(screen.getByTestId('reason-api-2').textContent).toBe('waiting for migrate (completed)');
+    expect(screen.getByRole('button', { name: 'Run migrate again' })).toBeTruthy();
+  });
+
   it('shows requests per second from the last traffic sample', () => {
     const { emit } = renderView(<ProcessTable />);
     expect(screen.getByTestId('rps-api-1').textContent).toBe('—');

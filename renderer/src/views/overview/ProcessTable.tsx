@@ -1,5 +1,5 @@
-// Every supervised process, grouped the way the stack is built: proxy, static sites, then each app
-// under its heading.
+// Every supervised process, grouped the way the stack is built: proxy, static sites, tasks, then
+// each app under its heading.
 
 import { Fragment, useMemo } from 'react';
 import { useDashboard } from '../../state/hooks.ts';
@@ -49,6 +49,9 @@ export function ProcessTable() {
         {groups.proxy && <ProcessRow process={groups.proxy} rate={rate(rates.total)} />}
         {groups.statics.map((site) => (
           <ProcessRow key={site.id} process={site} rate={rate(rates.byApp.get(site.name))} />
+        ))}
+        {groups.tasks.map((task) => (
+          <ProcessRow key={task.id} process={task} rate={undefined} />
         ))}
       </tbody>
       {groups.apps.map((group) => (

@@ -1,5 +1,5 @@
-// The stack as the process table and the topology show it: the proxy, the static sites, and each
-// app with its workers in worker order, whatever order the core reported them in.
+// The stack as the process table and the topology show it: the proxy, the static sites, the tasks,
+// and each app with its workers in worker order, whatever order the core reported them in.
 
 import type { TrafficSample } from '../../../../shared/events.ts';
 import type { ProcessInfo, ProcessState } from '../../../../shared/process.ts';
@@ -16,18 +16,22 @@ export interface AppGroup {
 export interface StackGroups {
   proxy: ProcessInfo | null;
   statics: ProcessInfo[];
+  /** Runs of tasks (run to completion; apps may wait for them). */
+  tasks: ProcessInfo[];
   apps: AppGroup[];
 }
 
 export function groupProcesses(processes: ReadonlyMap<string, ProcessInfo>, spec: StackSpec | null): StackGroups {
   let proxy: ProcessInfo | null = null;
   const statics: ProcessInfo[] = [];
+  const tasks: ProcessInfo[] = [];
   const apps = new Map<string, AppGroup>();
   for (const app of spec?.apps ?? []) apps.set(app.name, { name: app.name, spec: app, workers: [] });
   for (const process of processes.values()) {
     // During a hand-over the proxy that holds the listener speaks for the proxy.
     if (process.kind === 'proxy') proxy = proxy !== null && proxy.role === 'member' ? proxy : process;
     else if (process.kind === 'static') statics.push(process);
+    else if (process.kind === 'task') tasks.push(process);
     else {
       let group = apps.get(process.app);
       if (!group) {
@@ -38,8 +42,9 @@ export function groupProcesses(processes: ReadonlyMap<string, ProcessInfo>, spec
     }
   }
   statics.sort((a, b) => a.name.localeCompare(b.name));
+  tasks.sort((a, b) => a.name.localeCompare(b.name) || ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
   for (const group of apps.values()) group.workers.sort((a, b) => a.worker - b.worker || ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
-  return { proxy, statics, apps: [...apps.values()] };
+  return { proxy, statics, tasks, apps: [...apps.values()] };
 }
 
 /** A replacement shows under the run it replaces; a leaving run last. */
@@ -79,6 +84,7 @@ export function stateTone(state: ProcessState): 'good' | 'busy' | 'bad' | 'idle'
     case 'ready':
       return 'good';
     case 'starting':
+    case 'waiting':
     case 'draining':
     case 'stopping':
       return 'busy';
@@ -86,6 +92,7 @@ export function stateTone(state: ProcessState): 'good' | 'busy' | 'bad' | 'idle'
     case 'crashed':
     case 'backoff':
     case 'failed':
+    case 'blocked':
       return 'bad';
     case 'stopped':
     case 'exited':
