@@ -37,7 +37,7 @@ describe('loadStack defaults', () => {
           replicas: 1,
           portEnv: 'PORT',
           env: {},
-          health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+          health: { path: null, interval: 5000, startInterval: 250, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
           balance: 'round-robin',
           restart: 'on-failure',
           backoff: { initial: 500, max: 30_000 },
@@ -45,6 +45,7 @@ describe('loadStack defaults', () => {
           minUptime: 5000,
           stop: { signal: 'SIGTERM', timeout: 10_000 },
           watch: [],
+          reload: null,
         },
       ],
     });
@@ -98,7 +99,7 @@ describe('loadStack defaults', () => {
         '    cwd: backend',
         '    replicas: 0',
         '    port_env: HTTP_PORT',
-        '    health: { path: /healthz, interval: 250ms, timeout: 2s, healthy_after: 2, unhealthy_after: 4, restart_after: 5 }',
+        '    health: { path: /healthz, interval: 250ms, start_interval: 50ms, timeout: 2s, healthy_after: 2, unhealthy_after: 4, restart_after: 5 }',
         '    balance: least-conn',
         '    restart: always',
         '    backoff: { initial: 1s, max: 1m }',
@@ -106,6 +107,7 @@ describe('loadStack defaults', () => {
         '    min_uptime: 1.5s',
         '    stop: { signal: SIGINT, timeout: 3s }',
         '    watch: ["**/*.js"]',
+        '    reload: { signal: SIGHUP }',
         '  jobs:',
         '    command: node jobs.js',
         '    port_env: none',
@@ -119,7 +121,7 @@ describe('loadStack defaults', () => {
       cwd: path.join(stack.dir, 'backend'),
       replicas: 0,
       portEnv: 'HTTP_PORT',
-      health: { path: '/healthz', interval: 250, timeout: 2000, healthyAfter: 2, unhealthyAfter: 4, restartAfter: 5 },
+      health: { path: '/healthz', interval: 250, startInterval: 50, timeout: 2000, healthyAfter: 2, unhealthyAfter: 4, restartAfter: 5 },
       balance: 'least-conn',
       restart: 'always',
       backoff: { initial: 1000, max: 60_000 },
@@ -127,6 +129,7 @@ describe('loadStack defaults', () => {
       minUptime: 1500,
       stop: { signal: 'SIGINT', timeout: 3000 },
       watch: ['**/*.js'],
+      reload: { signal: 'SIGHUP' },
     });
     expect(spec?.apps[1]?.portEnv).toBeNull();
   });

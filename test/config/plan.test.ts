@@ -37,7 +37,7 @@ describe('formatPlan', () => {
         '    replicas: 3',
         '    health: { path: /healthz, interval: 2s }',
         '  jobs: { command: [node, jobs.js], port_env: none, restart: always }',
-        '  tcp: { command: node tcp.js }',
+        '  tcp: { command: node tcp.js, reload: { signal: SIGHUP } }',
       ),
     );
     const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
@@ -57,7 +57,7 @@ describe('formatPlan', () => {
         'Apps',
         "  api   node server.js --name 'my app'  in backend  3 workers  port in $PORT  GET /healthz every 2s  restart on-failure",
         '  jobs  node jobs.js                                1 worker   no port        no health check        restart always',
-        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 1s     restart on-failure',
+        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 5s     restart on-failure  reload by SIGHUP',
       ].join('\n'),
     );
   });
@@ -66,7 +66,7 @@ describe('formatPlan', () => {
     const file = await stack.write('switchyard.yaml', yaml('apps:', '  api: { command: node a.js }'));
     const { spec } = await loadStack(file, { checkPorts: false, checkCommands: false });
     expect(formatPlan(spec!)).toBe(
-      [`Stack ${path.basename(stack.dir)} (${file})`, '', 'Apps', '  api  node a.js  1 worker  port in $PORT  TCP check every 1s  restart on-failure'].join('\n'),
+      [`Stack ${path.basename(stack.dir)} (${file})`, '', 'Apps', '  api  node a.js  1 worker  port in $PORT  TCP check every 5s  restart on-failure'].join('\n'),
     );
   });
 });

@@ -3,10 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { HealthSpec } from '../../shared/stack.ts';
-import { BOOT_PROBE_INTERVAL_MS, HealthProbe, probeWorker, type ProbeResult } from '../../main/core/health/health-probe.ts';
+import { HealthProbe, probeWorker, type ProbeResult } from '../../main/core/health/health-probe.ts';
 import { quietPeriod, waitFor } from '../helpers/wait.ts';
 
-const httpSpec: HealthSpec = { path: '/healthz', interval: 200, timeout: 400, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
+const httpSpec: HealthSpec = { path: '/healthz', interval: 200, startInterval: 20, timeout: 400, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
 const tcpSpec: HealthSpec = { ...httpSpec, path: null };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -176,9 +176,9 @@ describe('HealthProbe', () => {
     expect(results[failFirst]).toMatchObject({ ok: true, host: '127.0.0.1' });
     expect(probe.answeringHost).toBe('127.0.0.1');
     const gaps = requests.slice(1).map((r, i) => r.at - requests[i]!.at);
-    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(BOOT_PROBE_INTERVAL_MS - 5);
+    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(httpSpec.startInterval - 5);
     // Passed once: the next check waits for the interval, not the boot pace.
-    await quietPeriod(BOOT_PROBE_INTERVAL_MS * 10);
+    await quietPeriod(httpSpec.startInterval * 10);
     expect(requests).toHaveLength(failFirst + 1);
   });
 

@@ -53,6 +53,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     health: {
       path: app.health.path,
       interval: app.health.interval,
+      startInterval: app.health.start_interval,
       timeout: app.health.timeout,
       healthyAfter: app.health.healthy_after,
       unhealthyAfter: app.health.unhealthy_after,
@@ -65,6 +66,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     minUptime: app.min_uptime,
     stop: app.stop,
     watch: app.watch,
+    reload: app.reload ?? null,
   };
 }
 

@@ -55,6 +55,7 @@ function appRow(spec: StackSpec, app: AppSpec): string[] {
     app.portEnv === null ? 'no port' : `port in $${app.portEnv}`,
     healthSummary(app),
     `restart ${app.restart}`,
+    app.reload === null ? '' : `reload by ${app.reload.signal}`,
   ];
 }
 

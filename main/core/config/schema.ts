@@ -57,6 +57,8 @@ export const BALANCE = ['round-robin', 'least-conn', 'ip-hash'] as const;
 export const RESTART = ['always', 'on-failure', 'never'] as const;
 /** Stop signals, in the order messages list them. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+/** Reload signals, in the order messages list them. */
+export const RELOAD_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 
 function commandArgv(value: unknown): string[] {
   if (typeof value === 'string') return splitCommand(value);
@@ -113,7 +115,9 @@ export const staticSchema = z.strictObject(
 const healthSchema = z.strictObject(
   {
     path: urlPath.nullable().default(null),
-    interval: positiveDuration.default(1000),
+    // Docker's timing: a slow pace once ready keeps checks out of the app's own log, a fast one while it starts.
+    interval: positiveDuration.default(5000),
+    start_interval: positiveDuration.default(250),
     timeout: positiveDuration.default(1000),
     healthy_after: integer(1).default(1),
     unhealthy_after: integer(1).default(3),
@@ -156,6 +160,7 @@ export const appSchema = z.strictObject(
       .strictObject({ signal: choice(STOP_SIGNALS).default('SIGTERM'), timeout: duration.default(10_000) }, { error: 'must be a map, like { signal: SIGTERM, timeout: 10s }' })
       .prefault({}),
     watch: z.array(z.string({ error: 'must be a glob, like "**/*.js"' }), { error: 'must be a list of globs, like ["**/*.js"]' }).default([]),
+    reload: z.strictObject({ signal: choice(RELOAD_SIGNALS) }, { error: 'must be a map, like { signal: SIGHUP }' }).optional(),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );
@@ -174,6 +179,7 @@ const KEYS = {
   health: Object.keys(healthSchema.shape),
   backoff: ['initial', 'max'],
   stop: ['signal', 'timeout'],
+  reload: ['signal'],
 };
 
 /** The keys a map at this path may hold, for unknown-key messages. */
@@ -183,7 +189,7 @@ export function validKeysAt(path: readonly (string | number)[]): string[] {
   if (section === 'proxy') return path.length === 1 ? KEYS.proxy : KEYS.route;
   if (section === 'static') return KEYS.static;
   if (section !== 'apps' || name === undefined) return [];
-  if (field === 'health' || field === 'backoff' || field === 'stop') return KEYS[field];
+  if (field === 'health' || field === 'backoff' || field === 'stop' || field === 'reload') return KEYS[field];
   return KEYS.app;
 }
 
