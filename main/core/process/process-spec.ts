@@ -70,12 +70,6 @@ export interface SupervisorDeps {
 const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
 
 /** The environment of one run: the app's own, its port, its run marker and its identity. */
-/**
- * What a running process takes from a changed stack file without being replaced: health timings
- * (not the path it is checked on), what follows an exit, and how it is stopped.
- */
-export type LiveSettings = Pick<ProcessSpec, 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
-
 export function processEnvironment(spec: ProcessSpec, port: number | null, marker: string): Record<string, string> {
   const env: Record<string, string> = { ...spec.env };
   for (const key of SCRUBBED_ENV) delete env[key];
