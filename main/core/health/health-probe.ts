@@ -81,8 +81,9 @@ export class HealthProbe {
   private passedOnce = false;
   /** Checks begun so far; a result says which one it is. */
   private begun = 0;
-  /** The checks after this one come at the starting pace until one of them passes (after a reload signal). */
+  /** After a reload signal: the checks after this one come at the starting pace until one passes or `hurryEnds`. */
   private hurriedAfter: number | null = null;
+  private hurryEnds = 0;
   private host: string | null = null;
   private readonly check: ProbeCheck;
   private spec: HealthSpec;
@@ -129,17 +130,27 @@ export class HealthProbe {
     this.timer = null;
   }
 
-  /** Checks at the starting pace, from now until a check begun from now on passes: the server was told to reload. */
-  hurry(): void {
+  /**
+   * The server was told to reload: checks come at the starting pace from now until one begun from
+   * now on passes, for at most `grace` ms.
+   */
+  hurry(grace: number): void {
     this.hurriedAfter = this.begun;
+    this.hurryEnds = Date.now() + grace;
     if (!this.running || this.inFlight) return;
     if (this.timer) clearTimeout(this.timer);
     this.schedule(this.pace());
   }
 
+  /** Whether a reload signal's checks are still awaiting their first pass. */
+  get hurried(): boolean {
+    if (this.hurriedAfter !== null && Date.now() >= this.hurryEnds) this.hurriedAfter = null;
+    return this.hurriedAfter !== null;
+  }
+
   /** The starting pace, never slower than the steady one. */
   private pace(): number {
-    const starting = this.hurriedAfter !== null || this.starting();
+    const starting = this.hurried || this.starting();
     return starting ? Math.min(this.spec.startInterval, this.spec.interval) : this.spec.interval;
   }
 
