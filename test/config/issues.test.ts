@@ -190,6 +190,18 @@ describe('proxy', () => {
     ]);
   });
 
+  it('warns that a reload signal with a TCP check cannot tell when the new workers are up, and still loads', async () => {
+    expect(await issuesOf('apps:', '  api:', '    command: gunicorn -w 3 app:app', '    reload: { signal: SIGHUP }')).toEqual([
+      {
+        line: 4,
+        col: 13,
+        severity: 'warning',
+        message:
+          "reload.signal with a TCP health check (app 'api'): a master's socket accepts connections before its new workers are up, so each worker's reload would count as done at once; set health.path to a path the app answers",
+      },
+    ]);
+  });
+
   it('warns about a listen host other machines can reach, and still loads', async () => {
     const file = await stack.write('switchyard.yaml', yaml('proxy:', '  listen: 0.0.0.0:8080', '  routes: [{ to: api }]', 'apps:', '  api: { command: node a.js }'));
     const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });

@@ -36,8 +36,9 @@ describe('formatPlan', () => {
         '    cwd: backend',
         '    replicas: 3',
         '    health: { path: /healthz, interval: 2s }',
+        '    reload: { signal: SIGHUP }',
         '  jobs: { command: [node, jobs.js], port_env: none, restart: always }',
-        '  tcp: { command: node tcp.js, reload: { signal: SIGHUP } }',
+        '  tcp: { command: node tcp.js }',
       ),
     );
     const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
@@ -55,9 +56,9 @@ describe('formatPlan', () => {
         `  web  ${path.join('web', 'dist')}  spa`,
         '',
         'Apps',
-        "  api   node server.js --name 'my app'  in backend  3 workers  port in $PORT  GET /healthz every 2s  restart on-failure",
+        "  api   node server.js --name 'my app'  in backend  3 workers  port in $PORT  GET /healthz every 2s  restart on-failure  reload by SIGHUP",
         '  jobs  node jobs.js                                1 worker   no port        no health check        restart always',
-        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 5s     restart on-failure  reload by SIGHUP',
+        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 5s     restart on-failure',
       ].join('\n'),
     );
   });

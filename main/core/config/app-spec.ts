@@ -36,6 +36,10 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
   }
+  if (app.reload && app.health.path === null && app.port_env !== null) {
+    const why = "a master's socket accepts connections before its new workers are up, so each worker's reload would count as done at once";
+    report(ctx, [...at, 'reload'], `reload.signal with a TCP health check (app '${name}'): ${why}; set health.path to a path the app answers`, 'warning');
+  }
   if (app.backoff.max < app.backoff.initial) {
     const { initial, max } = app.backoff;
     report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
