@@ -7,7 +7,7 @@ import type { UpstreamMember } from '../../../shared/proxy.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import type { Disposable } from '../events.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
-import type { ReloadTarget } from '../reload/rolling-reload.ts';
+import type { ReloadTarget } from '../reload/reload-target.ts';
 
 /** What a pool's processes run with: an app's settings, or those of a static site's server. */
 export type ProcessSettings = Pick<AppSpec, 'argv' | 'cwd' | 'env' | 'portEnv' | 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
