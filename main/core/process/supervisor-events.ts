@@ -18,7 +18,7 @@ export interface StateChange {
 export interface CheckResult {
   /** The supervisor's run it checked (`Supervisor.currentRun`). */
   run: number;
-  /** Its number within the run; a check numbered above `Supervisor.checksBegun` began after that was read. */
+  /** Its number within the run; one numbered above what `Supervisor.signal` returned began after the signal. */
   check: number;
   ok: boolean;
   detail: string;

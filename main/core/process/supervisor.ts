@@ -126,11 +126,6 @@ export class Supervisor {
     return this.pid;
   }
 
-  /** Health checks begun in this run so far; a result numbered above it began later. */
-  get checksBegun(): number {
-    return this.probe?.checksBegun ?? 0;
-  }
-
   /** The loopback address and port the worker answers on, once it has passed a check. */
   get endpoint(): { host: string; port: number } | null {
     return this.port === null ? null : { host: this.probe?.answeringHost ?? '127.0.0.1', port: this.port };
@@ -226,13 +221,15 @@ export class Supervisor {
    * Sends `signal` to the main process only, for the server's own graceful reload. For up to `grace`
    * ms its health is checked at the starting pace until a check passes, and, as while it starts,
    * failing checks are no news: a server re-reading its code may not answer for a moment.
-   * False when there is no process to signal.
+   * Returns the number of checks begun before the signal (a check numbered higher began after it),
+   * or null when there is no process to signal.
    */
-  signal(signal: NodeJS.Signals, grace: number): boolean {
-    if (this.pid === null || !signalProcess(this.pid, signal)) return false;
+  signal(signal: NodeJS.Signals, grace: number): number | null {
+    const before = this.probe?.checksBegun ?? 0;
+    if (this.pid === null || !signalProcess(this.pid, signal)) return null;
     this.system(`sent ${signal} to pid ${this.pid} (reload)`);
     this.probe?.hurry(grace);
-    return true;
+    return before;
   }
 
   /**

@@ -29,7 +29,7 @@ export function untilReady(supervisor: Supervisor, timeout: number): Promise<'re
 }
 
 /**
- * Waits for a health check begun after check number `after` to pass, as the sign that a server
+ * Waits for a health check begun after check number `after` (`Supervisor.signal`) to pass, as the sign that a server
  * reloaded by a signal serves again; a worker without a port has no check, and is taken at its word.
  */
 export function untilPassedAfter(supervisor: Supervisor, after: number, timeout: number): Promise<'ready' | string> {

@@ -9,9 +9,9 @@ import { reloadEach, type ReloadTarget } from './reload-target.ts';
 /** Signals every worker of `target`, one at a time; returns the names reloaded. */
 export function signalReload(target: ReloadTarget, signal: ReloadSignal): Promise<string[]> {
   return reloadEach(target, async (worker, reloaded) => {
-    const after = worker.checksBegun;
     const grace = readyTimeout(worker.spec.health);
-    if (!worker.signal(signal, grace)) {
+    const after = worker.signal(signal, grace);
+    if (after === null) {
       throw reloadFailure(target.name, worker.name, `${signal} could not be sent: it is ${worker.state}`, worker.recentStderr(), reloaded);
     }
     const outcome = await untilPassedAfter(worker, after, grace);
