@@ -18,7 +18,7 @@ export interface SpecChange {
   removed: string[];
   /** Pools whose processes must be replaced (a rolling reload): what a process runs with changed. */
   replaced: PoolSpec[];
-  /** Pools whose change needs no new process: balance, watch globs, health timings, restart and stop settings. */
+  /** Pools whose change needs no new process: balance, watch globs, health timings, restart, stop and reload settings. */
   changedInPlace: PoolSpec[];
   /** Apps whose number of workers changed. */
   scaled: { name: string; replicas: number }[];
@@ -78,14 +78,14 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
 
 /**
  * What the supervisor or the proxy applies to running workers: balance, watch globs, health timings,
- * restart and stop settings. Anything else a worker sees or is checked on (its command, folder,
+ * restart and stop settings, and how the next reload is done. Anything else a worker sees or is checked on (its command, folder,
  * environment, port variable, health path, and any setting added later) needs new processes.
  */
 function compareApps(a: AppSpec, b: AppSpec): { runs: boolean; inPlace: boolean } {
   const split = (spec: AppSpec) => {
-    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, ...seen } = spec;
+    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, reload, ...seen } = spec;
     const { path, ...timings } = health;
-    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop]) };
+    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, reload]) };
   };
   const [x, y] = [split(a), split(b)];
   return { runs: x.seen !== y.seen, inPlace: x.kept !== y.kept };
