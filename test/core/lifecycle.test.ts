@@ -27,8 +27,8 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startStack(apps: AppSpec[]): Promise<Stack> {
-  const stack = new Stack(fixtureStack(apps));
+async function startStack(apps: AppSpec[], options: { watch?: boolean } = {}): Promise<Stack> {
+  const stack = new Stack(fixtureStack(apps), options);
   stacks.push(stack);
   await stack.start();
   return stack;
@@ -56,6 +56,21 @@ function appFolder(code: string): { dir: string; write: (code: string) => void }
 const SERVES = `import { serve } from ${JSON.stringify(path.join(FIXTURES, 'lib', 'serve.js'))};\nserve();\n`;
 const CRASHES = `console.error('cannot load settings.py: no such setting DEBUG');\nprocess.exitCode = 3;\n`;
 const FAILS_HEALTH = `import http from 'node:http';\nhttp.createServer((req, res) => { res.statusCode = 500; res.end('broken'); }).listen(Number(process.env.PORT));\nconsole.error('health is broken on purpose');\n`;
+
+/** A server that reloads on SIGHUP, closed for a while as one re-reading its code would be: a check in that time fails. */
+const RELOADS_ON_HUP = [
+  "import http from 'node:http';",
+  'const server = http.createServer((req, res) => res.end(String(process.pid)));',
+  'const listen = () => server.listen(Number(process.env.PORT), () => console.log(`serving ${generation}`));',
+  'let generation = 1;',
+  "process.on('SIGHUP', () => {",
+  "  console.log('reloading');",
+  '  server.close();',
+  '  server.closeAllConnections();',
+  '  setTimeout(() => { generation++; listen(); }, 400);',
+  '});',
+  'listen();',
+].join('\n');
 
 const nodeApp = (dir: string, overrides: Partial<AppSpec> = {}) => fixtureApp('api', 'unused.js', { argv: [process.execPath, path.join(dir, 'app.js')], cwd: dir, ...overrides });
 
@@ -208,24 +223,13 @@ describe('stopping a master', () => {
 });
 
 describe('reload by signal', () => {
+  // No steady check comes during a test, only those a reload signal hurries; the first of them comes
+  // 300 ms after the signal, time enough for the server to have closed (RELOADS_ON_HUP).
+  const SLOW_STEADY_CHECKS = { path: '/healthz', interval: 60_000, startInterval: 300, timeout: 2000, healthyAfter: 1, unhealthyAfter: 5, restartAfter: 10 };
+
   it('sends the signal to the main process, and completes once a check begun after it passes', async () => {
-    const app = appFolder(
-      [
-        "import http from 'node:http';",
-        'const server = http.createServer((req, res) => res.end(String(process.pid)));',
-        'const listen = () => server.listen(Number(process.env.PORT), () => console.log(`serving ${generation}`));',
-        'let generation = 1;',
-        "process.on('SIGHUP', () => {",
-        "  console.log('reloading');",
-        // Closed for a while, as a server re-reading its code would be: a check in that time fails.
-        '  server.close();',
-        '  server.closeAllConnections();',
-        '  setTimeout(() => { generation++; listen(); }, 400);',
-        '});',
-        'listen();',
-      ].join('\n'),
-    );
-    const stack = await startStack([nodeApp(app.dir, { reload: { signal: 'SIGHUP' }, health: { path: '/healthz', interval: 60_000, startInterval: 20, timeout: 2000, healthyAfter: 1, unhealthyAfter: 5, restartAfter: 10 } })]);
+    const app = appFolder(RELOADS_ON_HUP);
+    const stack = await startStack([nodeApp(app.dir, { reload: { signal: 'SIGHUP' }, health: SLOW_STEADY_CHECKS })]);
     await waitForState(stack, 'api-1', 'ready');
     const pid = info(stack, 'api-1').pid;
 
@@ -233,6 +237,18 @@ describe('reload by signal', () => {
     // The same process, serving again: the pass came after the server re-opened, not from before the signal.
     expect(info(stack, 'api-1')).toMatchObject({ pid, state: 'ready' });
     expect(lines(stack, 'api-1')).toEqual(expect.arrayContaining([`sent SIGHUP to pid ${pid} (reload)`, 'reloading', 'serving 2']));
+  });
+
+  it('is how a change to a watched file reloads the app', async () => {
+    const app = appFolder(RELOADS_ON_HUP);
+    const stack = await startStack([nodeApp(app.dir, { reload: { signal: 'SIGHUP' }, health: SLOW_STEADY_CHECKS, watch: ['*.txt'] })], { watch: true });
+    await waitForState(stack, 'api-1', 'ready');
+    await stack.watching();
+    const pid = info(stack, 'api-1').pid;
+    writeFileSync(path.join(app.dir, 'notes.txt'), 'changed');
+    await waitFor(() => lines(stack, 'api').includes('reloaded api-1'), 'the watched change to reload api');
+    expect(info(stack, 'api-1')).toMatchObject({ pid, state: 'ready' });
+    expect(lines(stack, 'api-1')).toEqual(expect.arrayContaining([`sent SIGHUP to pid ${pid} (reload)`, 'serving 2']));
   });
 
   it('fails naming the worker when the server dies of the signal', async () => {
