@@ -143,14 +143,15 @@ describe('a reload whose new worker does not become ready', () => {
 
   it('fails when the replacement never passes its health check, within restart_after × (interval + timeout)', async () => {
     const app = appFolder(SERVES);
-    const health = { path: '/healthz', interval: 100, startInterval: 20, timeout: 200, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 3 };
+    // 20 × (100 ms + 200 ms): long enough for Node to start and say why on a busy machine.
+    const health = { path: '/healthz', interval: 100, startInterval: 20, timeout: 200, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 20 };
     const stack = await startStack([nodeApp(app.dir, { health })]);
     await waitForState(stack, 'api-1', 'ready');
     const old = info(stack, 'api-1');
     app.write(FAILS_HEALTH);
 
     const error = await brokenReload(stack);
-    expect(error.message).toMatch(/^reload of api stopped at api-1: its replacement did not pass a health check within 0\.9s; the old worker keeps serving\./);
+    expect(error.message).toMatch(/^reload of api stopped at api-1: its replacement did not pass a health check within 6s; the old worker keeps serving\./);
     expect(error.message).toContain('  health is broken on purpose');
     expect(stack.processes()).toEqual([expect.objectContaining({ id: old.id, state: 'ready', pid: old.pid })]);
   });
