@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { AppSpec, StackSpec } from '../shared/stack.ts';
 import { loadStack } from '../main/core/config/load.ts';
-import { BOOT_PROBE_INTERVAL_MS } from '../main/core/health/health-probe.ts';
 import { Stack } from '../main/core/stack.ts';
 import { alive } from '../test/helpers/processes.ts';
 import { freePorts } from './lib/net.ts';
@@ -92,7 +91,7 @@ export async function coldStart(): Promise<BenchResult> {
     [{ title: '' }, { title: 'median' }, { title: 'min' }, { title: 'max' }, { title: '÷ alone' }, { title: '÷ at once' }],
     rows,
     [
-      `anchors poll every ${POLL_MS} ms; Switchyard probes every ${BOOT_PROBE_INTERVAL_MS} ms until the first pass (BOOT_PROBE_INTERVAL_MS),`,
+      `anchors poll every ${POLL_MS} ms; Switchyard probes every ${app.health.startInterval} ms while a worker starts (health.start_interval),`,
       `which the "listening → ready" row shows (per worker, all runs; the line travels through the log pipe, so it is an estimate)`,
       `"4 at once" is the fair anchor on ${os.availableParallelism()} cores: the workers compete for CPU either way`,
       cliSkipped ? `CLI rows skipped: ${cliSkipped}` : "Stack and CLI: the demo's workers alone, without its proxy and static site, as the anchor boots them",

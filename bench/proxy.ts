@@ -197,7 +197,7 @@ function helloStack(port: number): StackSpec {
     replicas: 1,
     portEnv: 'PORT',
     env: {},
-    health: { path: '/healthz', interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+    health: { path: '/healthz', interval: 1000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
     balance: 'round-robin',
     restart: 'on-failure',
     backoff: { initial: 100, max: 1000 },
@@ -206,6 +206,7 @@ function helloStack(port: number): StackSpec {
     stop: { signal: 'SIGTERM', timeout: 3000 },
     watch: [],
     dependsOn: [],
+    reload: null,
   };
   return {
     name: 'bench-proxy',

@@ -13,6 +13,9 @@ export type RestartPolicy = 'always' | 'on-failure' | 'never';
 /** Signals a worker may be asked to stop with. */
 export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL';
 
+/** Signals that ask a server for its own graceful reload (gunicorn and uWSGI HUP, php-fpm and Puma USR2). */
+export type ReloadSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
+
 /** Where a position in the stack file is, for messages that point at it. */
 export interface SourcePosition {
   /** 1-based line. */
@@ -80,7 +83,10 @@ export interface StaticSiteSpec {
 export interface HealthSpec {
   /** HTTP GET path whose 2xx is a pass; null means a TCP connect check. */
   path: string | null;
+  /** Between two checks once the worker is ready (Docker's `interval`). */
   interval: Millis;
+  /** Between two checks while it is starting, and after a reload signal until one passes (Docker's `start_interval`). */
+  startInterval: Millis;
   timeout: Millis;
   /** Consecutive passes to enter rotation. */
   healthyAfter: number;
@@ -111,8 +117,10 @@ export interface AppSpec {
   /** A run shorter than this counts as a quick exit (pm2 `min_uptime`). */
   minUptime: Millis;
   stop: { signal: StopSignal; timeout: Millis };
-  /** Globs, relative to cwd, whose changes trigger a rolling reload. */
+  /** Globs, relative to cwd, whose changes trigger a reload. */
   watch: string[];
+  /** A reload signals each worker's main process (the server's own graceful reload) instead of replacing it; null: rolling. */
+  reload: { signal: ReloadSignal } | null;
   /** What must stand before its workers start (`depends_on`). */
   dependsOn: Dependency[];
 }

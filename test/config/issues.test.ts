@@ -32,7 +32,7 @@ describe('unknown and missing keys', () => {
       error(
         4,
         5,
-        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on",
+        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on, reload",
       ),
     ]);
   });
@@ -49,7 +49,7 @@ describe('unknown and missing keys', () => {
       ),
     ).toEqual([
       error(1, 1, "unknown key 'app' at the top level; did you mean 'apps'? valid keys: version, name, proxy, static, apps, tasks"),
-      error(6, 25, "unknown key 'intervall' in health of app 'api'; did you mean 'interval'? valid keys: path, interval, timeout, healthy_after, unhealthy_after, restart_after"),
+      error(6, 25, "unknown key 'intervall' in health of app 'api'; did you mean 'interval'? valid keys: path, interval, start_interval, timeout, healthy_after, unhealthy_after, restart_after"),
     ]);
   });
 
@@ -77,9 +77,10 @@ describe('unknown and missing keys', () => {
 
 describe('values', () => {
   it('lists the valid choices of an enum with the value found', async () => {
-    expect(await issuesOf('apps:', '  api:', '    command: node a.js', '    balance: roundrobin', '    stop: { signal: SIGSTOP }')).toEqual([
+    expect(await issuesOf('apps:', '  api:', '    command: node a.js', '    balance: roundrobin', '    stop: { signal: SIGSTOP }', '    reload: { signal: SIGTERM }')).toEqual([
       error(4, 14, "balance must be one of round-robin, least-conn, ip-hash; got 'roundrobin'; did you mean 'round-robin'? (app 'api')"),
       error(5, 21, "stop.signal must be one of SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGKILL; got 'SIGSTOP' (app 'api')"),
+      error(6, 23, "reload.signal must be one of SIGHUP, SIGUSR1, SIGUSR2; got 'SIGTERM' (app 'api')"),
     ]);
   });
 
@@ -93,6 +94,7 @@ describe('values', () => {
         '    port_env: 1PORT', //                                            5
         '    min_uptime: 5 sec', //                                          6
         '    health: { interval: 5, timeout: 0s, healthy_after: 1.5 }', //   7
+        '  web: { command: node b.js, health: { start_interval: 0s }, reload: { signal: } }', // 8
       ),
     ).toEqual([
       error(4, 15, "replicas must be a whole number from 0 to 256; got 300 (app 'api')"),
@@ -101,6 +103,8 @@ describe('values', () => {
       error(7, 25, "health.interval: invalid duration '5': a number needs a unit, like 5s or 5ms; write it like 250ms, 2s or 1m (app 'api')"),
       error(7, 37, "health.timeout must be longer than 0ms (app 'api')"),
       error(7, 56, "health.healthy_after must be a whole number of at least 1; got 1.5 (app 'api')"),
+      error(8, 56, "health.start_interval must be longer than 0ms (app 'web')"),
+      error(8, 72, "reload.signal must be one of SIGHUP, SIGUSR1, SIGUSR2; got nothing (app 'web')"),
     ]);
   });
 
@@ -183,6 +187,18 @@ describe('proxy', () => {
       error(7, 15, "host must be a host name without scheme or port, like admin.localhost; got 'a.localhost:80' (proxy route 4)"),
       error(8, 13, "to 'ftp://files' is not a valid http:// or https:// URL (proxy route 5); write it like http://127.0.0.1:9000"),
       error(10, 15, 'proxy route 7 repeats the path /x/ of route 6, so it would never be used; remove one or change its path'),
+    ]);
+  });
+
+  it('warns that a reload signal with a TCP check cannot tell when the new workers are up, and still loads', async () => {
+    expect(await issuesOf('apps:', '  api:', '    command: gunicorn -w 3 app:app', '    reload: { signal: SIGHUP }')).toEqual([
+      {
+        line: 4,
+        col: 13,
+        severity: 'warning',
+        message:
+          "reload.signal with a TCP health check (app 'api'): a master's socket accepts connections before its new workers are up, so each worker's reload would count as done at once; set health.path to a path the app answers",
+      },
     ]);
   });
 

@@ -36,6 +36,7 @@ describe('formatPlan', () => {
         '    cwd: backend',
         '    replicas: 3',
         '    health: { path: /healthz, interval: 2s }',
+        '    reload: { signal: SIGHUP }',
         '  jobs: { command: [node, jobs.js], port_env: none, restart: always }',
         '  tcp: { command: node tcp.js }',
       ),
@@ -55,9 +56,9 @@ describe('formatPlan', () => {
         `  web  ${path.join('web', 'dist')}  spa`,
         '',
         'Apps',
-        "  api   node server.js --name 'my app'  in backend  3 workers  port in $PORT  GET /healthz every 2s  restart on-failure",
+        "  api   node server.js --name 'my app'  in backend  3 workers  port in $PORT  GET /healthz every 2s  restart on-failure  reload by SIGHUP",
         '  jobs  node jobs.js                                1 worker   no port        no health check        restart always',
-        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 1s     restart on-failure',
+        '  tcp   node tcp.js                                 1 worker   port in $PORT  TCP check every 5s     restart on-failure',
       ].join('\n'),
     );
   });
@@ -66,7 +67,7 @@ describe('formatPlan', () => {
     const file = await stack.write('switchyard.yaml', yaml('apps:', '  api: { command: node a.js }'));
     const { spec } = await loadStack(file, { checkPorts: false, checkCommands: false });
     expect(formatPlan(spec!)).toBe(
-      [`Stack ${path.basename(stack.dir)} (${file})`, '', 'Apps', '  api  node a.js  1 worker  port in $PORT  TCP check every 1s  restart on-failure'].join('\n'),
+      [`Stack ${path.basename(stack.dir)} (${file})`, '', 'Apps', '  api  node a.js  1 worker  port in $PORT  TCP check every 5s  restart on-failure'].join('\n'),
     );
   });
 
@@ -91,8 +92,8 @@ describe('formatPlan', () => {
       '  assets   npm run build',
       '',
       'Apps',
-      '  db   node db.js  1 worker  port in $PORT  TCP check every 1s  restart on-failure',
-      '  api  node a.js   1 worker  port in $PORT  TCP check every 1s  restart on-failure  after migrate completed, db started',
+      '  db   node db.js  1 worker  port in $PORT  TCP check every 5s  restart on-failure',
+      '  api  node a.js   1 worker  port in $PORT  TCP check every 5s  restart on-failure  after migrate completed, db started',
     ]);
   });
 });

@@ -50,7 +50,7 @@ function gunicornApp(env: Record<string, string> = {}, overrides: Partial<AppSpe
     argv: [GUNICORN, '-w', '3', 'fork_print_app:app'],
     cwd: PYTHON_APPS,
     env,
-    health: { path: '/healthz', interval: 200, timeout: 5000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+    health: { path: '/healthz', interval: 200, startInterval: 20, timeout: 5000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
     ...overrides,
   });
 }

@@ -3,10 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { HealthSpec } from '../../shared/stack.ts';
-import { BOOT_PROBE_INTERVAL_MS, HealthProbe, probeWorker, type ProbeResult } from '../../main/core/health/health-probe.ts';
+import { HealthProbe, probeWorker, type ProbeResult } from '../../main/core/health/health-probe.ts';
 import { quietPeriod, waitFor } from '../helpers/wait.ts';
 
-const httpSpec: HealthSpec = { path: '/healthz', interval: 200, timeout: 400, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
+const httpSpec: HealthSpec = { path: '/healthz', interval: 200, startInterval: 20, timeout: 400, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
 const tcpSpec: HealthSpec = { ...httpSpec, path: null };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -176,10 +176,48 @@ describe('HealthProbe', () => {
     expect(results[failFirst]).toMatchObject({ ok: true, host: '127.0.0.1' });
     expect(probe.answeringHost).toBe('127.0.0.1');
     const gaps = requests.slice(1).map((r, i) => r.at - requests[i]!.at);
-    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(BOOT_PROBE_INTERVAL_MS - 5);
+    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(httpSpec.startInterval - 5);
     // Passed once: the next check waits for the interval, not the boot pace.
-    await quietPeriod(BOOT_PROBE_INTERVAL_MS * 10);
+    await quietPeriod(httpSpec.startInterval * 10);
     expect(requests).toHaveLength(failFirst + 1);
+  });
+
+  it('probes every start_interval while the worker is starting, passes included, then every interval', async () => {
+    const { port, requests } = await httpServer((_req, res) => res.end('ok'));
+    const results: ProbeResult[] = [];
+    // Starting until its third pass, as a worker with healthy_after: 3 is.
+    const probe = new HealthProbe(port, { ...httpSpec, interval: 120_000 }, (result) => results.push(result), () => results.length < 3);
+    cleanups.push(async () => probe.stop());
+    probe.start();
+    await waitFor(() => results.length === 3, 'three passes at the starting pace');
+    expect(results.every((r) => r.ok)).toBe(true);
+    await quietPeriod(httpSpec.startInterval * 10);
+    expect(requests).toHaveLength(3);
+  });
+
+  it('after a reload signal, probes at the starting pace until a check begun after it passes', async () => {
+    let answer = 200;
+    const { port, requests } = await httpServer((_req, res) => {
+      res.statusCode = answer;
+      res.end();
+    });
+    const checks: { ok: boolean; number: number }[] = [];
+    const probe = new HealthProbe(port, { ...httpSpec, interval: 120_000 }, (result, number) => checks.push({ ok: result.ok, number }));
+    cleanups.push(async () => probe.stop());
+    probe.start();
+    await waitFor(() => checks.length === 1, 'the first pass');
+    const before = probe.checksBegun;
+    answer = 503;
+    probe.hurry(60_000);
+    expect(probe.hurried).toBe(true);
+    await waitFor(() => checks.length >= 3, 'failing checks at the starting pace');
+    answer = 200;
+    await waitFor(() => checks.at(-1)?.ok, 'a pass after the signal');
+    expect(probe.hurried).toBe(false);
+    expect(checks.slice(1).every((check) => check.number > before)).toBe(true);
+    const seen = requests.length;
+    await quietPeriod(httpSpec.startInterval * 10);
+    expect(requests).toHaveLength(seen);
   });
 
   it('probes at the configured interval once passing, and stops when told', async () => {

@@ -259,7 +259,7 @@ describe('Supervisor: the rest of the transition table', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sy-ctl-'));
     const file = path.join(dir, 'mode');
     writeFileSync(file, 'ok');
-    const handle = supervise('controlled.js', { health: { path: '/healthz', interval: 100, timeout: 500, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 50 }, ...overrides }, { CONTROL_FILE: file });
+    const handle = supervise('controlled.js', { health: { path: '/healthz', interval: 100, startInterval: 20, timeout: 500, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 50 }, ...overrides }, { CONTROL_FILE: file });
     return { ...handle, set: (mode: string) => writeFileSync(file, mode) };
   }
 

@@ -13,7 +13,7 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
  * out for load alone flips a worker's health and, twice in a row, takes it out of rotation. A test
  * whose subject is the timeout sets its own.
  */
-export const FIXTURE_HEALTH: HealthSpec = { path: '/healthz', interval: 200, timeout: 2000, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
+export const FIXTURE_HEALTH: HealthSpec = { path: '/healthz', interval: 200, startInterval: 20, timeout: 2000, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 4 };
 
 /** An app running `test/fixtures/<fixture>` with fast health checks and short backoff. */
 export function fixtureApp(name: string, fixture: string, overrides: Partial<AppSpec> = {}): AppSpec {
@@ -33,6 +33,7 @@ export function fixtureApp(name: string, fixture: string, overrides: Partial<App
     stop: { signal: 'SIGTERM', timeout: 2000 },
     watch: [],
     dependsOn: [],
+    reload: null,
     ...overrides,
   };
 }

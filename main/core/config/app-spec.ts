@@ -40,6 +40,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     health: {
       path: app.health.path,
       interval: app.health.interval,
+      startInterval: app.health.start_interval,
       timeout: app.health.timeout,
       healthyAfter: app.health.healthy_after,
       unhealthyAfter: app.health.unhealthy_after,
@@ -53,6 +54,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     stop: app.stop,
     watch: app.watch,
     dependsOn: dependencies(app.depends_on),
+    reload: app.reload ?? null,
   };
 }
 
@@ -62,6 +64,10 @@ async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandV
   const program = await buildProgram(ctx, at, `app '${name}'`, app, { commandValid, name, portEnv: app.port_env });
   if (app.health.path !== null && app.port_env === null) {
     report(ctx, [...at, 'health', 'path'], `health.path needs a port, but app '${name}' has port_env: none; remove health.path or set port_env`);
+  }
+  if (app.reload && app.health.path === null && app.port_env !== null) {
+    const why = "a master's socket accepts connections before its new workers are up, so each worker's reload would count as done at once";
+    report(ctx, [...at, 'reload'], `reload.signal with a TCP health check (app '${name}'): ${why}; set health.path to a path the app answers`, 'warning');
   }
   if (app.backoff.max < app.backoff.initial) {
     const { initial, max } = app.backoff;

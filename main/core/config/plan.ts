@@ -70,6 +70,7 @@ function appRow(spec: StackSpec, app: AppSpec, command: string): string[] {
     healthSummary(app),
     `restart ${app.restart}`,
     startsAfter(app.dependsOn),
+    app.reload === null ? '' : `reload by ${app.reload.signal}`,
   ];
 }
 

@@ -57,6 +57,8 @@ export const BALANCE = ['round-robin', 'least-conn', 'ip-hash'] as const;
 export const RESTART = ['always', 'on-failure', 'never'] as const;
 /** Stop signals, in the order messages list them. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+/** Reload signals, in the order messages list them. */
+export const RELOAD_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 
 function commandArgv(value: unknown): string[] {
   if (typeof value === 'string') return splitCommand(value);
@@ -114,7 +116,9 @@ export const staticSchema = z.strictObject(
 const healthSchema = z.strictObject(
   {
     path: urlPath.nullable().default(null),
-    interval: positiveDuration.default(1000),
+    // Docker's timing: a slow pace once ready keeps checks out of the app's own log, a fast one while it starts.
+    interval: positiveDuration.default(5000),
+    start_interval: positiveDuration.default(250),
     timeout: positiveDuration.default(1000),
     healthy_after: integer(1).default(1),
     unhealthy_after: integer(1).default(3),
@@ -163,6 +167,7 @@ export const appSchema = z.strictObject(
     depends_on: z
       .record(z.string(), choice(CONDITIONS), { error: 'must be a map from app or task names to a condition, like { migrate: completed, cache: healthy }' })
       .default({}),
+    reload: z.strictObject({ signal: choice(RELOAD_SIGNALS) }, { error: 'must be a map, like { signal: SIGHUP }' }).optional(),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );
@@ -187,6 +192,7 @@ const KEYS = {
   health: Object.keys(healthSchema.shape),
   backoff: ['initial', 'max'],
   stop: ['signal', 'timeout'],
+  reload: ['signal'],
 };
 
 /** The keys a map at this path may hold, for unknown-key messages. */
@@ -197,7 +203,7 @@ export function validKeysAt(path: readonly (string | number)[]): string[] {
   if (section === 'static') return KEYS.static;
   if (section === 'tasks') return name === undefined || field !== undefined ? [] : KEYS.task;
   if (section !== 'apps' || name === undefined) return [];
-  if (field === 'health' || field === 'backoff' || field === 'stop') return KEYS[field];
+  if (field === 'health' || field === 'backoff' || field === 'stop' || field === 'reload') return KEYS[field];
   return KEYS.app;
 }
 

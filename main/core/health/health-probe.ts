@@ -18,9 +18,6 @@ export interface ProbeResult {
   host: string | null;
 }
 
-/** While a worker has never passed, checks come this often so that it enters rotation promptly. */
-export const BOOT_PROBE_INTERVAL_MS = 20;
-
 function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const fail = (detail: string) => resolve({ ok: false, detail, host: null });
@@ -74,23 +71,35 @@ export async function probeWorker(port: number, spec: HealthSpec, preferredHost:
 /** One check of a process's health; `preferredHost` is the loopback address that answered last. */
 export type ProbeCheck = (preferredHost: string | null) => Promise<ProbeResult>;
 
-/** Probes a worker on a schedule and reports every result; fast while it has never passed. */
+/** Probes a worker on a schedule and reports every result, with the number of the check. */
 export class HealthProbe {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private inFlight = false;
   /** Bumped by every start, so a check from before a stop never schedules another. */
   private generation = 0;
   private passedOnce = false;
+  /** Checks begun so far; a result says which one it is. */
+  private begun = 0;
+  /** After a reload signal: the checks after this one come at the starting pace until one passes or `hurryEnds`. */
+  private hurriedAfter: number | null = null;
+  private hurryEnds = 0;
   private host: string | null = null;
   private readonly check: ProbeCheck;
   private spec: HealthSpec;
-  private readonly onResult: (result: ProbeResult) => void;
+  private readonly onResult: (result: ProbeResult, check: number) => void;
+  private readonly starting: () => boolean;
 
-  /** Probes `target`'s port as `spec` says (HTTP or TCP), or runs a check of the process's own. */
-  constructor(target: number | ProbeCheck, spec: HealthSpec, onResult: (result: ProbeResult) => void) {
+  /**
+   * Probes `target`'s port as `spec` says (HTTP or TCP), or runs a check of the process's own. Checks
+   * come every `startInterval` while `starting` says so (by default, until the first pass), then
+   * every `interval`.
+   */
+  constructor(target: number | ProbeCheck, spec: HealthSpec, onResult: (result: ProbeResult, check: number) => void, starting?: () => boolean) {
     this.check = typeof target === 'number' ? (host) => probeWorker(target, this.spec, host) : target;
     this.spec = spec;
     this.onResult = onResult;
+    this.starting = starting ?? (() => !this.passedOnce);
   }
 
   /** The loopback address the worker last answered on. */
@@ -98,16 +107,21 @@ export class HealthProbe {
     return this.host;
   }
 
-  /** Checks with changed timings from the next check on (its interval, timeout). */
+  /** How many checks have begun; every later result has a greater number. */
+  get checksBegun(): number {
+    return this.begun;
+  }
+
+  /** Checks with changed timings from the next check on (its interval, timeout); a run keeps the path it is checked on. */
   adopt(spec: HealthSpec): void {
-    this.spec = spec;
+    this.spec = { ...spec, path: this.spec.path };
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
     this.generation++;
-    this.schedule(Math.min(BOOT_PROBE_INTERVAL_MS, this.spec.interval));
+    this.schedule(this.pace());
   }
 
   stop(): void {
@@ -116,20 +130,48 @@ export class HealthProbe {
     this.timer = null;
   }
 
+  /**
+   * The server was told to reload: checks come at the starting pace from now until one begun from
+   * now on passes, for at most `grace` ms.
+   */
+  hurry(grace: number): void {
+    this.hurriedAfter = this.begun;
+    this.hurryEnds = Date.now() + grace;
+    if (!this.running || this.inFlight) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(this.pace());
+  }
+
+  /** Whether a reload signal's checks are still awaiting their first pass. */
+  get hurried(): boolean {
+    if (this.hurriedAfter !== null && Date.now() >= this.hurryEnds) this.hurriedAfter = null;
+    return this.hurriedAfter !== null;
+  }
+
+  /** The starting pace, never slower than the steady one. */
+  private pace(): number {
+    const starting = this.hurried || this.starting();
+    return starting ? Math.min(this.spec.startInterval, this.spec.interval) : this.spec.interval;
+  }
+
   private schedule(delay: number): void {
     const generation = this.generation;
     this.timer = setTimeout(() => void this.tick(generation), delay);
   }
 
   private async tick(generation: number): Promise<void> {
-    const result = await this.check(this.host);
+    this.timer = null;
+    this.inFlight = true;
+    const number = ++this.begun;
+    const result = await this.check(this.host).finally(() => (this.inFlight = false));
     if (!this.running || generation !== this.generation) return;
     if (result.ok) {
       this.passedOnce = true;
       this.host = result.host;
+      if (this.hurriedAfter !== null && number > this.hurriedAfter) this.hurriedAfter = null;
     }
-    this.onResult(result);
-    if (!this.running) return;
-    this.schedule(this.passedOnce ? this.spec.interval : Math.min(BOOT_PROBE_INTERVAL_MS, this.spec.interval));
+    this.onResult(result, number);
+    if (!this.running || this.timer) return;
+    this.schedule(this.pace());
   }
 }

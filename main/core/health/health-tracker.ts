@@ -19,6 +19,13 @@ export type HealthVerdict =
   | 'status-changed'
   | 'nothing';
 
+/** The state a verdict moves a worker to, and how its log line says so. */
+export const HEALTH_STEPS = {
+  ready: { to: 'ready', says: 'ready' },
+  unhealthy: { to: 'unhealthy', says: 'unhealthy' },
+  'healthy-again': { to: 'ready', says: 'healthy again' },
+} as const;
+
 /** Counts one run's check results. */
 export class HealthTracker {
   private spec: Pick<HealthSpec, 'healthyAfter' | 'unhealthyAfter' | 'restartAfter'>;

@@ -9,13 +9,12 @@ import type { Supervisor } from '../process/supervisor.ts';
 import { GlobWatcher } from '../reload/glob-watcher.ts';
 import { ReloadQueue } from '../reload/reload-queue.ts';
 import { rollingReload } from '../reload/rolling-reload.ts';
+import { signalReload } from '../reload/signal-reload.ts';
 import type { Pool } from './pool.ts';
 import { RunSet, type PoolContext } from './run-set.ts';
 import type { HoldState } from './start-order.ts';
 import { parseWorkerName, workerName } from './worker-names.ts';
 
-/** How long a replacement worker may take to become healthy during a reload. */
-export const RELOAD_READY_TIMEOUT_MS = 60_000;
 /** Most workers an app may be scaled to. */
 export const MAX_REPLICAS = 256;
 
@@ -42,10 +41,7 @@ export class AppPool implements Pool {
     this.context = context;
     this.options = options;
     this.runs = new RunSet({ pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec }, context);
-    this.reloads = new ReloadQueue(
-      () => this.reload(null),
-      (error) => this.note(error.message),
-    );
+    this.reloads = new ReloadQueue((replace) => this.reloadNow(null, replace), options.stopping);
   }
 
   get name(): string {
@@ -74,9 +70,19 @@ export class AppPool implements Pool {
     return members.map((supervisor) => supervisor.name);
   }
 
-  reload(only: Supervisor | null): Promise<string[]> {
+  /**
+   * Reloads every worker, or `only`: by the app's reload signal where it has one, else surge-first.
+   * `replace` asks for new processes whatever the signal: a signal cannot give a running server a
+   * new command or environment.
+   */
+  reload(only: Supervisor | null, replace = false): Promise<string[]> {
+    return this.reloads.run(() => this.reloadNow(only, replace), replace);
+  }
+
+  private reloadNow(only: Supervisor | null, replace: boolean): Promise<string[]> {
     const target = this.runs.reloadTarget(only?.name ?? this.name, only);
-    return this.reloads.run(() => rollingReload(target, RELOAD_READY_TIMEOUT_MS), this.options.stopping);
+    const signal = this._spec.reload?.signal;
+    return signal && !replace ? signalReload(target, signal) : rollingReload(target);
   }
 
   /** Adds workers (started at once) or removes the highest-numbered ones (drained, then stopped); returns the names after. */

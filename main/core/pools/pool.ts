@@ -19,8 +19,8 @@ export interface Pool {
   hold(state: HoldState, reason: string): void;
   /** A person's restart of the whole pool; returns the names restarted. */
   restart(reason: string): Promise<string[]>;
-  /** A surge-first reload of every member, or of `only`; returns the names replaced. */
-  reload(only: Supervisor | null): Promise<string[]>;
+  /** A reload of every member, or of `only`; `replace` asks for new processes (surge-first) whatever else the pool's reload would do. Returns the names reloaded. */
+  reload(only: Supervisor | null, replace?: boolean): Promise<string[]>;
   /** The log sources that are this pool's. */
   logSources(): SourceFilter;
   /** Resolves once its file watcher (if any) has made its first scan. */

@@ -7,7 +7,7 @@ import type { UpstreamMember } from '../../../shared/proxy.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import type { Disposable } from '../events.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
-import type { ReloadTarget } from '../reload/rolling-reload.ts';
+import type { ReloadTarget } from '../reload/reload-target.ts';
 
 /** What a pool's processes run with: an app's settings, or those of a static site's server. */
 export type ProcessSettings = Pick<AppSpec, 'argv' | 'cwd' | 'env' | 'portEnv' | 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
@@ -40,6 +40,12 @@ export interface RunShape {
   /** Variables of Switchyard's own runtime, for processes that are Switchyard's own (static sites). */
   runtimeEnv?: Readonly<Record<string, string>>;
 }
+
+/**
+ * What every worker's environment holds unless the user's environment, `env` or `env_file` says
+ * otherwise: Python writes to a pipe in 8 KiB blocks, so a `print()` would show only much later.
+ */
+export const WORKER_DEFAULT_ENV: Readonly<Record<string, string>> = { PYTHONUNBUFFERED: '1' };
 
 /** A member id is unique per run and per pid, so a restarted worker starts with a clean record. */
 export function memberId(supervisor: Supervisor): string {
@@ -116,10 +122,12 @@ export class RunSet {
     this.publish();
   }
 
-  /** Hands every run the pool's current health timings, restart and stop settings (a changed stack file). */
+  /**
+   * Hands every run the pool's current settings (a changed stack file): health timings, restart and
+   * stop settings at once, the rest from its next start on, so that no start runs a stale command.
+   */
   adoptSettings(): void {
-    const settings = this.shape.settings();
-    for (const supervisor of this.all()) supervisor.adopt(settings);
+    for (const supervisor of this.all()) supervisor.adopt(this.specFor(supervisor.spec.worker));
   }
 
   /**
@@ -210,19 +218,25 @@ export class RunSet {
     this.context.publish(this.shape.pool);
   }
 
-  private create(worker: number): Supervisor {
+  /** What worker `worker` runs with under the pool's current settings. */
+  private specFor(worker: number): ProcessSpec {
     const { shape, context } = this;
     const settings = shape.settings();
-    const spec: ProcessSpec = {
+    const defaults = shape.kind === 'worker' ? WORKER_DEFAULT_ENV : {};
+    return {
       ...settings,
       name: shape.name(worker),
       app: shape.pool,
       kind: shape.kind,
       worker,
-      env: { ...context.baseEnv, ...settings.env },
+      env: { ...defaults, ...context.baseEnv, ...settings.env },
       ...(shape.runtimeEnv ? { runtimeEnv: shape.runtimeEnv } : {}),
     };
-    const supervisor = new Supervisor(spec, context.deps);
+  }
+
+  private create(worker: number): Supervisor {
+    const { context } = this;
+    const supervisor = new Supervisor(this.specFor(worker), context.deps);
     const subscription = supervisor.onStateChange((change) => {
       // Membership first, so the proxy learns of a run leaving rotation before anyone waits on its drain.
       this.publish();

@@ -9,7 +9,6 @@ import { ReloadQueue } from '../reload/reload-queue.ts';
 import { rollingReload } from '../reload/rolling-reload.ts';
 import { staticServerSettings } from '../static/static-app.ts';
 import type { Pool } from './pool.ts';
-import { RELOAD_READY_TIMEOUT_MS } from './app-pool.ts';
 import { RunSet, type PoolContext } from './run-set.ts';
 import type { HoldState } from './start-order.ts';
 
@@ -21,22 +20,17 @@ export class StaticPool implements Pool {
   private readonly dir: string;
   private readonly node: NodeRuntime;
   private readonly reloads: ReloadQueue;
-  private readonly stopping: () => boolean;
 
   /** `dir` is the stack file's folder, where the server runs; `node` runs it. */
   constructor(site: StaticSiteSpec, dir: string, node: NodeRuntime, context: PoolContext, stopping: () => boolean) {
     this._site = site;
     this.dir = dir;
     this.node = node;
-    this.stopping = stopping;
     this.runs = new RunSet(
       { pool: site.name, kind: 'static', name: () => site.name, settings: () => staticServerSettings(this._site, this.dir, this.node), runtimeEnv: node.env },
       context,
     );
-    this.reloads = new ReloadQueue(
-      () => this.reload(null),
-      (error) => context.note(site.name, error.message),
-    );
+    this.reloads = new ReloadQueue(() => rollingReload(this.runs.reloadTarget(this.name, null)), stopping);
   }
 
   get name(): string {
@@ -64,12 +58,13 @@ export class StaticPool implements Pool {
 
   reload(only: Supervisor | null): Promise<string[]> {
     const target = this.runs.reloadTarget(this.name, only);
-    return this.reloads.run(() => rollingReload(target, RELOAD_READY_TIMEOUT_MS), this.stopping);
+    return this.reloads.run(() => rollingReload(target));
   }
 
-  /** Takes the site's changed settings; the caller reloads to apply them. */
+  /** Takes the site's changed settings; the caller reloads to apply them (a start meanwhile uses them). */
   update(next: StaticSiteSpec): void {
     this._site = next;
+    this.runs.adoptSettings();
   }
 
   logSources(): SourceFilter {

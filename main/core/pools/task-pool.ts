@@ -19,7 +19,7 @@ export function taskSettings(task: TaskSpec): ProcessSettings {
     env: task.env,
     portEnv: null,
     // Never probed: a task serves no port.
-    health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 1, restartAfter: 1 },
+    health: { path: null, interval: 1000, startInterval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 1, restartAfter: 1 },
     restart: 'never',
     backoff: { initial: 0, max: 0 },
     maxRestarts: 0,

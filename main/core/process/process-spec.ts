@@ -71,12 +71,6 @@ export interface SupervisorDeps {
  */
 const SCRUBBED_ENV = ['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE'];
 
-/**
- * What a running process takes from a changed stack file without being replaced: health timings
- * (not the path it is checked on), what follows an exit, and how it is stopped.
- */
-export type LiveSettings = Pick<ProcessSpec, 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
-
 /** The environment of one run: the app's own, its port, its run marker and its identity. */
 export function processEnvironment(
   spec: Pick<ProcessSpec, 'env' | 'runtimeEnv' | 'portEnv' | 'fixedPort' | 'app' | 'worker'>,

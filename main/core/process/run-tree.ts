@@ -17,22 +17,30 @@ export class RunTree {
   }
 
   /**
-   * The graceful stop of a live worker: `signal` to all of it, then SIGKILL to all of it if the
-   * worker has not `exited` within `timeout` (`onTimeout` is told first). Resolves once the worker
-   * is gone and so is what it started, which has what is left of the timeout to follow it.
+   * The graceful stop of a live worker: `signal` to its main process only, as a pre-fork master
+   * (gunicorn, uvicorn --workers, php-fpm) expects, so that it stops its own children in its own
+   * order; they hear nothing from us meanwhile. If the worker has not `exited` within `timeout`
+   * (`onTimeout` is told first), all of it gets SIGKILL. What it leaves behind when it exits in time
+   * has no master left to stop it: that gets `signal` then, and SIGKILL at the same deadline.
+   * Resolves once the worker is gone and so is what it started.
    */
   async stop(signal: NodeJS.Signals, timeout: number, exited: Promise<void>, onTimeout: () => void): Promise<void> {
     const deadline = Date.now() + timeout;
     this.unmarked = await unmarkedDescendants(this.pid);
-    signalGroup(this.pid, signal);
-    // Descendants that left the group do not get the group's signal; they get their own.
-    for (const escaped of this.escaped()) signalProcess(escaped, signal);
+    signalProcess(this.pid, signal);
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       onTimeout();
       void this.kill();
     }, timeout);
     await exited;
     clearTimeout(timer);
+    if (!timedOut && this.lingers()) {
+      signalGroup(this.pid, signal);
+      // Descendants that left the group do not get the group's signal; they get their own.
+      for (const escaped of this.escaped()) signalProcess(escaped, signal);
+    }
     while (Date.now() < deadline && this.lingers()) await new Promise((resolve) => setTimeout(resolve, 50));
     await this.reap();
   }

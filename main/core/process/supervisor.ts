@@ -6,36 +6,21 @@
 import { LIVE_STATES, type ExitInfo, type ProcessInfo, type ProcessRole, type ProcessState } from '../../../shared/process.ts';
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
-import { HealthTracker } from '../health/health-tracker.ts';
+import { HEALTH_STEPS, HealthTracker } from '../health/health-tracker.ts';
 import type { TreeSample } from '../metrics/metrics-sampler.ts';
 import { OutputPump } from './output-pump.ts';
 import { ProcessFamily } from './process-family.ts';
-import { processCommand, processEnvironment, type LiveSettings, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
-import { newRunMarker } from './process-tree.ts';
+import { processCommand, processEnvironment, type ProcessSpec, type Spawned, type SupervisorDeps } from './process-spec.ts';
+import { newRunMarker, signalProcess } from './process-tree.ts';
 import { CALM, decideAfterExit, describeExit, formatMs, type CrashEpisode } from './restart-policy.ts';
 import { RunTree } from './run-tree.ts';
 import type { SpawnExit } from './spawner.ts';
 import { newRunId } from './run-id.ts';
 import { IllegalTransitionError, STOPPABLE_STATES, canTransition } from './states.ts';
+import type { CheckResult, StateChange } from './supervisor-events.ts';
 
 export type { ProcessSpec, ProcessTracker, Spawned, SupervisorDeps } from './process-spec.ts';
-
-/** The state a health verdict moves a worker to, and how its log line says so. */
-const HEALTH_STEPS = {
-  ready: { to: 'ready', says: 'ready' },
-  unhealthy: { to: 'unhealthy', says: 'unhealthy' },
-  'healthy-again': { to: 'ready', says: 'healthy again' },
-} as const;
-
-/** A state change, with the snapshot after it. */
-export interface StateChange {
-  /** The state this run left; equal to `to` when only its health or role changed. */
-  from: ProcessState;
-  to: ProcessState;
-  info: ProcessInfo;
-  /** The run's quick exits in a row (restart-policy.ts): a crash loop by the same measure as the supervisor's own. */
-  episode: CrashEpisode;
-}
+export type { CheckResult, StateChange } from './supervisor-events.ts';
 
 /** Supervises one process through its whole life. */
 export class Supervisor {
@@ -77,6 +62,9 @@ export class Supervisor {
   private readonly _onSpawn = new Emitter<Spawned>();
   /** Fires when a process of this supervisor has been spawned, before its first health check. */
   readonly onSpawn = this._onSpawn.event;
+  private readonly _onCheck = new Emitter<CheckResult>();
+  /** Fires after every health check, once its verdict is acted on. */
+  readonly onCheck = this._onCheck.event;
 
   constructor(spec: ProcessSpec, deps: SupervisorDeps) {
     this._spec = spec;
@@ -100,14 +88,14 @@ export class Supervisor {
   }
 
   /**
-   * Takes a changed stack file's health timings, restart and stop settings while it runs: the next
-   * check, exit or stop follows them. What it runs with is fixed for the run (a reload changes that).
+   * Takes its pool's current settings (a changed stack file): the next check, exit or stop follows
+   * them at once; what it runs with (command, folder, environment, health path) from its next start
+   * on, be that a restart, a restart after backoff or a person's start.
    */
-  adopt(settings: LiveSettings): void {
-    const { health, restart, backoff, maxRestarts, minUptime, stop } = settings;
-    this._spec = { ...this._spec, health: { ...health, path: this._spec.health.path }, restart, backoff, maxRestarts, minUptime, stop };
-    this.health.adopt(this._spec.health);
-    this.probe?.adopt(this._spec.health);
+  adopt(spec: ProcessSpec): void {
+    this._spec = spec;
+    this.health.adopt(spec.health);
+    this.probe?.adopt(spec.health);
   }
 
   get role(): ProcessRole {
@@ -171,6 +159,11 @@ export class Supervisor {
       lastStderr: this.lastStderr,
       reason: this.reason,
     };
+  }
+
+  /** The last stderr lines of the current run so far, or of the last one that ended. */
+  recentStderr(): string[] {
+    return this.output?.lastStderr() ?? this.lastStderr;
   }
 
   /** Records a metrics sample of this process tree (from the MetricsSampler); children that came and went are logged. */
@@ -241,13 +234,29 @@ export class Supervisor {
       return;
     }
     const check = this.spec.check?.({ run, pid: this.pid, child }) ?? port;
-    this.probe = new HealthProbe(check, this.spec.health, (result) => this.onProbe(run, result));
+    this.probe = new HealthProbe(check, this.spec.health, (result, number) => this.onProbe(run, result, number), () => this._state === 'starting');
     this.probe.start();
   }
 
   /**
-   * Stops gracefully: the configured signal to the process group, then after the timeout the whole
-   * tree is killed. With `drain`, the process first leaves rotation and `drain` is awaited.
+   * Sends `signal` to the main process only, for the server's own graceful reload. For up to `grace`
+   * ms its health is checked at the starting pace until a check passes, and, as while it starts,
+   * failing checks are no news: a server re-reading its code may not answer for a moment.
+   * Returns the number of checks begun before the signal (a check numbered higher began after it),
+   * or null when there is no process to signal.
+   */
+  signal(signal: NodeJS.Signals, grace: number): number | null {
+    const before = this.probe?.checksBegun ?? 0;
+    if (this.pid === null || !signalProcess(this.pid, signal)) return null;
+    this.system(`sent ${signal} to pid ${this.pid} (reload)`);
+    this.probe?.hurry(grace);
+    return before;
+  }
+
+  /**
+   * Stops gracefully: the configured signal to the main process, which stops its own children as a
+   * master does; after the timeout the whole tree is killed (run-tree.ts). With `drain`, the process
+   * first leaves rotation and `drain` is awaited.
    */
   stop(options: { drain?: () => Promise<void> } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
@@ -373,9 +382,9 @@ export class Supervisor {
     }
   }
 
-  private onProbe(run: number, result: ProbeResult): void {
+  private onProbe(run: number, result: ProbeResult, check: number): void {
     if (run !== this.run) return;
-    const verdict = this.health.record(result.ok, this._state);
+    const verdict = !result.ok && this.probe?.hurried ? 'nothing' : this.health.record(result.ok, this._state);
     switch (verdict) {
       case 'ready':
       case 'unhealthy':
@@ -383,17 +392,18 @@ export class Supervisor {
         const step = HEALTH_STEPS[verdict];
         this.system(`${step.says}: ${result.detail}`);
         this.transition(step.to, result.detail);
-        return;
+        break;
       }
       case 'hung':
         void this.restart(`hung: ${this.health.fails} health checks failed in a row (restart_after ${this.spec.health.restartAfter}); last: ${result.detail}`, 'hung');
-        return;
+        break;
       case 'status-changed':
         this.emit(this._state, this._state);
-        return;
+        break;
       case 'nothing':
-        return;
+        break;
     }
+    this._onCheck.fire({ run, check, ok: result.ok, detail: result.detail });
   }
 
   private transition(to: ProcessState, reason: string | null): void {

@@ -18,7 +18,7 @@ import type { EngineContext, EngineFactory, ProxyEngine } from './engine.ts';
 export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url);
 
 /** The proxy's own checks (see ProxyInstance's ping): a hung proxy leaves ready after 3 misses and is restarted after 10. */
-const PROXY_HEALTH: HealthSpec = { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
+const PROXY_HEALTH: HealthSpec = { path: null, interval: 1000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
 /** How long a retiring proxy may spend finishing its in-flight requests. */
 const RETIRE_GRACE_MS = 10_000;
 

@@ -1,7 +1,7 @@
 // Applies a changed stack file to the running pools without closing the proxy's listener: new
 // pools first (so that routes to them have members to show), then the proxy's new configuration,
 // then removals, reloads, in-place changes and scaling. A configuration the proxy refuses leaves
-// everything as it ran.
+// everything as it ran; a reload whose new workers do not become ready leaves the old ones serving.
 
 import type { StackSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
@@ -76,8 +76,14 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
       const ran = await pool.reload();
       changes.push(ran.length > 0 ? `ran ${pool.name} again with its new settings` : `updated ${pool.name}; it runs with its new settings once what it waits for stands`);
     } else if (plan.replaced.includes(spec)) {
-      await pool.reload(null);
-      changes.push(`reloaded ${pool.name} with its new settings`);
+      // The new settings stay applied when the reload fails: a later start of any worker uses them,
+      // and the next save (a fix) is compared with them.
+      try {
+        await pool.reload(null, true);
+        changes.push(`reloaded ${pool.name} with its new settings`);
+      } catch (error) {
+        changes.push((error as Error).message);
+      }
     } else {
       changes.push(`updated ${pool.name}'s settings in place (no worker replaced)`);
     }

@@ -19,7 +19,7 @@ export function staticServerSettings(site: StaticSiteSpec, cwd: string, node: No
     cwd,
     portEnv: 'PORT',
     env: { SWITCHYARD_STATIC_ROOT: site.root, SWITCHYARD_STATIC_SPA: site.spa ? '1' : '0' },
-    health: { path: null, interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+    health: { path: null, interval: 1000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
     restart: 'always',
     backoff: { initial: 200, max: 5000 },
     maxRestarts: 10,

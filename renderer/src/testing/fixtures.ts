@@ -21,7 +21,7 @@ export function appSpec(name: string, overrides: Partial<AppSpec> = {}): AppSpec
     replicas: 2,
     portEnv: 'PORT',
     env: {},
-    health: { path: '/healthz', interval: 1000, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 5 },
+    health: { path: '/healthz', interval: 1000, startInterval: 250, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 5 },
     balance: 'round-robin',
     restart: 'always',
     backoff: { initial: 250, max: 10_000 },
@@ -30,6 +30,7 @@ export function appSpec(name: string, overrides: Partial<AppSpec> = {}): AppSpec
     stop: { signal: 'SIGTERM', timeout: 5000 },
     watch: [],
     dependsOn: [],
+    reload: null,
     ...overrides,
   };
 }
