@@ -205,6 +205,8 @@ function helloStack(port: number): StackSpec {
     minUptime: 1000,
     stop: { signal: 'SIGTERM', timeout: 3000 },
     watch: [],
+    maxRequests: 0,
+    maxRequestsJitter: 0,
   };
   return {
     name: 'bench-proxy',

@@ -23,8 +23,11 @@ export const LIVE_STATES: readonly ProcessState[] = ['starting', 'ready', 'unhea
 /** What a process is in the stack. */
 export type ProcessKind = 'worker' | 'proxy' | 'static';
 
-/** Result of the last health check. */
-export type HealthStatus = 'unknown' | 'passing' | 'failing';
+/**
+ * Result of the last health check. `busy`: it timed out while the proxy had requests in flight on
+ * the worker, which counts neither as a pass nor as a failure (a full sync server is not a dead one).
+ */
+export type HealthStatus = 'unknown' | 'passing' | 'failing' | 'busy';
 
 /** How a process last ended. */
 export interface ExitInfo {

@@ -113,6 +113,10 @@ export interface AppSpec {
   stop: { signal: StopSignal; timeout: Millis };
   /** Globs, relative to cwd, whose changes trigger a rolling reload. */
   watch: string[];
+  /** Requests after which a worker is replaced surge-first (gunicorn's max_requests); 0 never recycles. */
+  maxRequests: number;
+  /** Each worker's limit is maxRequests plus a random 0 to this, drawn per worker, so workers do not all recycle at once. */
+  maxRequestsJitter: number;
 }
 
 /** A whole validated stack. */

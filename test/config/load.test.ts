@@ -45,6 +45,8 @@ describe('loadStack defaults', () => {
           minUptime: 5000,
           stop: { signal: 'SIGTERM', timeout: 10_000 },
           watch: [],
+          maxRequests: 0,
+          maxRequestsJitter: 0,
         },
       ],
     });
@@ -106,6 +108,8 @@ describe('loadStack defaults', () => {
         '    min_uptime: 1.5s',
         '    stop: { signal: SIGINT, timeout: 3s }',
         '    watch: ["**/*.js"]',
+        '    max_requests: 1000',
+        '    max_requests_jitter: 100',
         '  jobs:',
         '    command: node jobs.js',
         '    port_env: none',
@@ -127,6 +131,8 @@ describe('loadStack defaults', () => {
       minUptime: 1500,
       stop: { signal: 'SIGINT', timeout: 3000 },
       watch: ['**/*.js'],
+      maxRequests: 1000,
+      maxRequestsJitter: 100,
     });
     expect(spec?.apps[1]?.portEnv).toBeNull();
   });

@@ -32,6 +32,8 @@ export function fixtureApp(name: string, fixture: string, overrides: Partial<App
     minUptime: 2000,
     stop: { signal: 'SIGTERM', timeout: 2000 },
     watch: [],
+    maxRequests: 0,
+    maxRequestsJitter: 0,
     ...overrides,
   };
 }

@@ -40,6 +40,9 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     const { initial, max } = app.backoff;
     report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
   }
+  if (app.max_requests_jitter > 0 && app.max_requests === 0) {
+    report(ctx, [...at, 'max_requests_jitter'], `max_requests_jitter does nothing without max_requests (app '${name}'); set max_requests, like 1000, or remove max_requests_jitter`, 'warning');
+  }
   if (ctx.checkCommands && cwdKind === 'directory') await checkProgram(ctx, name, app.command, cwd, env);
 
   if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
@@ -65,6 +68,8 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     minUptime: app.min_uptime,
     stop: app.stop,
     watch: app.watch,
+    maxRequests: app.max_requests,
+    maxRequestsJitter: app.max_requests_jitter,
   };
 }
 

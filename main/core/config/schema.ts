@@ -156,6 +156,8 @@ export const appSchema = z.strictObject(
       .strictObject({ signal: choice(STOP_SIGNALS).default('SIGTERM'), timeout: duration.default(10_000) }, { error: 'must be a map, like { signal: SIGTERM, timeout: 10s }' })
       .prefault({}),
     watch: z.array(z.string({ error: 'must be a glob, like "**/*.js"' }), { error: 'must be a list of globs, like ["**/*.js"]' }).default([]),
+    max_requests: integer(0).default(0),
+    max_requests_jitter: integer(0).default(0),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );

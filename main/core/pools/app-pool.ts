@@ -1,5 +1,5 @@
-// An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first, and
-// reloaded again when files matching its `watch:` globs change.
+// An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first,
+// reloaded again when files matching its `watch:` globs change, and recycled after max_requests.
 
 import type { AppSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
@@ -9,7 +9,8 @@ import { GlobWatcher } from '../reload/glob-watcher.ts';
 import { ReloadQueue } from '../reload/reload-queue.ts';
 import { rollingReload } from '../reload/rolling-reload.ts';
 import type { Pool } from './pool.ts';
-import { RunSet, type PoolContext } from './run-set.ts';
+import { Recycler, RequestLimits } from './recycler.ts';
+import { memberId, RunSet, type PoolContext } from './run-set.ts';
 import { parseWorkerName, workerName } from './worker-names.ts';
 
 /** How long a replacement worker may take to become healthy during a reload. */
@@ -33,17 +34,29 @@ export class AppPool implements Pool {
   private readonly context: PoolContext;
   private readonly options: AppPoolOptions;
   private readonly reloads: ReloadQueue;
+  private readonly recycler: Recycler;
   private watcher: GlobWatcher | null = null;
 
   constructor(spec: AppSpec, context: PoolContext, options: AppPoolOptions) {
     this._spec = spec;
     this.context = context;
     this.options = options;
-    this.runs = new RunSet({ pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec }, context);
+    const limits = new RequestLimits();
+    this.runs = new RunSet(
+      { pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec, requestLimit: (run) => limits.of(run, this._spec) },
+      context,
+    );
     this.reloads = new ReloadQueue(
       () => this.reload(null),
       (error) => this.note(error.message),
     );
+    this.recycler = new Recycler({
+      serving: (run) => this.runs.serving(run),
+      reloadsIdle: () => this.reloads.idle(),
+      replace: (run) => this.reload(run),
+      stopping: options.stopping,
+      note: context.note,
+    });
   }
 
   get name(): string {
@@ -69,6 +82,11 @@ export class AppPool implements Pool {
   reload(only: Supervisor | null): Promise<string[]> {
     const target = this.runs.reloadTarget(only?.name ?? this.name, only);
     return this.reloads.run(() => rollingReload(target, RELOAD_READY_TIMEOUT_MS), this.options.stopping);
+  }
+
+  /** The proxy sent `member` its limit of `requests`: replace its run surge-first, unless it has restarted since. */
+  recycle(run: Supervisor, member: string, requests: number): void {
+    if (memberId(run) === member) this.recycler.request(run, requests);
   }
 
   /** Adds workers (started at once) or removes the highest-numbered ones (drained, then stopped); returns the names after. */

@@ -21,6 +21,11 @@ export class ReloadQueue {
     return this.running !== null;
   }
 
+  /** Resolves once no reload runs, the extra one included (a worker's recycling waits so, rather than ask for another). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.then(ignore, ignore);
+  }
+
   /** Runs `reload` now, or, while another runs, asks for one more full reload after it and returns the running one. */
   run(reload: () => Promise<string[]>, stopping: () => boolean): Promise<string[]> {
     if (this.running) {
@@ -37,3 +42,5 @@ export class ReloadQueue {
     return running;
   }
 }
+
+function ignore(): void {}

@@ -78,14 +78,14 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
 
 /**
  * What the supervisor or the proxy applies to running workers: balance, watch globs, health timings,
- * restart and stop settings. Anything else a worker sees or is checked on (its command, folder,
+ * restart and stop settings, request limits (max_requests). Anything else a worker sees or is checked on (its command, folder,
  * environment, port variable, health path, and any setting added later) needs new processes.
  */
 function compareApps(a: AppSpec, b: AppSpec): { runs: boolean; inPlace: boolean } {
   const split = (spec: AppSpec) => {
-    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, ...seen } = spec;
+    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, maxRequests, maxRequestsJitter, ...seen } = spec;
     const { path, ...timings } = health;
-    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop]) };
+    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, maxRequests, maxRequestsJitter]) };
   };
   const [x, y] = [split(a), split(b)];
   return { runs: x.seen !== y.seen, inPlace: x.kept !== y.kept };

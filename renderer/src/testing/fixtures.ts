@@ -29,6 +29,8 @@ export function appSpec(name: string, overrides: Partial<AppSpec> = {}): AppSpec
     minUptime: 5000,
     stop: { signal: 'SIGTERM', timeout: 5000 },
     watch: [],
+    maxRequests: 0,
+    maxRequestsJitter: 0,
     ...overrides,
   };
 }
