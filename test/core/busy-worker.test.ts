@@ -12,7 +12,7 @@ import { Stack } from '../../main/core/stack.ts';
 import { busyVerdict } from '../../main/core/health/busy-check.ts';
 import type { ProbeResult } from '../../main/core/health/health-probe.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
-import type { StackSpec } from '../../shared/stack.ts';
+import type { AppSpec, StackSpec } from '../../shared/stack.ts';
 import { FIXTURES, fixtureApp } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -35,6 +35,36 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((stack) => stack.kill()));
 });
 
+/** A stack of `app` routed at / on `port`, every process ready and the route answering. */
+async function runningStack(app: AppSpec, port: number): Promise<Stack> {
+  const spec: StackSpec = {
+    name: 'busy',
+    file: path.join(app.cwd, 'switchyard.yaml'),
+    dir: app.cwd,
+    proxy: { listen: { host: '127.0.0.1', port }, routes: [{ host: null, path: '/', to: app.name, target: 'app', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }], ...DEFAULT_CLIENT_LIMITS },
+    statics: [],
+    apps: [app],
+  };
+  const stack = new Stack(spec, { retainedLines: 2000 });
+  running.push(stack);
+  await stack.start();
+  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), `${app.name} and the proxy to be ready`, { timeout: 20_000 });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, `the proxy to route to ${app.name}`);
+  return stack;
+}
+
+/** From now on, every state change of `app`'s runs away from ready, as `name state: reason`. */
+function notReady(stack: Stack, app: string): () => string[] {
+  const changes: StateChange[] = [];
+  const subscription = stack.onProcessChange((change) => {
+    if (change.info.app === app && change.to !== 'ready') changes.push(change);
+  });
+  return () => {
+    subscription.dispose();
+    return changes.map((change) => `${change.info.name} ${change.to}: ${change.info.reason}`);
+  };
+}
+
 describe('busyVerdict', () => {
   const timedOut: ProbeResult = { ok: false, detail: 'GET /healthz timed out after 500ms', host: null, timedOut: true };
 
@@ -55,6 +85,23 @@ describe('busyVerdict', () => {
   });
 });
 
+describe('a one-request-at-a-time worker holding a slow request', () => {
+  it('is busy, not failing, and the requests behind it are served', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const health = { path: '/healthz', interval: 100, timeout: 300, healthyAfter: 1, unhealthyAfter: 2, restartAfter: 3 };
+    const app = fixtureApp('api', 'blocking-worker.js', { health });
+    const stack = await runningStack(app, port);
+    const left = notReady(stack, 'api');
+    const slow = fetch(`http://127.0.0.1:${port}/block?ms=2500`).then((response) => response.status);
+    await waitFor(() => stack.find('api-1')?.info().health !== 'passing', 'a health check of api-1 to time out');
+    const behind = fetch(`http://127.0.0.1:${port}/after`).then((response) => response.status);
+    expect(await Promise.all([slow, behind])).toEqual([200, 200]);
+    expect(left()).toEqual([]);
+    const lines = stack.logs.query({ sources: new Set(['api-1']), tail: 200 }).map((line) => line.text);
+    expect(lines).toContain('busy: GET /healthz timed out after 300ms with 1 request in flight; not counted as a failure');
+  });
+});
+
 describe.skipIf(missing !== null)('a gunicorn -w 3 sync app with every worker busy', () => {
   it('keeps the app in rotation and answers every request, none with 503', async () => {
     const port = await getPort({ host: '127.0.0.1' });
@@ -68,24 +115,8 @@ describe.skipIf(missing !== null)('a gunicorn -w 3 sync app with every worker bu
       health,
       stop: { signal: 'SIGTERM', timeout: 5000 },
     });
-    const spec: StackSpec = {
-      name: 'busy',
-      file: path.join(APPS, 'switchyard.yaml'),
-      dir: APPS,
-      proxy: { listen: { host: '127.0.0.1', port }, routes: [{ host: null, path: '/', to: 'shop', target: 'app', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }], ...DEFAULT_CLIENT_LIMITS },
-      statics: [],
-      apps: [app],
-    };
-    const stack = new Stack(spec, { retainedLines: 2000 });
-    running.push(stack);
-    const changes: StateChange[] = [];
-    const subscription = stack.onProcessChange((change) => {
-      if (change.info.app === 'shop') changes.push(change);
-    });
-    await stack.start();
-    await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'gunicorn and the proxy to be ready', { timeout: 20_000 });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 'the proxy to route to gunicorn');
-    changes.length = 0;
+    const stack = await runningStack(app, port);
+    const left = notReady(stack, 'shop');
 
     const statuses: number[] = [];
     const send = async (target: string) => {
@@ -100,12 +131,11 @@ describe.skipIf(missing !== null)('a gunicorn -w 3 sync app with every worker bu
     // More users arrive while every worker is held: they wait, as behind nginx, and are served after.
     const later = [1, 2, 3, 4, 5, 6].map(() => send('/'));
     await Promise.all([...slow, ...later]);
-    subscription.dispose();
 
     expect(statuses).toHaveLength(9);
     // Not one 503 (no ready worker), nor any other failure.
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    expect(changes.filter((change) => change.to !== 'ready').map((change) => `${change.info.name} ${change.to}: ${change.info.reason}`)).toEqual([]);
+    expect(left()).toEqual([]);
     expect(stack.find('shop-1')?.info().state).toBe('ready');
     const lines = stack.logs.query({ sources: new Set(['shop-1']), tail: 200 }).map((line) => line.text);
     expect(lines.some((text) => /^busy: GET \/healthz timed out after 500ms with [1-9]\d* requests? in flight; not counted as a failure$/.test(text))).toBe(true);
