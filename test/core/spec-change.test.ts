@@ -40,13 +40,14 @@ describe('planSpecChange', () => {
     });
   });
 
-  it('changes balance, watch globs, health timings, restart and stop settings in place, replacing no worker', () => {
+  it('changes balance, watch globs, health timings, restart and stop settings and request limits in place, replacing no worker', () => {
     const edits = [
       { balance: 'least-conn' as const },
       { watch: ['**/*.py'] },
       { health: { ...api.health, interval: 5000, timeout: 3000, unhealthyAfter: 5 } },
       { restart: 'always' as const, backoff: { initial: 100, max: 1000 }, maxRestarts: 9, minUptime: 500 },
       { stop: { signal: 'SIGINT' as const, timeout: 9000 } },
+      { maxRequests: 1000, maxRequestsJitter: 50 },
     ];
     for (const edit of edits) {
       const plan = planSpecChange(stack(), stack({ apps: [{ ...api, ...edit }, jobs] }));
