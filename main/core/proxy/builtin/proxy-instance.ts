@@ -1,6 +1,7 @@
 // One proxy process seen from the core (this runs in the core, not in the proxy): its supervisor, its
 // phase, and the conversation on its IPC channel: configurations and their answers, health pings,
-// questions about a member's load, the members it reported drained or due for recycling. What its messages mean for a restart is its host's business.
+// questions about a member's load, the members it reported drained or due for recycling. What its
+// messages mean for a restart is its host's business.
 
 import type net from 'node:net';
 import type { AccessEvent, FromProxy, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, ToProxy } from '../../../../shared/proxy.ts';
