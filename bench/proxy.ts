@@ -207,6 +207,8 @@ function helloStack(port: number): StackSpec {
     watch: [],
     dependsOn: [],
     reload: null,
+    maxRequests: 0,
+    maxRequestsJitter: 0,
   };
   return {
     name: 'bench-proxy',

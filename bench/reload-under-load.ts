@@ -3,15 +3,13 @@
 // every error while (a) `stack.reload('api')` replaces all four workers one by one and (b) one
 // worker is SIGKILLed. A proxy that drains and retries well loses nothing in either.
 
-import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 import type { StackSpec } from '../shared/stack.ts';
 import { loadStack } from '../main/core/config/load.ts';
 import { Stack } from '../main/core/stack.ts';
-import type { ChurnCounts, FromChurnClient, ToChurnClient } from './lib/churn-client.ts';
+import { ChurnClient, measureWindow, sleep, windowRow, type ChurnWindow } from './lib/churn.ts';
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
@@ -19,7 +17,6 @@ import { printTable, type BenchResult } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_FILE = path.join(ROOT, 'examples/demo/switchyard.yaml');
-const CLIENT = fileURLToPath(new URL('./lib/churn-client.ts', import.meta.url));
 const APP = 'api';
 const PATH = '/api/whoami';
 const CONNECTIONS = 16;
@@ -27,37 +24,21 @@ const WARMUP_MS = 1000;
 const STEADY_MS = 2000;
 const AFTER_KILL_MS = 3000;
 const READY_DEADLINE_MS = 30_000;
-/** The client stops itself after this long even if this process never tells it to. */
-const CLIENT_MAX_SECONDS = 90;
-const ANSWER_DEADLINE_MS = 10_000;
-
-/** One measured window of the run. */
-interface Window {
-  label: string;
-  seconds: number;
-  counts: ChurnCounts;
-}
 
 /** Runs the churn benchmark; usable alone (`node bench/reload-under-load.ts`) or from `bench/run.ts`. */
 export async function benchFailuresUnderChurn(): Promise<BenchResult> {
   const spec = await churnStack(await freePort());
   const replicas = spec.apps[0]?.replicas ?? 0;
   const stack = new Stack(spec);
-  const windows: Window[] = [];
+  const windows: ChurnWindow[] = [];
   const notes: string[] = [];
   let client: ChurnClient | null = null;
   try {
     await startStack(stack, READY_DEADLINE_MS);
-    const load = new ChurnClient(`http://${LOOPBACK}:${spec.proxy?.listen.port ?? 0}${PATH}`);
+    const load = new ChurnClient(`http://${LOOPBACK}:${spec.proxy?.listen.port ?? 0}${PATH}`, CONNECTIONS);
     client = load;
     await sleep(WARMUP_MS);
-    const measure = async (label: string, action: () => Promise<void>) => {
-      const before = await load.snapshot();
-      const started = performance.now();
-      await action();
-      const seconds = (performance.now() - started) / 1000;
-      windows.push({ label, seconds, counts: difference(await load.snapshot(), before) });
-    };
+    const measure = (label: string, action: () => Promise<void>) => measureWindow(load, windows, label, action);
 
     await measure(`steady load, ${STEADY_MS / 1000} s`, () => sleep(STEADY_MS));
     let replaced: string[] = [];
@@ -80,18 +61,7 @@ export async function benchFailuresUnderChurn(): Promise<BenchResult> {
     await stopStack(stack);
   }
 
-  const rows = windows.map(({ label, seconds, counts }) => [
-    label,
-    seconds.toFixed(1),
-    String(counts.ok + counts.failed),
-    String(counts.failed),
-    ((counts.ok + counts.failed) / seconds).toFixed(0),
-    counts.slowest.toFixed(0),
-    Object.entries(counts.reasons)
-      .sort(([, a], [, b]) => b - a)
-      .map(([reason, count]) => `${count} × ${reason}`)
-      .join('; '),
-  ]);
+  const rows = windows.map(windowRow);
   printTable(
     `Failures under churn: ${replicas} × demo backend behind the Switchyard proxy, ${CONNECTIONS} keep-alive clients (undici) on GET ${PATH}`,
     [{ title: '' }, { title: 's' }, { title: 'requests' }, { title: 'failed' }, { title: 'req/s' }, { title: 'slowest ms' }, { title: 'failures', align: 'left' }],
@@ -123,74 +93,6 @@ async function churnStack(port: number): Promise<StackSpec> {
   const routes = spec.proxy?.routes.filter((route) => route.to === APP) ?? [];
   if (!app || routes.length === 0) throw new Error(`the demo stack is expected to route to an app named ${APP}`);
   return { ...spec, proxy: { listen: { host: LOOPBACK, port }, routes, ...DEFAULT_CLIENT_LIMITS }, statics: [], apps: [{ ...app, watch: [] }] };
-}
-
-/** Counts between two snapshots; `slowest` is already per window (the client resets it on every snapshot). */
-function difference(after: ChurnCounts, before: ChurnCounts): ChurnCounts {
-  const reasons: Record<string, number> = {};
-  for (const [reason, count] of Object.entries(after.reasons)) {
-    const delta = count - (before.reasons[reason] ?? 0);
-    if (delta > 0) reasons[reason] = delta;
-  }
-  return { ok: after.ok - before.ok, failed: after.failed - before.failed, reasons, slowest: after.slowest };
-}
-
-/** The load client child and its IPC conversation. */
-class ChurnClient {
-  private readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (counts: ChurnCounts) => void>();
-  private nextId = 1;
-  private exited = false;
-
-  constructor(url: string) {
-    this.child = fork(CLIENT, [], {
-      env: { ...process.env, URL: url, CONNECTIONS: String(CONNECTIONS), MAX_SECONDS: String(CLIENT_MAX_SECONDS) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (message: FromChurnClient) => {
-      this.waiting.get(message.id)?.(message.counts);
-      this.waiting.delete(message.id);
-    });
-    this.child.once('exit', () => (this.exited = true));
-  }
-
-  snapshot(): Promise<ChurnCounts> {
-    return this.ask('snapshot');
-  }
-
-  /** Stops the loops and returns the final counts; kills the client if it does not finish in time. */
-  async stop(): Promise<ChurnCounts | null> {
-    if (this.exited) return null;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    try {
-      return await this.ask('stop');
-    } catch {
-      return null;
-    } finally {
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), ANSWER_DEADLINE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-  }
-
-  private ask(type: ToChurnClient['type']): Promise<ChurnCounts> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`the load client did not answer '${type}' within ${ANSWER_DEADLINE_MS} ms`));
-      }, ANSWER_DEADLINE_MS);
-      this.waiting.set(id, (counts) => {
-        clearTimeout(timer);
-        resolve(counts);
-      });
-      this.child.send({ type, id } satisfies ToChurnClient);
-    });
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 if (isMain(import.meta.url)) await runAlone(benchFailuresUnderChurn);

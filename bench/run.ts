@@ -5,9 +5,11 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { coldStart } from './cold-start.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchGunicornProxy } from './gunicorn-proxy.ts';
 import { logIngestion } from './log-ingestion.ts';
 import { memory } from './memory.ts';
 import { benchProxy } from './proxy.ts';
+import { benchPythonReloads } from './python-reload.ts';
 import { benchFailuresUnderChurn } from './reload-under-load.ts';
 import { benchStatic } from './static.ts';
 import type { BenchResult } from './stats.ts';
@@ -20,6 +22,9 @@ const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['static', benchStatic],
   ['proxy', benchProxy],
   ['failures under churn', benchFailuresUnderChurn],
+  // Debian's Python servers: gunicorn behind Switchyard and behind nginx, then reloads of uvicorn and gunicorn pools under load.
+  ['gunicorn behind a proxy', benchGunicornProxy],
+  ['python reloads under load', benchPythonReloads],
   ['dashboard', benchDashboard],
 ];
 

@@ -31,8 +31,11 @@ export const HELD_STATES: readonly ProcessState[] = ['waiting', 'blocked'];
 /** What a process is in the stack: an app's worker, the proxy, a static site's server, or a task run to completion. */
 export type ProcessKind = 'worker' | 'proxy' | 'static' | 'task';
 
-/** Result of the last health check. */
-export type HealthStatus = 'unknown' | 'passing' | 'failing';
+/**
+ * Result of the last health check. `busy`: it timed out while the proxy had requests in flight on
+ * the worker, which counts neither as a pass nor as a failure (a full sync server is not a dead one).
+ */
+export type HealthStatus = 'unknown' | 'passing' | 'failing' | 'busy';
 
 /** How a process last ended. */
 export interface ExitInfo {

@@ -18,6 +18,8 @@ export interface UpstreamMember {
   /** 0 for a member that is down and has no port (starting, backing off). */
   port: number;
   state: MemberState;
+  /** Requests after which the core wants the worker recycled (max_requests plus its jitter); absent for no limit. */
+  maxRequests?: number;
 }
 
 /** An app or a static site that routes forward to. */
@@ -81,6 +83,16 @@ export interface PassiveMark {
   until: number | null;
 }
 
+/** What the proxy has under way on one member, asked for when a health check of it timed out. */
+export interface MemberLoad {
+  /** Requests (and WebSocket tunnels) in flight on it now. */
+  inFlight: number;
+  /** Milliseconds since it last answered a request, or since its requests began when it has answered none since; 0 when idle. */
+  silentFor: number;
+  /** The longest route timeout to its upstream: silence past it means the worker stalled, not that it is busy. */
+  patience: number;
+}
+
 /** Messages from the core to the proxy process. */
 export type ToProxy =
   /** Replace routes and upstreams; answered with `applied` or `rejected` carrying the same version. */
@@ -96,7 +108,9 @@ export type ToProxy =
   /** The next proxy accepts on the listener now: stop accepting, finish in-flight requests, then report `idle` and exit. */
   | { type: 'retire'; grace: Millis }
   /** A health check that must reach the proxy's event loop; answered with `pong` carrying the same number. */
-  | { type: 'ping'; seq: number };
+  | { type: 'ping'; seq: number }
+  /** What is under way on `member`; answered with `load` carrying the same number. */
+  | { type: 'load'; seq: number; member: string };
 
 /** Messages from the proxy process to the core. */
 export type FromProxy =
@@ -115,7 +129,11 @@ export type FromProxy =
   | { type: 'listener' }
   /** After `retire`: every in-flight request has finished (or the grace period ran out). */
   | { type: 'idle'; unfinished: number }
-  | { type: 'pong'; seq: number };
+  | { type: 'pong'; seq: number }
+  /** The answer to `load`: null for a member this process does not know. */
+  | { type: 'load'; seq: number; load: MemberLoad | null }
+  /** A member reached its `maxRequests` (sent once per member id). */
+  | { type: 'recycle'; member: string; requests: number };
 
 /**
  * A listening socket between processes: Node's native TCP handle, as `listener` and `adopt` carry it.

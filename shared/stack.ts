@@ -119,6 +119,10 @@ export interface AppSpec {
   stop: { signal: StopSignal; timeout: Millis };
   /** Globs, relative to cwd, whose changes trigger a reload. */
   watch: string[];
+  /** Requests after which a worker is replaced surge-first (gunicorn's max_requests); 0 never recycles. */
+  maxRequests: number;
+  /** Each worker's limit is maxRequests plus a random 0 to this, drawn per worker, so workers do not all recycle at once. */
+  maxRequestsJitter: number;
   /** A reload signals each worker's main process (the server's own graceful reload) instead of replacing it; null: rolling. */
   reload: { signal: ReloadSignal } | null;
   /** What must stand before its workers start (`depends_on`). */

@@ -22,6 +22,7 @@ import { TargetResolver, noProxy, type Target } from './pools/targets.ts';
 import { TaskPool } from './pools/task-pool.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
 import { PortAllocator } from './process/port-allocator.ts';
+import { runOfMember } from './process/run-id.ts';
 import { newStackMarker } from './process/process-tree.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
 import type { ProcessTracker, StateChange, Supervisor, SupervisorDeps } from './process/supervisor.ts';
@@ -109,6 +110,7 @@ export class Stack {
       baseEnv: this.baseEnv,
       publish: (pool) => this.engine?.setMembers(pool, this.members(pool)),
       drained: (member, timeout) => this.engine?.drained(member, timeout) ?? null,
+      load: (member) => this.engine?.load(member) ?? null,
       changed: (change) => this._onProcessChange.fire(change),
       removed: (info) => this._onProcessRemoved.fire(info),
       note: (source, text) => this.logs.append(source, 'system', text),
@@ -125,6 +127,7 @@ export class Stack {
     this.subscriptions.push(this.order);
     this.engine = spec.proxy ? (options.engine ?? builtinEngine)({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
     if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, memberLookup((run) => this.targets.run(run)?.run ?? null), (change) => this._onProcessChange.fire(change)));
+    if (this.engine) this.subscriptions.push(this.engine.onRecycle(({ member, requests }) => this.recycle(member, requests)));
     this.sampler = new MetricsSampler(
       () => this.supervisors(),
       () => this._onMetrics.fire(this.processes()),
@@ -341,6 +344,12 @@ export class Stack {
     if (pool.kind === 'static') return new StaticPool(pool.site, dir, this.node, this.context, stopping);
     if (pool.kind === 'task') return new TaskPool(pool.spec, this.context);
     return new AppPool(pool.spec, this.context, { watch: this.watchEnabled, stopping });
+  }
+
+  /** The proxy counted `requests` to `member`, its limit: its app replaces it (max_requests). */
+  private recycle(member: string, requests: number): void {
+    const found = this.targets.run(runOfMember(member));
+    if (found?.pool instanceof AppPool) found.pool.recycle(found.run, member, requests);
   }
 
   private proxyConfig(spec: StackSpec): ProxyConfig {

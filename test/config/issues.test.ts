@@ -32,7 +32,7 @@ describe('unknown and missing keys', () => {
       error(
         4,
         5,
-        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on, reload",
+        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on, reload, max_requests, max_requests_jitter",
       ),
     ]);
   });
@@ -258,6 +258,30 @@ describe('app cross-checks', () => {
     ).toEqual([
       error(6, 13, "health.path needs a port, but app 'jobs' has port_env: none; remove health.path or set port_env"),
       error(7, 34, "backoff.max (1s) must be at least backoff.initial (5s) (app 'jobs')"),
+    ]);
+  });
+
+  it('refuses a request limit that is not a whole number, and warns of a jitter without a limit', async () => {
+    expect(
+      await issuesOf(
+        'apps:', //                                  1
+        '  api:', //                                 2
+        '    command: node a.js', //                 3
+        '    max_requests: 1e3.5', //                4
+        '    max_requests_jitter: -1', //            5
+        '  web:', //                                 6
+        '    command: node w.js', //                 7
+        '    max_requests_jitter: 50', //            8
+      ),
+    ).toEqual([
+      error(4, 19, "max_requests must be a whole number of at least 0; got '1e3.5' (app 'api')"),
+      error(5, 26, "max_requests_jitter must be a whole number of at least 0; got -1 (app 'api')"),
+      {
+        line: 8,
+        col: 26,
+        severity: 'warning',
+        message: "max_requests_jitter does nothing without max_requests (app 'web'); set max_requests, like 1000, or remove max_requests_jitter",
+      },
     ]);
   });
 });

@@ -47,6 +47,8 @@ describe('loadStack defaults', () => {
           watch: [],
           dependsOn: [],
           reload: null,
+          maxRequests: 0,
+          maxRequestsJitter: 0,
         },
       ],
       tasks: [],
@@ -110,6 +112,8 @@ describe('loadStack defaults', () => {
         '    stop: { signal: SIGINT, timeout: 3s }',
         '    watch: ["**/*.js"]',
         '    reload: { signal: SIGHUP }',
+        '    max_requests: 1000',
+        '    max_requests_jitter: 100',
         '  jobs:',
         '    command: node jobs.js',
         '    port_env: none',
@@ -132,6 +136,8 @@ describe('loadStack defaults', () => {
       stop: { signal: 'SIGINT', timeout: 3000 },
       watch: ['**/*.js'],
       reload: { signal: 'SIGHUP' },
+      maxRequests: 1000,
+      maxRequestsJitter: 100,
     });
     expect(spec?.apps[1]?.portEnv).toBeNull();
   });

@@ -4,9 +4,9 @@ import { HealthTracker, type HealthVerdict } from '../../main/core/health/health
 
 const spec = { healthyAfter: 2, unhealthyAfter: 3, restartAfter: 5 };
 
-/** Feeds results (`+` passes, `-` fails) to a worker in `state`, returning each verdict. */
+/** Feeds results (`+` passes, `-` fails, `b` busy) to a worker in `state`, returning each verdict. */
 function feed(tracker: HealthTracker, state: ProcessState, results: string): HealthVerdict[] {
-  return [...results].map((result) => tracker.record(result === '+', state));
+  return [...results].map((result) => tracker.record(result === 'b' ? 'busy' : result === '+', state));
 }
 
 describe('HealthTracker', () => {
@@ -45,5 +45,20 @@ describe('HealthTracker', () => {
     expect(tracker.status).toBe('unknown');
     expect(tracker.fails).toBe(0);
     expect(feed(tracker, 'starting', '+')).toEqual(['nothing']);
+  });
+
+  it('counts a busy result toward nothing: a ready worker stays in however long it is busy, and failures around it still add up', () => {
+    const tracker = new HealthTracker(spec);
+    feed(tracker, 'starting', '++');
+    expect(feed(tracker, 'ready', 'bbbbbbbbbb')).toEqual(['status-changed', ...Array<HealthVerdict>(9).fill('nothing')]);
+    expect(tracker.status).toBe('busy');
+    expect(tracker.fails).toBe(0);
+    // Busy neither breaks nor extends a run of failures.
+    expect(feed(tracker, 'ready', '--b-')).toEqual(['status-changed', 'nothing', 'status-changed', 'unhealthy']);
+    expect(feed(tracker, 'unhealthy', 'bbbbbb')).toEqual(['status-changed', 'nothing', 'nothing', 'nothing', 'nothing', 'nothing']);
+    expect(feed(tracker, 'unhealthy', '-')).toEqual(['status-changed']);
+    // A worker that never passed is not in rotation, so it cannot be busy with the proxy's requests.
+    const booting = new HealthTracker(spec);
+    expect(feed(booting, 'starting', 'b')).toEqual(['nothing']);
   });
 });

@@ -54,7 +54,7 @@ describe('planSpecChange', () => {
     });
   });
 
-  it('changes balance, watch globs, health timings, restart, stop and reload settings in place, replacing no worker', () => {
+  it('changes balance, watch globs, health timings, restart, stop and reload settings and request limits in place, replacing no worker', () => {
     const edits = [
       { balance: 'least-conn' as const },
       { watch: ['**/*.py'] },
@@ -62,6 +62,7 @@ describe('planSpecChange', () => {
       { restart: 'always' as const, backoff: { initial: 100, max: 1000 }, maxRestarts: 9, minUptime: 500 },
       { stop: { signal: 'SIGINT' as const, timeout: 9000 } },
       { reload: { signal: 'SIGHUP' as const } },
+      { maxRequests: 1000, maxRequestsJitter: 50 },
     ];
     for (const edit of edits) {
       const plan = planSpecChange(stack(), stack({ apps: [{ ...api, ...edit }, jobs] }));

@@ -34,6 +34,8 @@ export function fixtureApp(name: string, fixture: string, overrides: Partial<App
     watch: [],
     dependsOn: [],
     reload: null,
+    maxRequests: 0,
+    maxRequestsJitter: 0,
     ...overrides,
   };
 }

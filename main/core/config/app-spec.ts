@@ -55,6 +55,8 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     watch: app.watch,
     dependsOn: dependencies(app.depends_on),
     reload: app.reload ?? null,
+    maxRequests: app.max_requests,
+    maxRequestsJitter: app.max_requests_jitter,
   };
 }
 
@@ -72,6 +74,9 @@ async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandV
   if (app.backoff.max < app.backoff.initial) {
     const { initial, max } = app.backoff;
     report(ctx, [...at, 'backoff', 'max'], `backoff.max (${formatDuration(max)}) must be at least backoff.initial (${formatDuration(initial)}) (app '${name}')`);
+  }
+  if (app.max_requests_jitter > 0 && app.max_requests === 0) {
+    report(ctx, [...at, 'max_requests_jitter'], `max_requests_jitter does nothing without max_requests (app '${name}'); set max_requests, like 1000, or remove max_requests_jitter`, 'warning');
   }
   return program;
 }

@@ -168,6 +168,8 @@ export const appSchema = z.strictObject(
       .record(z.string(), choice(CONDITIONS), { error: 'must be a map from app or task names to a condition, like { migrate: completed, cache: healthy }' })
       .default({}),
     reload: z.strictObject({ signal: choice(RELOAD_SIGNALS) }, { error: 'must be a map, like { signal: SIGHUP }' }).optional(),
+    max_requests: integer(0).default(0),
+    max_requests_jitter: integer(0).default(0),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );

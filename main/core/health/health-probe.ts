@@ -16,16 +16,21 @@ export interface ProbeResult {
   detail: string;
   /** Which loopback address answered, when one did. */
   host: string | null;
+  /** It failed for want of an answer within the timeout (a refusal or an error status is an answer). */
+  timedOut?: true;
+  /** It timed out while the proxy had requests in flight on the worker: neither a pass nor a failure. */
+  busy?: true;
 }
 
 function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const fail = (detail: string) => resolve({ ok: false, detail, host: null });
+    const timedOut = (detail: string) => resolve({ ok: false, detail, host: null, timedOut: true });
     if (spec.path === null) {
       const socket = net.connect({ host, port });
       socket.setTimeout(spec.timeout, () => {
         socket.destroy();
-        fail(`TCP connect to port ${port} timed out after ${spec.timeout}ms`);
+        timedOut(`TCP connect to port ${port} timed out after ${spec.timeout}ms`);
       });
       socket.once('connect', () => {
         socket.destroy();
@@ -47,7 +52,7 @@ function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeR
     // One deadline for connect, headers and all: a worker that accepts but never answers is hung.
     const timer = setTimeout(() => {
       request.destroy();
-      fail(`GET ${spec.path} timed out after ${spec.timeout}ms`);
+      timedOut(`GET ${spec.path} timed out after ${spec.timeout}ms`);
     }, spec.timeout);
     request.once('close', () => clearTimeout(timer));
     request.once('error', (error: NodeJS.ErrnoException) => fail(`GET ${spec.path}: ${error.code ?? error.message}`));

@@ -1,6 +1,7 @@
 // Rise and fall (HAProxy's `rise 2 fall 3`): a worker enters rotation after healthy_after checks
 // pass in a row, leaves it after unhealthy_after fail in a row, and is restarted as hung after
-// restart_after. Pure: it counts results and says what they mean, the supervisor acts on it.
+// restart_after. A busy result (busy-check.ts) counts toward none of them. Pure: it counts results
+// and says what they mean, the supervisor acts on it.
 
 import type { HealthStatus, ProcessState } from '../../../shared/process.ts';
 import type { HealthSpec } from '../../../shared/stack.ts';
@@ -15,7 +16,7 @@ export type HealthVerdict =
   | 'healthy-again'
   /** Unhealthy, and failed restart_after checks in a row. */
   | 'hung'
-  /** No new state, but the last result flipped (passing ↔ failing), which listeners want to see. */
+  /** No new state, but the last result changed (passing, failing, busy), which listeners want to see. */
   | 'status-changed'
   | 'nothing';
 
@@ -59,18 +60,20 @@ export class HealthTracker {
     this._status = 'unknown';
   }
 
-  /** Takes one result of a worker in `state`. */
-  record(ok: boolean, state: ProcessState): HealthVerdict {
-    if (ok) {
+  /** Takes one result of a worker in `state`: a pass (true), a failure (false), or `busy`, which leaves the counts as they are. */
+  record(outcome: boolean | 'busy', state: ProcessState): HealthVerdict {
+    if (outcome === true) {
       this.passes++;
       this._fails = 0;
-    } else {
+    } else if (outcome === false) {
       this._fails++;
       this.passes = 0;
     }
-    const status: HealthStatus = ok ? 'passing' : 'failing';
+    const status: HealthStatus = outcome === 'busy' ? 'busy' : outcome ? 'passing' : 'failing';
     const changed = status !== this._status;
     this._status = status;
+    // Busy moves no worker anywhere: only passes and failures do.
+    if (outcome === 'busy') return changed && (state === 'ready' || state === 'unhealthy') ? 'status-changed' : 'nothing';
     const { healthyAfter, unhealthyAfter, restartAfter } = this.spec;
     switch (state) {
       case 'starting':

@@ -1,5 +1,5 @@
-// An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first, and
-// reloaded again when files matching its `watch:` globs change.
+// An app's pool: its workers (`api-1`, `api-2`, …), scaled by number, reloaded surge-first,
+// reloaded again when files matching its `watch:` globs change, and recycled after max_requests.
 
 import { HELD_STATES } from '../../../shared/process.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
@@ -11,7 +11,8 @@ import { ReloadQueue } from '../reload/reload-queue.ts';
 import { rollingReload } from '../reload/rolling-reload.ts';
 import { signalReload } from '../reload/signal-reload.ts';
 import type { Pool } from './pool.ts';
-import { RunSet, type PoolContext } from './run-set.ts';
+import { Recycler, RequestLimits } from './recycler.ts';
+import { memberId, RunSet, type PoolContext } from './run-set.ts';
 import type { HoldState } from './start-order.ts';
 import { parseWorkerName, workerName } from './worker-names.ts';
 
@@ -34,14 +35,26 @@ export class AppPool implements Pool {
   private readonly context: PoolContext;
   private readonly options: AppPoolOptions;
   private readonly reloads: ReloadQueue;
+  private readonly recycler: Recycler;
   private watcher: GlobWatcher | null = null;
 
   constructor(spec: AppSpec, context: PoolContext, options: AppPoolOptions) {
     this._spec = spec;
     this.context = context;
     this.options = options;
-    this.runs = new RunSet({ pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec }, context);
+    const limits = new RequestLimits();
+    this.runs = new RunSet(
+      { pool: spec.name, kind: 'worker', name: (n) => workerName(spec.name, n), settings: () => this._spec, requestLimit: (run) => limits.of(run, this._spec) },
+      context,
+    );
     this.reloads = new ReloadQueue((replace) => this.reloadNow(null, replace), options.stopping);
+    this.recycler = new Recycler({
+      serving: (run) => this.runs.serving(run),
+      reloadsIdle: () => this.reloads.idle(),
+      replace: (run) => this.reload(run),
+      stopping: options.stopping,
+      note: context.note,
+    });
   }
 
   get name(): string {
@@ -83,6 +96,11 @@ export class AppPool implements Pool {
     const target = this.runs.reloadTarget(only?.name ?? this.name, only);
     const signal = this._spec.reload?.signal;
     return signal && !replace ? signalReload(target, signal) : rollingReload(target);
+  }
+
+  /** The proxy sent `member` its limit of `requests`: replace its run surge-first, unless it has restarted since. */
+  recycle(run: Supervisor, member: string, requests: number): void {
+    if (memberId(run) === member) this.recycler.request(run, requests);
   }
 
   /** Adds workers (started at once) or removes the highest-numbered ones (drained, then stopped); returns the names after. */

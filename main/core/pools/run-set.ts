@@ -3,9 +3,10 @@
 // Every change of who is where is published to the proxy at once.
 
 import { HELD_STATES, type ProcessInfo } from '../../../shared/process.ts';
-import type { UpstreamMember } from '../../../shared/proxy.ts';
+import type { MemberLoad, UpstreamMember } from '../../../shared/proxy.ts';
 import type { AppSpec } from '../../../shared/stack.ts';
 import type { Disposable } from '../events.ts';
+import { busyAwareCheck } from '../health/busy-check.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
 import type { ReloadTarget } from '../reload/reload-target.ts';
 
@@ -21,6 +22,8 @@ export interface PoolContext {
   publish(pool: string): void;
   /** Resolves true once the proxy has no request in flight on `member`; null when there is no proxy. */
   drained(member: string, timeout: number): Promise<boolean> | null;
+  /** What the proxy has under way on `member`; null when there is no proxy. */
+  load(member: string): Promise<MemberLoad | null> | null;
   /** Every state, health or role change of any run. */
   changed(change: StateChange): void;
   /** A run left the pool for good (replaced, scaled away, or its pool removed). */
@@ -39,6 +42,8 @@ export interface RunShape {
   settings(): ProcessSettings;
   /** Variables of Switchyard's own runtime, for processes that are Switchyard's own (static sites). */
   runtimeEnv?: Readonly<Record<string, string>>;
+  /** The requests after which the proxy reports `run` due for recycling; undefined for no limit. */
+  requestLimit?(run: Supervisor): number | undefined;
 }
 
 /**
@@ -97,7 +102,9 @@ export class RunSet {
     return runs.map((supervisor) => {
       const endpoint = supervisor.endpoint;
       const state = supervisor.state === 'ready' ? 'ready' : supervisor.state === 'draining' ? 'draining' : 'down';
-      return { id: memberId(supervisor), name: supervisor.name, host: endpoint?.host ?? '127.0.0.1', port: endpoint?.port ?? 0, state };
+      const member: UpstreamMember = { id: memberId(supervisor), name: supervisor.name, host: endpoint?.host ?? '127.0.0.1', port: endpoint?.port ?? 0, state };
+      const maxRequests = this.shape.requestLimit?.(supervisor);
+      return maxRequests === undefined ? member : { ...member, maxRequests };
     });
   }
 
@@ -127,7 +134,14 @@ export class RunSet {
    * stop settings at once, the rest from its next start on, so that no start runs a stale command.
    */
   adoptSettings(): void {
-    for (const supervisor of this.all()) supervisor.adopt(this.specFor(supervisor.spec.worker));
+    for (const supervisor of this.all()) supervisor.adopt(this.specFor(supervisor.spec.worker, () => supervisor));
+    // The proxy counts against request limits drawn from the new settings.
+    this.publish();
+  }
+
+  /** Whether `run` holds its name and is in rotation: not a surge, not leaving, not down. */
+  serving(run: Supervisor): boolean {
+    return this.holders.get(run.spec.worker) === run && run.state === 'ready';
   }
 
   /**
@@ -218,8 +232,8 @@ export class RunSet {
     this.context.publish(this.shape.pool);
   }
 
-  /** What worker `worker` runs with under the pool's current settings. */
-  private specFor(worker: number): ProcessSpec {
+  /** What worker `worker` runs with under the pool's current settings, as `run()` (its supervisor) does. */
+  private specFor(worker: number, run: () => Supervisor): ProcessSpec {
     const { shape, context } = this;
     const settings = shape.settings();
     const defaults = shape.kind === 'worker' ? WORKER_DEFAULT_ENV : {};
@@ -231,12 +245,19 @@ export class RunSet {
       worker,
       env: { ...defaults, ...context.baseEnv, ...settings.env },
       ...(shape.runtimeEnv ? { runtimeEnv: shape.runtimeEnv } : {}),
+      // Called once the process is spawned and its port known; a timed-out check asks the proxy whether it is only busy.
+      check: () => {
+        const supervisor = run();
+        const member = memberId(supervisor);
+        return busyAwareCheck(supervisor.endpoint?.port ?? 0, () => supervisor.spec.health, () => context.load(member));
+      },
     };
   }
 
   private create(worker: number): Supervisor {
     const { context } = this;
-    const supervisor = new Supervisor(this.specFor(worker), context.deps);
+    // The spec's health check asks after its own supervisor, which exists by the time it runs.
+    const supervisor: Supervisor = new Supervisor(this.specFor(worker, () => supervisor), context.deps);
     const subscription = supervisor.onStateChange((change) => {
       // Membership first, so the proxy learns of a run leaving rotation before anyone waits on its drain.
       this.publish();

@@ -384,7 +384,7 @@ export class Supervisor {
 
   private onProbe(run: number, result: ProbeResult, check: number): void {
     if (run !== this.run) return;
-    const verdict = !result.ok && this.probe?.hurried ? 'nothing' : this.health.record(result.ok, this._state);
+    const verdict = !result.ok && this.probe?.hurried ? 'nothing' : this.health.record(result.busy ? 'busy' : result.ok, this._state);
     switch (verdict) {
       case 'ready':
       case 'unhealthy':
@@ -398,6 +398,8 @@ export class Supervisor {
         void this.restart(`hung: ${this.health.fails} health checks failed in a row (restart_after ${this.spec.health.restartAfter}); last: ${result.detail}`, 'hung');
         break;
       case 'status-changed':
+        // Busy is news worth a line (why it stays in rotation while its checks time out); passing and failing show in the UI.
+        if (result.busy) this.system(`busy: ${result.detail}`);
         this.emit(this._state, this._state);
         break;
       case 'nothing':

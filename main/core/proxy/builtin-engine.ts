@@ -3,7 +3,7 @@
 // process to the new one through the core (builtin/listener-handover.ts), so the port never stops
 // accepting. Each process's phase and conversation is a ProxyInstance (builtin/proxy-instance.ts).
 
-import type { AccessEvent, ListenerHandle, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
+import type { AccessEvent, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import type { HealthSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
@@ -12,13 +12,15 @@ import type { StateChange, Supervisor } from '../process/supervisor.ts';
 import { ListenerHandover } from './builtin/listener-handover.ts';
 import { ProxyInstance } from './builtin/proxy-instance.ts';
 import type { ProxyInstanceHost } from './builtin/proxy-instance.ts';
-import type { EngineContext, EngineFactory, ProxyEngine } from './engine.ts';
+import type { EngineContext, EngineFactory, ProxyEngine, RecycleDue } from './engine.ts';
 
 /** The proxy process's entry point. */
 export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url);
 
 /** The proxy's own checks (see ProxyInstance's ping): a hung proxy leaves ready after 3 misses and is restarted after 10. */
 const PROXY_HEALTH: HealthSpec = { path: null, interval: 1000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
+/** How long the proxy may take to say what is under way on a member before the question counts as unanswered. */
+const LOAD_ANSWER_MS = 1000;
 /** How long a retiring proxy may spend finishing its in-flight requests. */
 const RETIRE_GRACE_MS = 10_000;
 
@@ -54,6 +56,8 @@ export class BuiltinEngine implements ProxyEngine {
   readonly onAccess = this._onAccess.event;
   private readonly _onPassive = new Emitter<PassiveMark>();
   readonly onPassive = this._onPassive.event;
+  private readonly _onRecycle = new Emitter<RecycleDue>();
+  readonly onRecycle = this._onRecycle.event;
   private readonly _onProcessChange = new Emitter<StateChange>();
   readonly onProcessChange = this._onProcessChange.event;
 
@@ -74,6 +78,7 @@ export class BuiltinEngine implements ProxyEngine {
       },
       access: (events) => this._onAccess.fire(events),
       passive: (mark) => this._onPassive.fire(mark),
+      recycle: (member, requests) => this._onRecycle.fire({ member, requests }),
       processChange: (change) => this._onProcessChange.fire(change),
     };
   }
@@ -132,6 +137,19 @@ export class BuiltinEngine implements ProxyEngine {
       const timer = setTimeout(() => waiter.done(false), timeout);
       this.drainWaiters.add(waiter);
     });
+  }
+
+  async load(member: string): Promise<MemberLoad | null> {
+    // During a proxy handover both processes may have requests on the member.
+    const answers = await Promise.all(this.instances().filter((instance) => instance.alive).map((instance) => instance.load(member, LOAD_ANSWER_MS)));
+    const known = answers.filter((load) => load !== null);
+    if (known.length === 0) return null;
+    const waiting = known.filter((load) => load.inFlight > 0);
+    return {
+      inFlight: waiting.reduce((sum, load) => sum + load.inFlight, 0),
+      silentFor: waiting.length === 0 ? 0 : Math.min(...waiting.map((load) => load.silentFor)),
+      patience: Math.max(...known.map((load) => load.patience)),
+    };
   }
 
   async restart(): Promise<void> {

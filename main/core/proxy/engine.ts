@@ -2,7 +2,7 @@
 // and reports every request. Nothing outside an engine knows how requests are forwarded, so an
 // nginx engine can replace the builtin one behind the same interface.
 
-import type { AccessEvent, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
+import type { AccessEvent, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import type { Event } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
 import type { StateChange, Supervisor, SupervisorDeps } from '../process/supervisor.ts';
@@ -20,6 +20,13 @@ export interface EngineContext {
   node: NodeRuntime;
 }
 
+/** A member that reached its maxRequests, to be replaced. */
+export interface RecycleDue {
+  member: string;
+  /** Requests it had been sent when it reached the limit. */
+  requests: number;
+}
+
 /** Makes the engine a stack runs its proxy with (StackOptions.engine); the builtin one by default. */
 export type EngineFactory = (context: EngineContext) => ProxyEngine;
 
@@ -33,6 +40,8 @@ export interface ProxyEngine {
   setMembers(upstream: string, members: UpstreamMember[]): void;
   /** Resolves true once a draining member has no request in flight, false when `timeout` passes first. */
   drained(member: string, timeout: number): Promise<boolean>;
+  /** What the proxy has under way on `member` (a health check of it timed out: busy, or dead?); null when it cannot say. */
+  load(member: string): Promise<MemberLoad | null>;
   /** Replaces the proxy process; the new one takes over the listener, so no connection is refused. */
   restart(): Promise<void>;
   /** Stops gracefully: no new connections, in-flight requests finish. */
@@ -45,6 +54,8 @@ export interface ProxyEngine {
   readonly onAccess: Event<readonly AccessEvent[]>;
   /** Members taken out of rotation (or returned) by failed connections. */
   readonly onPassive: Event<PassiveMark>;
+  /** Members that reached their maxRequests (UpstreamMember.maxRequests); once per member id and proxy process. */
+  readonly onRecycle: Event<RecycleDue>;
   /** State and health changes of the engine's processes. */
   readonly onProcessChange: Event<StateChange>;
 }

@@ -28,6 +28,11 @@ export class ReloadQueue {
     return this.running !== null;
   }
 
+  /** Resolves once no reload runs, the extra one included (a worker's recycling waits so, rather than ask for another). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.then(ignore, ignore);
+  }
+
   /**
    * Runs `reload` now; while another runs, waits for one more full reload after it (a reload that
    * began before the request cannot have seen what it asks to apply).
@@ -64,3 +69,5 @@ function pendingReload(): Pending {
   promise.catch(() => {});
   return { replace: false, promise, begin };
 }
+
+function ignore(): void {}

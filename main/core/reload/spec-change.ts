@@ -18,7 +18,7 @@ export interface SpecChange {
   removed: string[];
   /** Pools whose processes must be replaced (a rolling reload; a task runs again): what a process runs with changed. */
   replaced: PoolSpec[];
-  /** Pools whose change needs no new process: balance, watch globs, health timings, restart, stop and reload settings, depends_on. */
+  /** Pools whose change needs no new process: balance, watch globs, health timings, restart, stop and reload settings, request limits, depends_on. */
   changedInPlace: PoolSpec[];
   /** Apps whose number of workers changed. */
   scaled: { name: string; replicas: number }[];
@@ -87,14 +87,14 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
 
 /**
  * What the supervisor or the proxy applies to running workers: balance, watch globs, health timings,
- * restart and stop settings, how the next reload is done, and depends_on (which only orders starts). Anything else a worker sees or is checked on (its command, folder,
+ * restart and stop settings, how the next reload is done, request limits (max_requests), and depends_on (which only orders starts). Anything else a worker sees or is checked on (its command, folder,
  * environment, port variable, health path, and any setting added later) needs new processes.
  */
 function compareApps(a: AppSpec, b: AppSpec): { runs: boolean; inPlace: boolean } {
   const split = (spec: AppSpec) => {
-    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, ...seen } = spec;
+    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, maxRequests, maxRequestsJitter, ...seen } = spec;
     const { path, ...timings } = health;
-    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn]) };
+    return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, maxRequests, maxRequestsJitter]) };
   };
   const [x, y] = [split(a), split(b)];
   return { runs: x.seen !== y.seen, inPlace: x.kept !== y.kept };

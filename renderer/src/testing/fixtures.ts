@@ -31,6 +31,8 @@ export function appSpec(name: string, overrides: Partial<AppSpec> = {}): AppSpec
     watch: [],
     dependsOn: [],
     reload: null,
+    maxRequests: 0,
+    maxRequestsJitter: 0,
     ...overrides,
   };
 }

@@ -73,6 +73,9 @@ export function memberProblems(upstream: string, members: readonly UpstreamMembe
     const lowest = member.state === 'down' ? 0 : 1;
     if (!Number.isInteger(member.port) || member.port < lowest || member.port > 65535) problems.push(`${who} has port ${member.port}; use 1-65535`);
     if (!STATES.includes(member.state)) problems.push(`${who} is '${String(member.state)}'; use ${STATES.join(', ')}`);
+    if (member.maxRequests !== undefined && (!Number.isInteger(member.maxRequests) || member.maxRequests < 1)) {
+      problems.push(`${who} has maxRequests ${String(member.maxRequests)}; use a whole number of at least 1, or leave it out`);
+    }
   }
   return problems;
 }

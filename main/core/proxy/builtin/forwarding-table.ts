@@ -3,7 +3,7 @@
 // configuration replaces the table whole; members change one upstream at a time. Requests already
 // under way keep the members and pools they started with.
 
-import type { ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import type { MemberLoad, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import type { Disposable } from '../../events.ts';
 import { memberProblems } from './config-check.ts';
 import { ConnectionPools } from './connection-pools.ts';
@@ -21,6 +21,8 @@ export class ForwardingTable implements Disposable {
   private routes = new RouteTable([]);
   private upstreams = new Map<string, UpstreamPool>();
   private urlTargets = new Map<string, Target>();
+  /** Upstream name → the longest timeout of the routes to it. */
+  private patience = new Map<string, number>();
 
   /** Replaces routes and upstreams at once; `config` must have passed configProblems. */
   apply(config: ProxyConfig): void {
@@ -37,7 +39,10 @@ export class ForwardingTable implements Disposable {
       if (route.target !== 'url' || urlTargets.has(route.to)) continue;
       urlTargets.set(route.to, this.urlTargets.get(route.to) ?? this.openUrlTarget(route.to));
     }
+    const patience = new Map<string, number>();
+    for (const route of config.routes) if (route.target !== 'url') patience.set(route.to, Math.max(route.timeout, patience.get(route.to) ?? 0));
     const previousUrls = this.urlTargets;
+    this.patience = patience;
     this.routes = routes;
     this.upstreams = upstreams;
     this.urlTargets = urlTargets;
@@ -53,6 +58,15 @@ export class ForwardingTable implements Disposable {
     if (problems.length > 0) throw new Error(`invalid members: ${problems.join('; ')}`);
     pool.members = this.registry.recordsFor(members);
     this.retainMembers();
+  }
+
+  /** What is under way on `member`, or null when no upstream lists it. */
+  load(member: string, now: number): MemberLoad | null {
+    for (const upstream of this.upstreams.values()) {
+      const record = upstream.members.find((each) => each.member.id === member);
+      if (record !== undefined) return { inFlight: record.inFlight, silentFor: record.silentFor(now), patience: this.patience.get(upstream.name) ?? 0 };
+    }
+    return null;
   }
 
   /** The best route for a Host header and a request target, or null. */

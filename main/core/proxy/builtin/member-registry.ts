@@ -1,5 +1,6 @@
 // Every worker the proxy forwards to, by member id, with what outlives a configuration change:
-// requests in flight, passive failure marks (nginx max_fails=1 / fail_timeout) and drain reports.
+// requests in flight and served (for recycling), passive failure marks (nginx max_fails=1 /
+// fail_timeout), drain reports, and when it last answered (a busy worker from a stalled one).
 
 import type { Dispatcher } from 'undici';
 import type { PassiveMark, UpstreamMember } from '../../../../shared/proxy.ts';
@@ -40,6 +41,13 @@ export class MemberRecord implements Target, Candidate {
   failures = 0;
   outTimer: NodeJS.Timeout | null = null;
   drainedReported = false;
+  /** Requests sent to it, retries included, counted toward `member.maxRequests`. */
+  requests = 0;
+  recycleReported = false;
+  /** Epoch ms when its requests in flight went from none to one. */
+  busySince = 0;
+  /** Epoch ms of the last response head it sent. */
+  lastAnswer = 0;
 
   constructor(member: UpstreamMember, origin: string, dispatcher: Dispatcher) {
     this.member = member;
@@ -55,6 +63,11 @@ export class MemberRecord implements Target, Candidate {
   get worker(): string {
     return this.member.name;
   }
+
+  /** How long its requests in flight have waited without it answering any; 0 when it has none. */
+  silentFor(now: number): number {
+    return this.inFlight === 0 ? 0 : now - Math.max(this.busySince, this.lastAnswer);
+  }
 }
 
 /** The members of every upstream, keyed by member id. */
@@ -65,6 +78,9 @@ export class MemberRegistry implements Disposable {
   private readonly _onPassive = new Emitter<PassiveMark>();
   /** A member was taken out of rotation after a connection failure, or came back. */
   readonly onPassive: Event<PassiveMark> = this._onPassive.event;
+  private readonly _onRecycle = new Emitter<MemberRecord>();
+  /** A ready member reached its maxRequests; once per member id. */
+  readonly onRecycle: Event<MemberRecord> = this._onRecycle.event;
 
   private readonly byId = new Map<string, MemberRecord>();
   private readonly pools: ConnectionPools;
@@ -88,6 +104,8 @@ export class MemberRegistry implements Disposable {
       }
       record.member = member;
       if (member.state === 'draining' && record.inFlight === 0) this.reportDrained(record);
+      // A limit lowered below what it has served already.
+      if (member.maxRequests !== undefined && record.requests >= member.maxRequests) this.reportRecycle(record);
       return record;
     });
   }
@@ -99,7 +117,14 @@ export class MemberRegistry implements Disposable {
 
   /** A request was sent to `record`. */
   begin(record: MemberRecord): void {
-    record.inFlight++;
+    if (record.inFlight++ === 0) record.busySince = Date.now();
+    if (++record.requests === record.member.maxRequests) this.reportRecycle(record);
+  }
+
+  /** `record` sent a response head: it is answering, however long its other requests take. */
+  answered(record: MemberRecord): void {
+    record.failures = 0;
+    record.lastAnswer = Date.now();
   }
 
   /** A request sent to `record` has finished, one way or another. */
@@ -124,6 +149,7 @@ export class MemberRegistry implements Disposable {
     for (const record of [...this.byId.values()]) this.forget(record);
     this._onDrained.dispose();
     this._onPassive.dispose();
+    this._onRecycle.dispose();
   }
 
   private bringBack(record: MemberRecord, period: number): void {
@@ -136,6 +162,12 @@ export class MemberRegistry implements Disposable {
     if (record.drainedReported) return;
     record.drainedReported = true;
     this._onDrained.fire(record.member.id);
+  }
+
+  private reportRecycle(record: MemberRecord): void {
+    if (record.recycleReported || record.member.state !== 'ready') return;
+    record.recycleReported = true;
+    this._onRecycle.fire(record);
   }
 
   private forget(record: MemberRecord): void {

@@ -198,7 +198,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (status < 200) return true;
     this.resumeUpstream = resume;
     const record = (this.member as Target).record;
-    if (record !== null) record.failures = 0;
+    if (record !== null) this.host.registry.answered(record);
     const headers = responseHeaders(rawHeaders, this.requestId, this.closeConnection || this.host.isDraining());
     if (statusText) this.res.writeHead(status, statusText, headers);
     else this.res.writeHead(status, headers);

@@ -1,9 +1,10 @@
 // One proxy process seen from the core (this runs in the core, not in the proxy): its supervisor, its
 // phase, and the conversation on its IPC channel: configurations and their answers, health pings,
-// the members it reported drained. What its messages mean for a restart is its host's business.
+// questions about a member's load, the members it reported drained or due for recycling. What its
+// messages mean for a restart is its host's business.
 
 import type net from 'node:net';
-import type { AccessEvent, FromProxy, ListenerHandle, PassiveMark, ProxyConfig, ToProxy } from '../../../../shared/proxy.ts';
+import type { AccessEvent, FromProxy, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, ToProxy } from '../../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../../shared/process.ts';
 import type { ListenAddress } from '../../../../shared/stack.ts';
 import { SwitchyardError } from '../../errors.ts';
@@ -38,6 +39,8 @@ export interface ProxyInstanceHost {
   ended(instance: ProxyInstance, change: StateChange): void;
   access(events: readonly AccessEvent[]): void;
   passive(mark: PassiveMark): void;
+  /** A member reached its maxRequests after `requests` requests. */
+  recycle(member: string, requests: number): void;
   processChange(change: StateChange): void;
 }
 
@@ -51,6 +54,8 @@ export class ProxyInstance implements Disposable {
   private readonly replies = new Map<number, Deferred<void>>();
   /** Health pings awaiting their pong, by number. */
   private readonly pings = new Map<number, () => void>();
+  /** Questions about a member's load awaiting their answer, by number (pings share the numbering). */
+  private readonly loads = new Map<number, (load: MemberLoad | null) => void>();
   private pingCount = 0;
   private readonly pingTimeout: number;
   /** Members this process has reported drained. */
@@ -134,6 +139,23 @@ export class ProxyInstance implements Disposable {
     return this.channel.send({ type: 'adopt' } satisfies ToProxy, handle as unknown as net.Server);
   }
 
+  /** What the process has under way on `member`; null when it does not know it or does not answer within `timeout`. */
+  load(member: string, timeout: number): Promise<MemberLoad | null> {
+    const channel = this.channel;
+    if (channel === null || !this.configured) return Promise.resolve(null);
+    const seq = ++this.pingCount;
+    return new Promise((resolve) => {
+      const answer = (load: MemberLoad | null) => {
+        clearTimeout(timer);
+        this.loads.delete(seq);
+        resolve(load);
+      };
+      const timer = setTimeout(() => answer(null), timeout);
+      this.loads.set(seq, answer);
+      channel.send({ type: 'load', seq, member } satisfies ToProxy).catch(() => answer(null));
+    });
+  }
+
   send(message: ToProxy): void {
     // A failed send means the process is exiting; its supervisor reports that.
     this.channel?.send(message).catch(() => {});
@@ -209,6 +231,12 @@ export class ProxyInstance implements Disposable {
         return;
       case 'pong':
         this.pings.get(message.seq)?.();
+        return;
+      case 'load':
+        this.loads.get(message.seq)?.(message.load);
+        return;
+      case 'recycle':
+        this.host.recycle(message.member, message.requests);
         return;
     }
   }

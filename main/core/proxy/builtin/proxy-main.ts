@@ -32,6 +32,7 @@ proxy.onPassive((mark) => {
   console.log(describeMark(mark));
 });
 proxy.onConnectionCap((episode) => console.log(describeCapEpisode(episode)));
+proxy.onRecycle((record) => send({ type: 'recycle', member: record.member.id, requests: record.requests }));
 
 process.on('message', (message: ToProxy, handle: unknown) => {
   switch (message.type) {
@@ -67,6 +68,9 @@ process.on('message', (message: ToProxy, handle: unknown) => {
       return;
     case 'ping':
       send({ type: 'pong', seq: message.seq });
+      return;
+    case 'load':
+      send({ type: 'load', seq: message.seq, load: proxy.memberLoad(message.member) });
       return;
   }
 });

@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { AccessEvent, ListenerHandle, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import type { AccessEvent, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../../../shared/stack.ts';
 import type { ClientLimits } from '../../../../shared/stack.ts';
 import { Emitter } from '../../events.ts';
@@ -25,6 +25,7 @@ import type { ErrorPage } from './error-page.ts';
 import { readRequestHead, viaNames } from './forward-headers.ts';
 import type { RequestHead } from './forward-headers.ts';
 import { ForwardingTable } from './forwarding-table.ts';
+import type { MemberRecord } from './member-registry.ts';
 import { clientIpOf, ProxyExchange } from './proxy-exchange.ts';
 import type { ExchangeHost } from './proxy-exchange.ts';
 import { answerUnreadableRequest, destinationOf } from './request-target.ts';
@@ -65,6 +66,8 @@ export class ProxyServer implements Disposable {
   readonly onPassive: Event<PassiveMark>;
   /** The connection cap (proxy.max_connections) was reached, or there is room again. */
   readonly onConnectionCap: Event<CapEpisode>;
+  /** A ready member reached its maxRequests; once per member id. */
+  readonly onRecycle: Event<MemberRecord>;
 
   private readonly server: http.Server;
   private readonly forwarding = new ForwardingTable();
@@ -85,6 +88,7 @@ export class ProxyServer implements Disposable {
     this.onDrained = this.forwarding.registry.onDrained;
     this.onPassive = this.forwarding.registry.onPassive;
     this.onConnectionCap = this.cap.onEpisode;
+    this.onRecycle = this.forwarding.registry.onRecycle;
     this.connections = new ClientConnections(() => {
       this.cap.closed(this.connections.size);
       this.drainCheck?.();
@@ -165,6 +169,11 @@ export class ProxyServer implements Disposable {
         onError(error as Error);
       }
     });
+  }
+
+  /** What is under way on `member` (asked when a health check of it timed out), or null for an unknown member. */
+  memberLoad(member: string): MemberLoad | null {
+    return this.forwarding.load(member, Date.now());
   }
 
   /** Open client connections and requests (or tunnels) under way. */

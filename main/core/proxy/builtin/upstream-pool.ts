@@ -1,5 +1,8 @@
 // One app or static site as routes see it: its members in worker order and the strategy that picks
-// among them. Only `ready` members that passive checks have not taken out get new requests.
+// among them. Only `ready` members that passive checks have not taken out get new requests. A busy
+// member stays ready (health/busy-check.ts), and the proxy keeps no queue of its own: as behind
+// nginx without max_conns, a request to a worker whose every thread is taken waits in the worker's
+// listen backlog, up to the route's timeout (then 504), instead of getting a 503 at once.
 
 import type { UpstreamConfig } from '../../../../shared/proxy.ts';
 import type { BalanceStrategy } from '../../../../shared/stack.ts';

@@ -161,7 +161,7 @@ export function buildTopology(
         x: COLUMN.worker,
         y: top + (workerRow + (span - 1) / 2) * ROW,
         title: worker.role === 'member' ? worker.name : `${worker.name} (${worker.role === 'surge' ? 'new' : 'leaving'})`,
-        detail: `${worker.state}${worker.health === 'failing' ? ' · failing' : ''}${worker.pid ? ` · ${worker.pid}` : ''}`,
+        detail: `${worker.state}${worker.health === 'failing' || worker.health === 'busy' ? ` · ${worker.health}` : ''}${worker.pid ? ` · ${worker.pid}` : ''}`,
         tone: processTone(worker),
         ref,
         state: worker.state,
