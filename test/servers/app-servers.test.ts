@@ -130,10 +130,9 @@ async function upWith(server: AppServer): Promise<{ up: UpProcess; dir: string; 
   return { up, dir, port, marker };
 }
 
-async function workers(dir: string): Promise<ProcessInfo[]> {
+async function listed(dir: string): Promise<ProcessInfo[]> {
   const result = await runCli(['ps', '--json'], dir);
-  if (result.exitCode !== 0) return [];
-  return (JSON.parse(String(result.stdout)) as ProcessInfo[]).filter((p) => p.app === 'app');
+  return result.exitCode === 0 ? (JSON.parse(String(result.stdout)) as ProcessInfo[]) : [];
 }
 
 async function allReady(dir: string, up: UpProcess): Promise<ProcessInfo[]> {
@@ -141,10 +140,12 @@ async function allReady(dir: string, up: UpProcess): Promise<ProcessInfo[]> {
   try {
     return await waitFor(
       async () => {
-        seen = await workers(dir);
-        return seen.length === 2 && seen.every((p) => p.role === 'member' && p.state === 'ready') ? seen : undefined;
+        seen = await listed(dir);
+        const workers = seen.filter((p) => p.app === 'app');
+        const proxyReady = seen.some((p) => p.kind === 'proxy' && p.role === 'member' && p.state === 'ready');
+        return proxyReady && workers.length === 2 && workers.every((p) => p.role === 'member' && p.state === 'ready') ? workers : undefined;
       },
-      'both workers ready',
+      'the proxy and both workers ready',
       { timeout: 30_000 },
     );
   } catch (error) {
