@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { ChildProcessInfo } from '../../../shared/process.ts';
 import { processListing, type ProcessListing, type ProcessRow } from '../process/process-listing.ts';
-import { exposedBy, exposedSockets, type ExposedSockets } from './listeners.ts';
+import { exposedSockets, TreeExposure, type ExposedSockets } from './listeners.ts';
 
 /** Default time between samples. */
 export const SAMPLE_INTERVAL_MS = 2000;
@@ -67,7 +67,7 @@ class CpuMeter {
 }
 
 /** Samples the tree under one root pid; null when the root is gone. */
-async function sampleTree(pid: number, listing: ProcessListing, meter: CpuMeter, exposed: () => ExposedSockets): Promise<TreeSample | null> {
+async function sampleTree(pid: number, listing: ProcessListing, meter: CpuMeter, exposure: TreeExposure, exposed: () => ExposedSockets): Promise<TreeSample | null> {
   const rows = await listing.tree(pid);
   if (rows.length === 0) return null;
   const at = Date.now();
@@ -88,7 +88,7 @@ async function sampleTree(pid: number, listing: ProcessListing, meter: CpuMeter,
       startedAt: row.startedAt,
     });
   }
-  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposedBy(rows.map((row) => row.pid), exposed()) };
+  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposure.of(rows.map((row) => row.pid), exposed()) };
 }
 
 /** Samples every target on an interval; `onSample` fires after each round. */
@@ -100,6 +100,7 @@ export class MetricsSampler {
   private readonly interval: number;
   private readonly listing = processListing();
   private readonly meter = new CpuMeter();
+  private readonly exposures = new WeakMap<SampleTarget, TreeExposure>();
 
   constructor(targets: () => Iterable<SampleTarget>, onSample: () => void, interval = SAMPLE_INTERVAL_MS) {
     this.targets = targets;
@@ -133,7 +134,9 @@ export class MetricsSampler {
         targets.map(async (target) => {
           const pid = target.currentPid;
           if (pid === null) return;
-          const sample = await sampleTree(pid, this.listing, this.meter, table);
+          let exposure = this.exposures.get(target);
+          if (!exposure) this.exposures.set(target, (exposure = new TreeExposure()));
+          const sample = await sampleTree(pid, this.listing, this.meter, exposure, table);
           if (target.currentPid === pid) target.recordUsage(sample);
         }),
       );
