@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { benchAtRest } from './at-rest.ts';
 import { coldStart } from './cold-start.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchGunicornProxy } from './gunicorn-proxy.ts';
@@ -16,6 +17,8 @@ import type { BenchResult } from './stats.ts';
 
 const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['cold start', coldStart],
+  // The demo left running with no traffic: Switchyard's own CPU and memory beside nginx's.
+  ['at rest', benchAtRest],
   ['log ingestion', logIngestion],
   ['memory', memory],
   // The data plane: static files and proxying against nginx (and http-proxy), then failed requests under reloads and kills.

@@ -81,3 +81,23 @@ export function exposedBy(pids: readonly number[], exposed: ExposedSockets): str
   }
   return [...addresses].sort();
 }
+
+/**
+ * `exposedBy` for one tree, looked up again only when the tree's processes or the machine's exposed
+ * sockets changed: reading every descriptor of every process each round was most of a round's cost
+ * at rest. A bind, a close or a fork changes one or the other; a socket handed to a process already
+ * in the tree (SCM_RIGHTS) is seen at the next change.
+ */
+export class TreeExposure {
+  private key: string | null = null;
+  private addresses: string[] = [];
+
+  of(pids: readonly number[], exposed: ExposedSockets): string[] {
+    const key = `${pids.join(',')}|${[...exposed.keys()].join(',')}`;
+    if (key !== this.key) {
+      this.addresses = exposedBy(pids, exposed);
+      this.key = key;
+    }
+    return this.addresses;
+  }
+}

@@ -2,10 +2,9 @@
 // under the main one (a pre-fork server's workers) and the addresses it listens on beyond loopback.
 
 import { readFileSync } from 'node:fs';
-import pidusage from 'pidusage';
 import type { ChildProcessInfo } from '../../../shared/process.ts';
-import { descendantsOf } from '../process/process-tree.ts';
-import { exposedBy, exposedSockets, type ExposedSockets } from './listeners.ts';
+import { processListing, type ProcessListing, type ProcessRow } from '../process/process-listing.ts';
+import { exposedSockets, TreeExposure, type ExposedSockets } from './listeners.ts';
 
 /** Default time between samples. */
 export const SAMPLE_INTERVAL_MS = 2000;
@@ -42,43 +41,54 @@ function commandLine(pid: number): string | null {
   }
 }
 
-/** `stats` ordered as a tree from `root`: each process after its parent, siblings by pid. */
-function treeOrder<T extends { pid: number; ppid: number }>(root: number, stats: readonly T[]): T[] {
-  const byParent = new Map<number, T[]>();
-  for (const stat of stats) byParent.set(stat.ppid, [...(byParent.get(stat.ppid) ?? []), stat]);
-  const ordered: T[] = [];
-  const visit = (pid: number) => {
-    for (const child of (byParent.get(pid) ?? []).sort((a, b) => a.pid - b.pid)) {
-      ordered.push(child);
-      visit(child.pid);
-    }
-  };
-  visit(root);
-  return ordered;
+/** Start times further apart than this are two processes under one pid (ps gives start times to the second). */
+const SAME_START_MS = 2000;
+
+/** CPU percent of each process from its CPU time since the previous round (its whole life at first sight). */
+class CpuMeter {
+  /** CPU time, when it was read and when the process started, by pid. */
+  private last = new Map<number, { cpuTime: number; at: number; startedAt: number }>();
+  private seen = new Map<number, { cpuTime: number; at: number; startedAt: number }>();
+
+  percent(row: ProcessRow, at: number): number {
+    const previous = this.last.get(row.pid);
+    const samePid = previous !== undefined && Math.abs(previous.startedAt - row.startedAt) < SAME_START_MS;
+    const before = samePid ? previous : { cpuTime: 0, at: row.startedAt };
+    this.seen.set(row.pid, { cpuTime: row.cpuTime, at, startedAt: row.startedAt });
+    const elapsed = at - before.at;
+    return elapsed > 0 ? Math.max(0, ((row.cpuTime - before.cpuTime) / elapsed) * 100) : 0;
+  }
+
+  /** A round ended: what it did not see is forgotten. */
+  endRound(): void {
+    this.last = this.seen;
+    this.seen = new Map();
+  }
 }
 
 /** Samples the tree under one root pid; null when the root is gone. */
-async function sampleTree(pid: number, exposed: () => ExposedSockets): Promise<TreeSample | null> {
-  const descendants = await descendantsOf(pid);
-  // One pid at a time: a batch call fails whole when any process in it ended while it looked.
-  const settled = await Promise.allSettled([pid, ...descendants].map((one) => pidusage(one)));
-  const stats = settled.flatMap((stat) => (stat.status === 'fulfilled' ? [stat.value] : []));
-  if (stats.length === 0) return null;
+async function sampleTree(pid: number, listing: ProcessListing, meter: CpuMeter, exposure: TreeExposure, exposed: () => ExposedSockets): Promise<TreeSample | null> {
+  const rows = await listing.tree(pid);
+  if (rows.length === 0) return null;
+  const at = Date.now();
   let cpu = 0;
   let memory = 0;
-  for (const stat of stats) {
-    cpu += stat.cpu;
-    memory += stat.memory;
+  const children: ChildProcessInfo[] = [];
+  for (const row of rows) {
+    const percent = meter.percent(row, at);
+    cpu += percent;
+    memory += row.memory;
+    if (row.pid === pid) continue;
+    children.push({
+      pid: row.pid,
+      ppid: row.ppid,
+      command: commandLine(row.pid),
+      cpu: Math.round(percent * 10) / 10,
+      memory: row.memory,
+      startedAt: row.startedAt,
+    });
   }
-  const children = treeOrder(pid, stats).map((stat) => ({
-    pid: stat.pid,
-    ppid: stat.ppid,
-    command: commandLine(stat.pid),
-    cpu: Math.round(stat.cpu * 10) / 10,
-    memory: stat.memory,
-    startedAt: stat.timestamp - stat.elapsed,
-  }));
-  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposedBy([pid, ...descendants], exposed()) };
+  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposure.of(rows.map((row) => row.pid), exposed()) };
 }
 
 /** Samples every target on an interval; `onSample` fires after each round. */
@@ -88,6 +98,9 @@ export class MetricsSampler {
   private readonly targets: () => Iterable<SampleTarget>;
   private readonly onSample: () => void;
   private readonly interval: number;
+  private readonly listing = processListing();
+  private readonly meter = new CpuMeter();
+  private readonly exposures = new WeakMap<SampleTarget, TreeExposure>();
 
   constructor(targets: () => Iterable<SampleTarget>, onSample: () => void, interval = SAMPLE_INTERVAL_MS) {
     this.targets = targets;
@@ -104,7 +117,6 @@ export class MetricsSampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    pidusage.clear();
   }
 
   async sampleNow(): Promise<void> {
@@ -115,14 +127,20 @@ export class MetricsSampler {
       // The kernel's socket tables are read once a round, for every tree, and not at all with none running.
       let exposed: ExposedSockets | null = null;
       const table = () => (exposed ??= exposedSockets());
+      const targets = [...this.targets()].filter((target) => target.currentPid !== null);
+      // One listing of the machine's processes serves every tree, and none is taken with nothing running.
+      if (targets.length > 0) await this.listing.refresh();
       await Promise.all(
-        [...this.targets()].map(async (target) => {
+        targets.map(async (target) => {
           const pid = target.currentPid;
           if (pid === null) return;
-          const sample = await sampleTree(pid, table);
+          let exposure = this.exposures.get(target);
+          if (!exposure) this.exposures.set(target, (exposure = new TreeExposure()));
+          const sample = await sampleTree(pid, this.listing, this.meter, exposure, table);
           if (target.currentPid === pid) target.recordUsage(sample);
         }),
       );
+      this.meter.endRound();
       this.onSample();
     } finally {
       this.sampling = false;

@@ -7,8 +7,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import pidtree from 'pidtree';
 import treeKill from 'tree-kill';
+import { processListing } from './process-listing.ts';
 
 const isWindows = process.platform === 'win32';
 
@@ -32,13 +32,11 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Every descendant of `pid` (not `pid` itself); empty when it is gone or `ps` is unavailable. */
+/** Every descendant of `pid` (not `pid` itself); empty when it is gone or the system lists no processes. */
 export async function descendantsOf(pid: number): Promise<number[]> {
-  try {
-    return await pidtree(pid);
-  } catch {
-    return [];
-  }
+  const listing = processListing();
+  await listing.refresh();
+  return (await listing.tree(pid)).slice(1).map((row) => row.pid);
 }
 
 /**
