@@ -158,6 +158,14 @@ export async function benchAtRest(): Promise<BenchResult> {
         { label: "at rest: Switchyard's own memory", met: ownTotal.memory <= MEMORY_GOAL, detail: `${bytes(ownTotal.memory)} (goal <= ${bytes(MEMORY_GOAL)}; nginx ${nginx ? bytes(nginxTotal.memory) : 'not installed'})` },
         { label: 'at rest: a worker with its health checks', met: null, detail: `${percent(workerTotal.cpu / Math.max(1, workers.length))} of one core each (no goal set)` },
       ],
+      readme: [
+        {
+          benchmark: `demo stack at rest, ${WINDOW_MS / 1000} s: Switchyard's own processes (core, watchdog, proxy, static), CPU of one core / RSS`,
+          anchor: nginx ? `nginx in front of the same workers: ${percent(nginxTotal.cpu)} / ${bytes(nginxTotal.memory)}` : 'nginx not installed',
+          switchyard: `${percent(ownTotal.cpu)} / ${bytes(ownTotal.memory)}`,
+          ratio: `goal <= ${CPU_GOAL}% / <= ${bytes(MEMORY_GOAL)}: ${ownTotal.cpu <= CPU_GOAL ? 'met' : 'not met'} / ${ownTotal.memory <= MEMORY_GOAL ? 'met' : 'not met'}`,
+        },
+      ],
     };
   } finally {
     await nginx?.stop();

@@ -10,7 +10,7 @@ import { appStack, gunicornApp, missingServer } from './lib/python-apps.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
 import type { ChildServer } from './lib/child.ts';
-import { median, ms, printTable, type BenchResult, type Goal } from './stats.ts';
+import { count, median, ms, printTable, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
 const WORKERS = 3;
 /** More clients than workers, as a site has: gunicorn's backlog holds the rest. */
@@ -84,7 +84,14 @@ export async function benchGunicornProxy(): Promise<BenchResult> {
   const goals: Goal[] = [{ label, met: factor >= NGINX_GOAL, detail: `${rps(SWITCHYARD).toFixed(0)} vs ${rps(NGINX).toFixed(0)} req/s = ${factor.toFixed(2)}x (goal ≥ ${NGINX_GOAL})` }];
   const errors = (runs.get(SWITCHYARD) ?? []).reduce((sum, run) => sum + run.errors + run.non2xx, 0);
   if (errors > 0) goals.push({ label: 'gunicorn errors through Switchyard', met: false, detail: `${errors} socket errors or non-2xx responses` });
-  return { name: 'gunicorn behind a proxy', goals };
+  const p99 = (name: string) => ms(median((runs.get(name) ?? []).map((run) => run.p99)));
+  const readme: ReadmeRow = {
+    benchmark: `Debian's \`gunicorn -w ${WORKERS}\` (sync, Flask) behind a proxy, ${loadTool(LOAD).tool} -c${LOAD.connections} (direct: ${count(rps(DIRECT))} req/s)`,
+    anchor: `nginx: ${count(rps(NGINX))} req/s, p99 ${p99(NGINX)} ms`,
+    switchyard: `${count(rps(SWITCHYARD))} req/s, p99 ${p99(SWITCHYARD)} ms`,
+    ratio: `${factor.toFixed(2)}x nginx (goal ${NGINX_GOAL}x, ${factor >= NGINX_GOAL ? 'met' : 'not met'})`,
+  };
+  return { name: 'gunicorn behind a proxy', goals, readme: [readme] };
 }
 
 if (isMain(import.meta.url)) await runAlone(benchGunicornProxy);

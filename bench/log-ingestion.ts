@@ -6,11 +6,12 @@ import { closeSync, openSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Stack } from '../main/core/stack.ts';
 import { fixtureApp, fixtureStack, FIXTURES } from '../test/helpers/specs.ts';
+import { briefMachineLoad, describeMachineLoad, watchMachineLoad } from './lib/machine-load.ts';
 import { Samples, max, min, ms, printTable, ratio, type BenchResult } from './stats.ts';
 
 const LINES = 200_000;
 const RUNS = 5;
-const GOAL = 1.3;
+const GOAL = 1.2;
 const SPAM = `${FIXTURES}spam.js`;
 /** Bytes spam.js writes in all. */
 const PAYLOAD = payloadBytes(LINES);
@@ -28,6 +29,7 @@ export async function logIngestion(): Promise<BenchResult> {
     [PIPE, toPipe],
     [STACK, toStack],
   ];
+  const machine = watchMachineLoad();
   // Round 0 is a warm-up; after it the order rotates so no variant always runs right after another.
   for (let round = 0; round <= RUNS; round++) {
     for (let i = 0; i < variants.length; i++) {
@@ -37,6 +39,8 @@ export async function logIngestion(): Promise<BenchResult> {
     }
   }
 
+  // The ratio moves with other programs' load (1.23x to 1.47x on the same code): say how busy the machine was.
+  const load = machine.stop();
   const anchor = samples.median(DEV_NULL);
   const pipe = samples.median(PIPE);
   const row = (label: string) => {
@@ -50,7 +54,10 @@ export async function logIngestion(): Promise<BenchResult> {
     `Log ingestion: spam.js writing ${LINES.toLocaleString('en-US')} lines (${(PAYLOAD / 1e6).toFixed(1)} MB), spawn to exit (ms, median of ${RUNS})`,
     [{ title: '' }, { title: 'median' }, { title: 'min' }, { title: 'max' }, { title: 'lines' }, { title: 'bytes' }, { title: '÷ /dev/null' }, { title: '÷ pipe' }],
     [row(DEV_NULL), row(PIPE), row(STACK)],
-    `goal: Switchyard under ${GOAL}x the /dev/null anchor; every run checks that the LogStore got all ${LINES.toLocaleString('en-US')} lines in order`,
+    [
+      `goal: Switchyard at most ${GOAL}x the /dev/null anchor; every run checks that the LogStore got all ${LINES.toLocaleString('en-US')} lines in order`,
+      `machine: ${describeMachineLoad(load)}`,
+    ].join('\n'),
   );
 
   const stack = samples.median(STACK);
@@ -58,7 +65,19 @@ export async function logIngestion(): Promise<BenchResult> {
   return {
     name: 'log ingestion',
     goals: [
-      { label: `log ingestion under ${GOAL}x /dev/null`, met: factor < GOAL, detail: `${ms(stack)} ms vs ${ms(anchor)} ms = ${ratio(stack, anchor)} (${ratio(stack, pipe)} of a bare pipe)` },
+      {
+        label: `log ingestion at most ${GOAL}x /dev/null`,
+        met: factor <= GOAL,
+        detail: `${ms(stack)} ms vs ${ms(anchor)} ms = ${ratio(stack, anchor)} (${ratio(stack, pipe)} of a bare pipe); ${briefMachineLoad(load)}`,
+      },
+    ],
+    readme: [
+      {
+        benchmark: `a child writing ${LINES / 1000}k lines (${(PAYLOAD / 1e6).toFixed(0)} MB), spawn → exit`,
+        anchor: `stdout to /dev/null: ${ms(anchor)} ms`,
+        switchyard: `drained into the log store: ${ms(stack)} ms`,
+        ratio: `${ratio(stack, anchor)} (goal ≤ ${GOAL}x; ${briefMachineLoad(load)})`,
+      },
     ],
   };
 }

@@ -46,6 +46,7 @@ export async function memory(): Promise<BenchResult> {
   return {
     name: 'memory',
     goals: [{ label: 'memory per retained line', met: null, detail: `${perLine.toFixed(0)} B of heap per line of ${text.toFixed(0)} characters (no goal set)` }],
+    readme: [{ benchmark: `heap per retained log line (${retained / 1000}k lines of ${text.toFixed(0)} chars)`, anchor: '—', switchyard: `${perLine.toFixed(0)} B`, ratio: '—' }],
   };
 }
 

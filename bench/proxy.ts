@@ -16,7 +16,7 @@ import { freePort, LOOPBACK } from './lib/net.ts';
 import { findNginx, proxySite, startNginx } from './lib/nginx.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
-import { ms, printTable, type BenchResult, type Goal } from './stats.ts';
+import { count, ms, printTable, ratio, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const BACKEND = path.join(HERE, 'lib/hello-backend.ts');
@@ -185,7 +185,7 @@ export async function benchProxy(): Promise<BenchResult> {
     ratioGoal('proxy req/s, Switchyard ÷ http-proxy', switchyard, figures.get(HTTP_PROXY_LABEL), '>', HTTP_PROXY_GOAL, skipped.get(HTTP_PROXY_LABEL)),
   ];
   if (switchyard.failures > 0) goals.push({ label: 'proxy errors under load', met: false, detail: `${switchyard.failures} socket errors or non-2xx responses through Switchyard` });
-  return { name: 'proxy', goals };
+  return { name: 'proxy', goals, readme: [readmeRow(tool, switchyard, figures)] };
 }
 
 /** The stack under test: one `hello` worker behind a proxy route `/`. */
@@ -291,6 +291,21 @@ function ratioGoal(label: string, ours: Figures, anchor: Figures | undefined, op
   const met = op === '≥' ? factor >= goal : factor > goal;
   const cpu = ours.proxyUsPerRequest !== null && anchor.proxyUsPerRequest !== null ? `; proxy CPU ${ours.proxyUsPerRequest.toFixed(0)} vs ${anchor.proxyUsPerRequest.toFixed(0)} µs/req` : '';
   return { label, met, detail: `${ours.rps.toFixed(0)} vs ${anchor.rps.toFixed(0)} req/s = ${factor.toFixed(2)}x (goal ${op} ${goal})${cpu}` };
+}
+
+/** The README's row: Switchyard beside nginx, with the direct figure and http-proxy for scale. */
+function readmeRow(tool: string, ours: Figures, figures: ReadonlyMap<string, Figures>): ReadmeRow {
+  const direct = figures.get(DIRECT);
+  const nginx = figures.get(NGINX);
+  const httpProxy = figures.get(HTTP_PROXY_LABEL);
+  const cells = (f: Figures) => `${count(f.rps)} req/s, p99 ${ms(f.p99)} ms${f.proxyUsPerRequest === null ? '' : `, ${f.proxyUsPerRequest.toFixed(0)} µs CPU/req`}`;
+  const versusNginx = nginx ? `${ratio(ours.rps, nginx.rps)} nginx (goal ${NGINX_GOAL}x, ${ours.rps / nginx.rps >= NGINX_GOAL ? 'met' : 'not met'})` : 'nginx not measured';
+  return {
+    benchmark: `GET through the proxy, 6-byte answer, ${tool} -c${LOAD.connections}${direct ? ` (direct: ${count(direct.rps)} req/s)` : ''}`,
+    anchor: nginx ? `nginx, 1 worker, keepalive: ${cells(nginx)}` : 'nginx not measured',
+    switchyard: cells(ours),
+    ratio: `${versusNginx}${httpProxy ? `, ${ratio(ours.rps, httpProxy.rps)} http-proxy (${count(httpProxy.rps)})` : ''}`,
+  };
 }
 
 /** Null when GET / returns 200 and the backend's body; otherwise what came back instead. */

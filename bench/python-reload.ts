@@ -10,7 +10,7 @@ import { freePort, LOOPBACK } from './lib/net.ts';
 import { appStack, gunicornApp, missingServer, uvicornApp } from './lib/python-apps.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
-import { printTable, type BenchResult, type Goal } from './stats.ts';
+import { printTable, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
 const REPLICAS = 2;
 const CONNECTIONS = 8;
@@ -34,6 +34,7 @@ export async function benchPythonReloads(): Promise<BenchResult> {
   const windows: ChurnWindow[] = [];
   const goals: Goal[] = [];
   const notes: string[] = [];
+  const measured: { label: string; failed: string }[] = [];
   for (const subject of subjects) {
     const label = `failed requests during a rolling reload of ${subject.label}`;
     const missing = missingServer(subject.server);
@@ -44,6 +45,7 @@ export async function benchPythonReloads(): Promise<BenchResult> {
     const reload = await reloadUnderLoad(subject, windows, notes);
     const total = reload.counts.ok + reload.counts.failed;
     goals.push({ label, met: reload.counts.failed === 0, detail: `${reload.counts.failed} failed of ${total} requests in ${reload.seconds.toFixed(1)} s (goal: 0)` });
+    measured.push({ label: subject.label, failed: `${reload.counts.failed} of ${total.toLocaleString('en-US')}` });
   }
   printTable(
     `Rolling reload under load, Debian's Python servers behind the Switchyard proxy, ${CONNECTIONS} keep-alive clients (undici) on GET /`,
@@ -55,7 +57,18 @@ export async function benchPythonReloads(): Promise<BenchResult> {
       ...notes,
     ].join('\n'),
   );
-  return { name: 'python reloads under load', goals };
+  const readme: ReadmeRow[] =
+    measured.length === 0
+      ? []
+      : [
+          {
+            benchmark: `failed requests: rolling reload of ${measured.map((each) => each.label).join(' / ')}, ${CONNECTIONS} clients`,
+            anchor: '—',
+            switchyard: measured.map((each) => each.failed).join(' / '),
+            ratio: 'goal 0',
+          },
+        ];
+  return { name: 'python reloads under load', goals, readme };
 }
 
 /** Steady load, then a reload of every worker under the same load; returns the reload's window. */

@@ -13,7 +13,7 @@ import { ChurnClient, measureWindow, sleep, windowRow, type ChurnWindow } from '
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
-import { printTable, type BenchResult } from './stats.ts';
+import { printTable, type BenchResult, type ReadmeRow } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_FILE = path.join(ROOT, 'examples/demo/switchyard.yaml');
@@ -73,6 +73,16 @@ export async function benchFailuresUnderChurn(): Promise<BenchResult> {
     ].join('\n'),
   );
 
+  const failed = (index: number) => {
+    const window = windows[index];
+    return window ? `${window.counts.failed} of ${(window.counts.ok + window.counts.failed).toLocaleString('en-US')}` : 'not measured';
+  };
+  const readme: ReadmeRow = {
+    benchmark: `failed requests: rolling reload of ${replicas} workers / SIGKILL of a worker, ${CONNECTIONS} clients`,
+    anchor: '—',
+    switchyard: `${failed(1)} / ${failed(2)}`,
+    ratio: 'goal 0',
+  };
   const goal = (index: number, label: string) => {
     const window = windows[index];
     if (!window) return { label, met: false, detail: 'not measured' };
@@ -82,6 +92,7 @@ export async function benchFailuresUnderChurn(): Promise<BenchResult> {
   return {
     name: 'failures under churn',
     goals: [goal(1, `failed requests during a rolling reload of ${replicas} workers`), goal(2, `failed requests after SIGKILL of a worker (${AFTER_KILL_MS / 1000} s)`)],
+    readme: [readme],
   };
 }
 

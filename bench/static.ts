@@ -12,7 +12,7 @@ import { stopChild } from './lib/child.ts';
 import { loadTool, runLoad, type LoadOptions } from './lib/load.ts';
 import { LOOPBACK } from './lib/net.ts';
 import { findNginx, startNginx, staticSite } from './lib/nginx.ts';
-import { median, ms, printTable, ratio, type BenchResult, type Goal } from './stats.ts';
+import { count, median, ms, printTable, ratio, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
 const STATIC_MAIN = fileURLToPath(new URL('../main/core/static/static-main.ts', import.meta.url));
 const CONNECTIONS = 32;
@@ -104,7 +104,15 @@ export async function benchStatic(): Promise<BenchResult> {
         'static-main.ts stats the file on every request and serves bodies up to 1 MiB from a version-checked cache',
       ].join('\n'),
     );
-    return { name: 'static', goals };
+    const ours = FILES.map((file) => figures(targets[0] as Target, file).requestsPerSecond);
+    const nginxRps = nginx ? FILES.map((file) => figures(nginx, file).requestsPerSecond) : null;
+    const readme: ReadmeRow = {
+      benchmark: `static file, ${FILES.map((file) => file.label).join(' / ')}`,
+      anchor: nginxRps ? `nginx: ${nginxRps.map(count).join(' / ')} req/s` : 'nginx not installed',
+      switchyard: `${ours.map(count).join(' / ')} req/s`,
+      ratio: nginxRps ? `${ours.map((rps, i) => ratio(rps, nginxRps[i] ?? Number.NaN)).join(' / ')} (goal ${GOAL}x)` : '—',
+    };
+    return { name: 'static', goals, readme: [readme] };
   } finally {
     await Promise.all(targets.map((target) => target.stop()));
     rmSync(dir, { recursive: true, force: true });

@@ -7,10 +7,20 @@ export interface Goal {
   detail: string;
 }
 
+/** One row of README.md's benchmark table (`npm run bench -- --readme`), in the table's own words. */
+export interface ReadmeRow {
+  benchmark: string;
+  anchor: string;
+  switchyard: string;
+  ratio: string;
+}
+
 /** What a benchmark hands back to the runner. */
 export interface BenchResult {
   name: string;
   goals: Goal[];
+  /** Its rows of the README's table; none when it has nothing for the table. */
+  readme?: ReadmeRow[];
 }
 
 /** Linear interpolation between closest ranks, so small samples still give a sensible p90. */
@@ -45,6 +55,12 @@ export function ms(value: number): string {
 export function ratio(value: number, anchor: number): string {
   if (!Number.isFinite(value) || !Number.isFinite(anchor) || anchor === 0) return '-';
   return `${(value / anchor).toFixed(2)}x`;
+}
+
+/** A count as the README writes it: `1,263`, or `74.4k` from ten thousand up. */
+export function count(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)}k` : Math.round(value).toLocaleString('en-US');
 }
 
 export function bytes(value: number): string {
