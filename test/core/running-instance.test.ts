@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunFile } from '../../shared/api.ts';
 import { writeRunFile } from '../../main/core/host/run-file.ts';
-import { findRunningInstance } from '../../main/core/host/stack-host.ts';
+import { findRunningInstance } from '../../main/core/host/running-instance.ts';
 import { refusedPort } from '../proxy/helpers.ts';
 
 const cleanups: (() => void | Promise<void>)[] = [];

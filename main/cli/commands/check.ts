@@ -5,7 +5,7 @@ import { findStackFile, loadStack } from '../../core/config/load.ts';
 import { formatIssues, formatPlan } from '../../core/config/plan.ts';
 import { ControlClient } from '../../core/control/control-client.ts';
 import { runFilePath } from '../../core/host/run-file.ts';
-import { findRunningInstance, StackHost } from '../../core/host/stack-host.ts';
+import { findRunningInstance, refuseIfRunning } from '../../core/host/running-instance.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /**
@@ -22,7 +22,7 @@ export async function loadOrExit(
   const stackFile = locateStackFile(cwd, file);
   if (options.refuseRunning) {
     try {
-      await StackHost.refuseIfRunning(stackFile);
+      await refuseIfRunning(stackFile);
     } catch (error) {
       throw new CliError((error as Error).message);
     }

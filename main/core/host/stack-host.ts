@@ -4,18 +4,18 @@
 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { ConfigOutcome, RunFile } from '../../../shared/api.ts';
+import type { ConfigOutcome } from '../../../shared/api.ts';
 import type { StackSpec } from '../../../shared/stack.ts';
-import { ControlClient } from '../control/control-client.ts';
 import { ControlHub, type ControlHubOptions } from '../control/control-api.ts';
 import { ControlServer } from '../control/control-server.ts';
-import { readRunFile, removeRunFile, runFilePath, writeRunFile } from './run-file.ts';
+import { removeRunFile, runFilePath, writeRunFile } from './run-file.ts';
 import { StackFolderError, acquireStackLock, type StackLock } from './stack-lock.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
-import { isAlive, newStackMarker } from '../process/process-tree.ts';
+import { newStackMarker } from '../process/process-tree.ts';
 import { Watchdog, type WatchdogReplacement } from './watchdog.ts';
+import { refuseIfRunning } from './running-instance.ts';
 import { StackFileWatcher } from '../reload/stack-file-watcher.ts';
 import { Stack } from '../stack.ts';
 
@@ -138,11 +138,8 @@ export class StackHost {
   }
 
   /** Throws, naming the pid and what to do, when another instance runs the stack file `file`. */
-  static async refuseIfRunning(file: string): Promise<void> {
-    const running = await findRunningInstance(runFilePath(file));
-    if (running) {
-      throw new SwitchyardError('bad-request', `${file} is already running (pid ${running.pid}); stop it with \`switchyard down\` or follow it with \`switchyard logs -f\``);
-    }
+  static refuseIfRunning(file: string): Promise<void> {
+    return refuseIfRunning(file);
   }
 
   /** Spawns every process, then watches the stack file for changes. */
@@ -196,28 +193,4 @@ function describeReplacement(replaced: WatchdogReplacement): string {
     return `${died} and was not replaced: ${replaced.reason}. If switchyard dies now, its processes outlive it; the next \`switchyard up\` of this stack stops them`;
   }
   return `${died}; a new one (pid ${replaced.replacement}) guards the ${replaced.handed} process${replaced.handed === 1 ? '' : 'es'} it was handed`;
-}
-
-/**
- * How long a live instance may take to answer. A pid used again by another program shows as a
- * refused connection at once; the wait is for our own instance on a busy machine, which can take
- * seconds. Taken for a stale run file, it would be started a second time (the desktop app would
- * even stop its own stack for it first) and fail on the ports the first one holds.
- */
-const INSTANCE_ANSWER_MS = 5000;
-
-/** The instance that runs the stack of `runFile`, if one lives and answers. */
-export async function findRunningInstance(runFile: string): Promise<RunFile | null> {
-  const existing = readRunFile(runFile);
-  if (!existing || existing.pid === process.pid || !isAlive(existing.pid)) return null;
-  try {
-    await Promise.race([
-      new ControlClient(existing).status(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), INSTANCE_ANSWER_MS).unref()),
-    ]);
-    return existing;
-  } catch {
-    // The pid lives but nothing answers: a recycled pid, not our instance.
-    return null;
-  }
 }
