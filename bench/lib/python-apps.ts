@@ -59,7 +59,7 @@ export function gunicornApp(name: string, workers: number, replicas = 1): AppSpe
 /** uvicorn serving the bare ASGI app; it reads its port from UVICORN_PORT. */
 export function uvicornApp(name: string, replicas: number): AppSpec {
   return pythonApp(name, replicas, {
-    argv: [PYTHON, '-m', 'uvicorn', 'proxy_asgi:app', '--host', LOOPBACK, '--no-access-log'],
+    argv: [PYTHON, '-m', 'uvicorn', 'matrix_asgi:app', '--host', LOOPBACK, '--no-access-log'],
     portEnv: 'UVICORN_PORT',
   });
 }
