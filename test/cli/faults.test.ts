@@ -5,8 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
+import { runCli, psJson, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
 import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -67,12 +66,6 @@ async function downCleanly(dir: string, up: UpProcess): Promise<void> {
   const down = await runCli(['down'], dir);
   expect(down.exitCode, String(down.stderr)).toBe(0);
   expect((await up.child).exitCode).toBe(0);
-}
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  expect(result.exitCode, String(result.stderr)).toBe(0);
-  return JSON.parse(String(result.stdout)) as ProcessInfo[];
 }
 
 /** The pids the escape fixture printed. */

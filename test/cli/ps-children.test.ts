@@ -4,8 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, stackDir, startUp } from '../helpers/cli.ts';
+import { runCli, psJson, stackDir, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -15,12 +14,6 @@ const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  expect(result.exitCode, String(result.stderr)).toBe(0);
-  return JSON.parse(String(result.stdout)) as ProcessInfo[];
-}
 
 describe('switchyard ps and a pre-fork master', () => {
   it.skipIf(!existsSync(GUNICORN))('lists a Node cluster\'s workers under it and warns of gunicorn on 0.0.0.0', { timeout: 90_000 }, async () => {

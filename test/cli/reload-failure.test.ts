@@ -3,20 +3,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, stackDir, startUp } from '../helpers/cli.ts';
+import { runCli, psJson, stackDir, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  expect(result.exitCode, String(result.stderr)).toBe(0);
-  return JSON.parse(String(result.stdout)) as ProcessInfo[];
-}
 
 describe('switchyard reload', () => {
   it('exits 1 naming the worker and its stderr when the replacement crashes; the old worker keeps serving', { timeout: 60_000 }, async () => {

@@ -8,7 +8,7 @@ import type { AccessEvent } from '../../shared/proxy.ts';
 import { describeFailures } from '../../main/cli/commands/ps.ts';
 import { isAccessLine } from '../../main/cli/commands/up.ts';
 import { formatAccess } from '../../main/core/proxy/access-log.ts';
-import { runCli, stackDir, startUp } from '../helpers/cli.ts';
+import { runCli, psJson, stackDir, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -52,12 +52,6 @@ async function upStack(args: string[] = []) {
   await up.waitForOutput('proxy      | ready');
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, 'the proxy to route');
   return { up, dir, port };
-}
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  expect(result.exitCode, String(result.stderr)).toBe(0);
-  return JSON.parse(String(result.stdout)) as ProcessInfo[];
 }
 
 describe('a running stack', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execaSync } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, stackDir, startUp } from '../helpers/cli.ts';
+import { runCli, psJson, stackDir, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -27,12 +27,6 @@ function upIn(yaml: string): string {
     await up.child;
   });
   return dir;
-}
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  if (result.exitCode !== 0) throw new Error(String(result.stderr));
-  return JSON.parse(String(result.stdout)) as ProcessInfo[];
 }
 
 async function waitForProcess(dir: string, name: string, state: string): Promise<ProcessInfo> {

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, startUp, type UpProcess } from '../helpers/cli.ts';
+import { psJsonOnceUp, runCli, startUp, type UpProcess } from '../helpers/cli.ts';
 import { describeProcesses, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -22,11 +21,6 @@ const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function psJson(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  return result.exitCode === 0 ? (JSON.parse(String(result.stdout)) as ProcessInfo[]) : [];
-}
 
 describe('examples/python', () => {
   it.skipIf(missing.length > 0)(`runs the migration, then FastAPI on uvicorn and Flask under gunicorn behind the proxy${missing.length > 0 ? `: skipped, /usr/bin/python3 lacks ${missing.join(', ')} (apt-get install python3-fastapi python3-uvicorn gunicorn python3-flask)` : ''}`, async () => {
@@ -46,7 +40,7 @@ describe('examples/python', () => {
 
     const processes = await waitFor(
       async () => {
-        const listed = await psJson(dir);
+        const listed = await psJsonOnceUp(dir);
         const serving = listed.filter((p) => p.kind !== 'task');
         return serving.length === 6 && serving.every((p) => p.state === 'ready') ? listed : undefined;
       },
@@ -58,7 +52,7 @@ describe('examples/python', () => {
     // The apps waited for the migration: each started after it had ended.
     for (const app of processes.filter((p) => p.kind === 'worker')) expect(app.startedAt).toBeGreaterThanOrEqual(migrate.lastExit!.at);
     const orders = processes.find((p) => p.name === 'orders-1')!;
-    await waitFor(async () => (await psJson(dir)).find((p) => p.name === 'orders-1')?.children.length === 3, "gunicorn's three workers under orders-1");
+    await waitFor(async () => (await psJsonOnceUp(dir)).find((p) => p.name === 'orders-1')?.children.length === 3, "gunicorn's three workers under orders-1");
 
     const base = `http://127.0.0.1:${port}`;
     const products = (await (await fetch(`${base}/api/products`)).json()) as { products: { id: string }[] };
@@ -69,7 +63,7 @@ describe('examples/python', () => {
 
     const reload = await runCli(['reload', 'orders'], dir);
     expect(reload.exitCode, `${String(reload.stderr)}\n${up.output()}`).toBe(0);
-    const after = (await psJson(dir)).find((p) => p.name === 'orders-1')!;
+    const after = (await psJsonOnceUp(dir)).find((p) => p.name === 'orders-1')!;
     // SIGHUP: gunicorn's master stays and forks new workers.
     expect(after.pid).toBe(orders.pid);
     expect((await fetch(`${base}/orders/`)).status).toBe(200);

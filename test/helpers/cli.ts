@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { expect } from 'vitest';
+import type { ProcessInfo } from '../../shared/process.ts';
 import { waitFor } from './wait.ts';
 
 /** The CLI's launcher script. */
@@ -55,4 +57,17 @@ export function stackDir(yaml: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sy-cli-'));
   writeFileSync(path.join(dir, 'switchyard.yaml'), yaml);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `switchyard ps --json` of the stack running in `cwd`; the test fails, with ps's stderr, when ps does. */
+export async function psJson(cwd: string): Promise<ProcessInfo[]> {
+  const result = await runCli(['ps', '--json'], cwd);
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  return JSON.parse(String(result.stdout)) as ProcessInfo[];
+}
+
+/** The same while `up` may still be starting: no processes until ps finds the stack. */
+export async function psJsonOnceUp(cwd: string): Promise<ProcessInfo[]> {
+  const result = await runCli(['ps', '--json'], cwd);
+  return result.exitCode === 0 ? (JSON.parse(String(result.stdout)) as ProcessInfo[]) : [];
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessInfo } from '../../shared/process.ts';
-import { runCli, startUp, type UpProcess } from '../helpers/cli.ts';
+import { psJsonOnceUp, runCli, startUp, type UpProcess } from '../helpers/cli.ts';
 import { startLoad } from '../helpers/load.ts';
 import { describeProcesses, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
@@ -130,17 +130,12 @@ async function upWith(server: AppServer): Promise<{ up: UpProcess; dir: string; 
   return { up, dir, port, marker };
 }
 
-async function listed(dir: string): Promise<ProcessInfo[]> {
-  const result = await runCli(['ps', '--json'], dir);
-  return result.exitCode === 0 ? (JSON.parse(String(result.stdout)) as ProcessInfo[]) : [];
-}
-
 async function allReady(dir: string, up: UpProcess): Promise<ProcessInfo[]> {
   let seen: ProcessInfo[] = [];
   try {
     return await waitFor(
       async () => {
-        seen = await listed(dir);
+        seen = await psJsonOnceUp(dir);
         const workers = seen.filter((p) => p.app === 'app');
         const proxyReady = seen.some((p) => p.kind === 'proxy' && p.role === 'member' && p.state === 'ready');
         return proxyReady && workers.length === 2 && workers.every((p) => p.role === 'member' && p.state === 'ready') ? workers : undefined;
