@@ -9,6 +9,7 @@ import type { Disposable } from '../events.ts';
 import { busyAwareCheck } from '../health/busy-check.ts';
 import { Supervisor, type ProcessSpec, type StateChange, type SupervisorDeps } from '../process/supervisor.ts';
 import type { ReloadTarget } from '../reload/reload-target.ts';
+import type { HoldState } from './start-order.ts';
 
 /** What a pool's processes run with: an app's settings, or those of a static site's server. */
 export type ProcessSettings = Pick<AppSpec, 'argv' | 'cwd' | 'env' | 'portEnv' | 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime' | 'stop'>;
@@ -151,7 +152,7 @@ export class RunSet {
   async renew(old: Supervisor): Promise<Supervisor> {
     const fresh = this.create(old.spec.worker);
     const { state, reason } = old.info();
-    if ((state === 'waiting' || state === 'blocked') && reason !== null) fresh.hold(state, reason);
+    if (HELD_STATES.includes(state) && reason !== null) fresh.hold(state as HoldState, reason);
     this.holders.set(old.spec.worker, fresh);
     this.leaving.add(old);
     old.handNameOver();

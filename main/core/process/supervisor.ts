@@ -3,7 +3,7 @@
 // the table in states.ts; what follows an exit is restart-policy.ts's to say, what health checks
 // mean is the HealthTracker's.
 
-import { LIVE_STATES, type ExitInfo, type ProcessInfo, type ProcessRole, type ProcessState } from '../../../shared/process.ts';
+import { HELD_STATES, LIVE_STATES, type ExitInfo, type ProcessInfo, type ProcessRole, type ProcessState } from '../../../shared/process.ts';
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
 import { HEALTH_STEPS, HealthTracker } from '../health/health-tracker.ts';
@@ -181,7 +181,7 @@ export class Supervisor {
 
   /** Shows why a run that has not started waits (pools/start-order.ts); one that is alive or has run is left alone. */
   hold(state: 'waiting' | 'blocked', reason: string): void {
-    if (this._state !== 'stopped' && this._state !== 'waiting' && this._state !== 'blocked') return;
+    if (this._state !== 'stopped' && !HELD_STATES.includes(this._state)) return;
     if (this._state !== state) return this.transition(state, reason);
     if (this.reason === reason) return;
     // Still held, for another reason (it now waits for the next dependency): no transition, as a health change is none.
