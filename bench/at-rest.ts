@@ -41,7 +41,7 @@ function role(row: ProcessRow, core: number): string {
   if (row.pid === core) return 'core (switchyard up)';
   const command = commandLine(row.pid);
   if (/\bserver\.js\b/.test(command)) return 'worker';
-  const script = /([\w-]+)\.[jt]s\b/.exec(command.split(' ').slice(1).join(' '));
+  const script = /([\w-]+)\.(?:[jt]s|sh)\b/.exec(command.split(' ').slice(1).join(' '));
   return script?.[1] ?? command.slice(0, 40);
 }
 

@@ -76,9 +76,9 @@ async function escapedPids(up: UpProcess, count: number): Promise<number[]> {
   return line.trim().split(' ').map(Number);
 }
 
-/** The watchdog of `up`: the process carrying the marker that runs watchdog-main. */
+/** The watchdog of `up`: the process carrying the marker that runs watchdog.sh (or watchdog-main.ts). */
 function watchdogOf(marker: { key: string; value: string }): number[] {
-  return processesWithMarker(marker).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog-main'));
+  return processesWithMarker(marker).filter((pid) => /watchdog(-main\.ts|\.sh)\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
 }
 
 describe('a worker whose child escapes its process group and session', () => {

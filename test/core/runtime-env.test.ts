@@ -107,8 +107,11 @@ describe("the runtime of Switchyard's own processes", () => {
     expect(environOf(pidOf(stack, 'api-1'))).not.toHaveProperty('SWITCHYARD_TEST_MARK');
   });
 
-  it('runs the watchdog with it', async () => {
-    const watchdog = Watchdog.start({ runtime: RUNTIME });
+  it.each([
+    ['shell', '/bin/sh'],
+    ['Node', null],
+  ])('runs the %s watchdog with it', async (_kind, shell) => {
+    const watchdog = Watchdog.start({ runtime: RUNTIME, shell });
     const pid = watchdog.pid;
     if (pid === undefined) throw new Error('the watchdog did not start');
     cleanups.push(async () => {

@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { WATCHDOG_MAIN } from '../../main/core/host/watchdog.ts';
+import { REAP_MAIN, WATCHDOG_MAIN } from '../../main/core/host/watchdog.ts';
 import { PROXY_MAIN } from '../../main/core/proxy/builtin-engine.ts';
 import { STATIC_MAIN } from '../../main/core/static/static-app.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY_SCRIPTS = [PROXY_MAIN, STATIC_MAIN, WATCHDOG_MAIN];
+const ENTRY_SCRIPTS = [PROXY_MAIN, STATIC_MAIN, WATCHDOG_MAIN, REAP_MAIN];
 
 /** Static imports and re-exports; `import type` and `export type` are erased before anything loads. */
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]/gm;

@@ -1,8 +1,10 @@
-// The orchestrator's side of the watchdog (see watchdog-main.ts). A watchdog that dies is noticed
-// at once and replaced, and the new one is handed every pid, so no process is ever left without a
-// guardian while the orchestrator lives.
+// The orchestrator's side of the watchdog. On POSIX systems the watchdog is a waiting shell
+// (watchdog.sh) that runs Node (reap-main.ts) only to reap; on Windows it is a Node process
+// (watchdog-main.ts) on an IPC channel. A watchdog that dies is noticed at once and replaced, and
+// the new one is handed every pid, so no process is ever left without a guardian while the
+// orchestrator lives.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { Emitter } from '../events.ts';
 import { childScript } from '../process/child-script.ts';
 import { currentNodeRuntime, type NodeRuntime } from '../process/node-runtime.ts';
@@ -15,8 +17,11 @@ export type WatchdogMessage =
   | { type: 'untrack'; pid: number }
   | { type: 'goodbye' };
 
-/** The watchdog's entry point. */
+/** The Node watchdog's entry point (Windows). */
 export const WATCHDOG_MAIN = childScript('./watchdog-main.ts', import.meta.url);
+/** The shell watchdog (POSIX) and the reaper it execs. */
+export const WATCHDOG_SH = childScript('./watchdog.sh', import.meta.url);
+export const REAP_MAIN = childScript('./reap-main.ts', import.meta.url);
 
 /** Replacements allowed within REPLACEMENT_WINDOW_MS before the watchdog is given up on. */
 const MAX_REPLACEMENTS = 5;
@@ -33,8 +38,10 @@ export interface WatchdogOptions {
   lockFile?: string | null;
   /** The stack's SWITCHYARD_RUN id: whatever carries it is reaped too, even processes that escaped every tree. */
   marker?: string | null;
-  /** Runs the watchdog (this Node by default; the Electron binary with ELECTRON_RUN_AS_NODE=1 in the desktop app). */
+  /** Runs the watchdog or its reaper (this Node by default; the Electron binary with ELECTRON_RUN_AS_NODE=1 in the desktop app). */
   runtime?: NodeRuntime;
+  /** The POSIX shell that waits (`/bin/sh`), or null for a Node watchdog (the default on Windows). */
+  shell?: string | null;
 }
 
 /** A watchdog process died and what was done about it. */
@@ -94,7 +101,7 @@ export class Watchdog implements ProcessTracker {
     const child = this.child;
     const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.send({ type: 'goodbye' });
-    if (child.connected) child.disconnect();
+    this.hangUp(child);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -106,26 +113,44 @@ export class Watchdog implements ProcessTracker {
   }
 
   private spawn(): ChildProcess {
-    const [execPath = process.execPath, ...execArgv] = (this.options.runtime ?? currentNodeRuntime()).argv;
-    const child = fork(WATCHDOG_MAIN, [], {
-      execPath,
-      execArgv,
-      env: { ...process.env, ...this.options.runtime?.env },
+    const runtime = this.options.runtime ?? currentNodeRuntime();
+    const [execPath = process.execPath, ...execArgv] = runtime.argv;
+    const shell = this.options.shell === undefined ? (process.platform === 'win32' ? null : '/bin/sh') : this.options.shell;
+    const settings = {
+      env: { ...process.env, ...runtime.env },
       // Its own session: a terminal's Ctrl-C or hang-up does not reach it.
       detached: process.platform !== 'win32',
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       windowsHide: true,
-    });
+    };
+    const child =
+      shell === null
+        ? fork(WATCHDOG_MAIN, [], { ...settings, execPath, execArgv, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+        : spawn(shell, [WATCHDOG_SH, execPath, ...execArgv, REAP_MAIN, ...this.reapArguments()], { ...settings, stdio: ['pipe', 'ignore', 'ignore'] });
     // The watchdog must never keep the orchestrator alive.
     child.unref();
     child.channel?.unref();
-    // A failed fork reports through `error` and then `close`; a send to a dying watchdog, through `error`.
+    (child.stdin as { unref?: () => void } | null)?.unref?.();
+    // A failed start reports through `error` and then `close`; a write to a dying watchdog, through `error`.
     child.on('error', () => {});
+    child.stdin?.on('error', () => {});
     child.once('close', (code, signal) => this.onDeath(child, code, signal));
     this.child = child;
     this.send({ type: 'hello', pid: process.pid, runFile: this.options.runFile ?? null, lockFile: this.options.lockFile ?? null, marker: this.options.marker ?? null });
     for (const pid of this.tracked) this.send({ type: 'track', pid });
     return child;
+  }
+
+  /** What the shell watchdog's reaper is told up front (the Node watchdog learns it from `hello`). */
+  private reapArguments(): string[] {
+    const { runFile, lockFile, marker } = this.options;
+    return [
+      '--pid',
+      String(process.pid),
+      ...(runFile ? ['--run-file', runFile] : []),
+      ...(lockFile ? ['--lock-file', lockFile] : []),
+      ...(marker ? ['--marker', marker] : []),
+      '--',
+    ];
   }
 
   private onDeath(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -145,6 +170,16 @@ export class Watchdog implements ProcessTracker {
   }
 
   private send(message: WatchdogMessage): void {
-    if (this.child.connected) this.child.send(message);
+    const { stdin } = this.child;
+    if (stdin) {
+      // The shell watchdog reads lines; it learned `hello` from its arguments.
+      if (message.type !== 'hello' && stdin.writable) stdin.write(message.type === 'goodbye' ? 'goodbye\n' : `${message.type} ${message.pid}\n`);
+    } else if (this.child.connected) this.child.send(message);
+  }
+
+  /** Tells the watchdog that nothing more will come: its IPC channel or stdin closes. */
+  private hangUp(child: ChildProcess): void {
+    if (child.stdin) child.stdin.end();
+    else if (child.connected) child.disconnect();
   }
 }
