@@ -46,10 +46,17 @@ function orchestrator(shell: string | null, runFile: string, marker: { key: stri
   return child;
 }
 
-function linesOf(child: ChildProcess): string[] {
+/** A started orchestrator with its watchdog, its tracked sleep and its run file, and the lines it printed. */
+async function startOrchestrator(shell: string | null) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-watchdog-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const runFile = path.join(dir, 'run.json');
+  const child = orchestrator(shell, runFile, newMarker());
   const lines: string[] = [];
   child.stdout?.setEncoding('utf8').on('data', (text: string) => lines.push(...text.split('\n').filter(Boolean)));
-  return lines;
+  const [watchdog, sleep] = (await waitFor(() => lines[0], 'the orchestrator to start')).split(' ').map(Number) as [number, number];
+  await waitFor(() => existsSync(runFile), 'the run file');
+  return { child, lines, watchdog, sleep, runFile };
 }
 
 describe.each([
@@ -57,15 +64,9 @@ describe.each([
   ['Node', null],
 ])('the %s watchdog', (_kind, shell) => {
   it('reaps what it tracks and removes the run file when its orchestrator is killed', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-watchdog-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const runFile = path.join(dir, 'run.json');
-    const child = orchestrator(shell, runFile, newMarker());
-    const lines = linesOf(child);
-    const [watchdog, sleep] = (await waitFor(() => lines[0], 'the orchestrator to start')).split(' ').map(Number) as [number, number];
+    const { child, watchdog, sleep, runFile } = await startOrchestrator(shell);
     expect(alive(sleep)).toBe(true);
     if (shell !== null) expect(processCommand(watchdog)).toContain('watchdog.sh');
-    await waitFor(() => existsSync(runFile), 'the run file');
     child.kill('SIGKILL');
     await waitFor(() => !alive(sleep), 'the watchdog to kill the tracked sleep');
     await waitFor(() => !existsSync(runFile), 'the watchdog to remove the run file');
@@ -73,13 +74,7 @@ describe.each([
   });
 
   it('exits on goodbye and leaves everything as it was', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-watchdog-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const runFile = path.join(dir, 'run.json');
-    const child = orchestrator(shell, runFile, newMarker());
-    const lines = linesOf(child);
-    const [watchdog, sleep] = (await waitFor(() => lines[0], 'the orchestrator to start')).split(' ').map(Number) as [number, number];
-    await waitFor(() => existsSync(runFile), 'the run file');
+    const { child, lines, watchdog, sleep, runFile } = await startOrchestrator(shell);
     child.stdin?.write('bye\n');
     await waitFor(() => lines.includes('disposed'), 'the watchdog to be disposed of');
     await waitFor(() => !alive(watchdog), 'the watchdog to exit');
