@@ -6,7 +6,7 @@ import type { ConfigOutcome, ControlApi, StackStatus } from '../../../shared/api
 import type { EventEnvelope, Snapshot, SubscribeRequest } from '../../../shared/events.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter, type Disposable } from '../events.ts';
-import { LoadGenerator } from '../load/load-generator.ts';
+import type { LoadGenerator } from '../load/load-generator.ts';
 import { TrafficStats, startTrafficTicker } from '../metrics/traffic.ts';
 import type { Stack } from '../stack.ts';
 import { collectDiagnostics, inheritedEnvironment, type HostEnvironment } from './diagnostics.ts';
@@ -43,7 +43,11 @@ export class ControlHub implements Disposable {
   private readonly options: ControlHubOptions;
   private readonly environment: HostEnvironment;
   private readonly traffic = new TrafficStats();
-  private readonly load: LoadGenerator;
+  // Made at the first load test: its HTTP client (undici, which pulls in Node's own fetch) costs
+  // several MiB that a stack at rest need not hold.
+  private load: Promise<LoadGenerator> | null = null;
+  private loadsSeen: LoadGenerator | null = null;
+  private readonly emit: (envelope: EventEnvelope) => void;
   private lastConfig: ConfigOutcome | null = null;
   private readonly _onEvent = new Emitter<EventEnvelope>();
   private readonly disposables: Disposable[] = [];
@@ -53,7 +57,7 @@ export class ControlHub implements Disposable {
     this.options = options;
     this.environment = options.environment ?? inheritedEnvironment();
     const emit = (envelope: EventEnvelope) => this._onEvent.fire(envelope);
-    this.load = new LoadGenerator({ target: () => stack.spec.proxy?.listen ?? null, onProgress: (data) => emit({ topic: 'load', data }) });
+    this.emit = emit;
     this.disposables.push(
       stack.onProcessChange((change) => emit({ topic: 'process', data: change.info })),
       stack.onProcessRemoved(({ id, name }) => emit({ topic: 'removed', data: { id, name } })),
@@ -85,8 +89,17 @@ export class ControlHub implements Disposable {
 
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
-    void this.load.dispose();
+    void this.load?.then((load) => load.dispose());
     this._onEvent.dispose();
+  }
+
+  private loadGenerator(): Promise<LoadGenerator> {
+    this.load ??= import('../load/load-generator.ts').then(({ LoadGenerator }) => {
+      const load = new LoadGenerator({ target: () => this.stack.spec.proxy?.listen ?? null, onProgress: (data) => this.emit({ topic: 'load', data }) });
+      this.loadsSeen = load;
+      return load;
+    });
+    return this.load;
   }
 
   private snapshot(request: SubscribeRequest): Snapshot {
@@ -103,7 +116,7 @@ export class ControlHub implements Disposable {
       access: this.stack.access.recent(MAX_SNAPSHOT_ACCESS, accessAfter ?? 0),
       traffic: this.traffic.samples(),
       config: this.lastConfig,
-      loads: this.load.list(),
+      loads: this.loadsSeen?.list() ?? [],
     };
   }
 
@@ -134,8 +147,8 @@ export class ControlHub implements Disposable {
         if (!this.options.reloadStackFile) throw new SwitchyardError('bad-request', 'this instance does not watch a stack file; start it with `switchyard up`');
         return this.options.reloadStackFile();
       },
-      loadTest: async (spec) => this.load.start(spec),
-      stopLoadTest: (id) => this.load.stop(id),
+      loadTest: async (spec) => (await this.loadGenerator()).start(spec),
+      stopLoadTest: async (id) => (await this.loadGenerator()).stop(id),
       shutdown: async () => {
         // Answer first; the stop runs after the reply is on its way.
         setImmediate(this.options.onShutdown);
