@@ -29,6 +29,19 @@ export interface UpstreamConfig {
   balance: BalanceStrategy;
   /** In worker order; members that are not ready stay listed so that ip-hash does not reshuffle. */
   members: UpstreamMember[];
+  /**
+   * A static site's folder: the proxy answers its routes from it itself, as nginx serves a `root`,
+   * without a second hop; the members then serve only the site's own port.
+   */
+  site?: StaticSiteFiles;
+}
+
+/** Where a static site's files are and how missing paths are answered. */
+export interface StaticSiteFiles {
+  /** Absolute path of the folder. */
+  root: string;
+  /** A navigation request for a missing path gets the root's index.html. */
+  spa: boolean;
 }
 
 /** A route as the proxy needs it: the stack file's route without its source position. */

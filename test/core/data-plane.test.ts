@@ -193,7 +193,22 @@ describe('the data plane', () => {
     expect((await get(port, '/')).body).toContain('hello from the site');
   });
 
-  it('reloads a static site without a failed request', async () => {
+  it('answers the static site from the proxy process itself, with its own server stopped', async () => {
+    const { stack, port } = await dataPlane([workerApp(1)]);
+    const web = stack.processes().find((p) => p.name === 'web')?.pid as number;
+    process.kill(web, 'SIGSTOP');
+    try {
+      const page = await get(port, '/');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('hello from the site');
+      const event = await waitFor(() => stack.access.recent().find((e) => e.path === '/' && e.status === 200), 'the access event');
+      expect(event.worker).toBe('web');
+    } finally {
+      process.kill(web, 'SIGCONT');
+    }
+  });
+
+  it('restarts a static site without a failed request', async () => {
     const { stack, port } = await dataPlane([workerApp(1)]);
     const before = stack.processes().find((p) => p.name === 'web')?.pid;
     const load = startLoad(port, '/', { concurrency: 4 });

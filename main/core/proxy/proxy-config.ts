@@ -21,7 +21,7 @@ export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream
     upstreams[app.name] = { name: app.name, kind: 'app', balance: app.balance, members: members(app.name) };
   }
   for (const site of spec.statics) {
-    upstreams[site.name] = { name: site.name, kind: 'static', balance: 'round-robin', members: members(site.name) };
+    upstreams[site.name] = { name: site.name, kind: 'static', balance: 'round-robin', members: members(site.name), site: { root: site.root, spa: site.spa } };
   }
   const proxy = spec.proxy;
   const clients = proxy === null ? { ...DEFAULT_CLIENT_LIMITS } : clientLimitsOf(proxy);

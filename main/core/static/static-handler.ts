@@ -28,8 +28,11 @@ export interface StaticHandlerOptions {
   log?: (line: string) => void;
 }
 
-/** A node:http request listener. */
-export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * A node:http request listener. `target` is the path and query to serve, `req.url` by default; the
+ * proxy passes the route's forwarded target (a stripped prefix, an absolute-form request).
+ */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, target?: string) => void;
 
 /** Smaller text files are sent as they are: compression would save less than its headers cost. */
 export const MIN_COMPRESS_BYTES = 1024;
@@ -52,10 +55,10 @@ const gzip = promisify(zlib.gzip);
 /** Creates the request listener that serves `options.root`. */
 export function createStaticHandler(options: StaticHandlerOptions): StaticHandler {
   const site = new StaticSite(options);
-  return (req, res) => {
+  return (req, res, target = req.url ?? '/') => {
     // A file already in memory is answered without a single await; only reads and compression go async.
     try {
-      site.handle(req, res)?.catch((error: unknown) => site.failed(req, res, error));
+      site.handle(req, res, target)?.catch((error: unknown) => site.failed(req, res, error));
     } catch (error) {
       site.failed(req, res, error);
     }
@@ -87,11 +90,10 @@ class StaticSite {
   }
 
   /** Answers one request; returns a promise only when the answer waits for a read or a compression. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+  handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> | undefined {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendText(req, res, 405, `${req.method ?? 'this method'} is not allowed; a static site answers GET and HEAD only`, { Allow: 'GET, HEAD' });
     }
-    const url = req.url ?? '/';
     const target = parseRequestPath(url);
     if (!target.ok) {
       if (target.status === 404) return notFound(req, res, target.pathname);

@@ -1,7 +1,8 @@
 // A configuration is checked whole before any of it is used: one that would break routing is
 // rejected with every reason at once, and the running one stays.
 
-import type { MemberState, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
+import path from 'node:path';
+import type { MemberState, ProxyConfig, UpstreamConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import type { ClientLimits } from '../../../../shared/stack.ts';
 
 const STATES: readonly MemberState[] = ['ready', 'draining', 'down'];
@@ -22,6 +23,7 @@ export function configProblems(config: ProxyConfig): string[] {
     if (upstream.kind !== 'app' && upstream.kind !== 'static') problems.push(`upstream '${key}' has kind '${String(upstream.kind)}'; use app or static`);
     if (!STRATEGIES.includes(upstream.balance)) problems.push(`upstream '${key}' balances by '${String(upstream.balance)}'; use ${STRATEGIES.join(', ')}`);
     problems.push(...memberProblems(key, upstream.members));
+    if (upstream.site !== undefined) problems.push(...siteProblems(key, upstream));
   }
   config.routes.forEach((route, i) => {
     const where = `route ${i + 1} (${route.host === null ? '' : route.host}${route.path})`;
@@ -42,6 +44,17 @@ export function configProblems(config: ProxyConfig): string[] {
     }
     if (typeof route.stripPrefix !== 'boolean') problems.push(`${where}: stripPrefix must be true or false`);
   });
+  return problems;
+}
+
+/** Every problem with a static site's folder: only a static site has one, and it is absolute. */
+function siteProblems(key: string, upstream: UpstreamConfig): string[] {
+  const site = upstream.site;
+  if (upstream.kind !== 'static') return [`upstream '${key}' is an app and cannot have a site folder`];
+  if (site === null || typeof site !== 'object') return [`upstream '${key}': site must hold root and spa`];
+  const problems: string[] = [];
+  if (typeof site.root !== 'string' || !path.isAbsolute(site.root)) problems.push(`upstream '${key}': site root '${String(site.root)}' must be an absolute path`);
+  if (typeof site.spa !== 'boolean') problems.push(`upstream '${key}': site spa must be true or false`);
   return problems;
 }
 

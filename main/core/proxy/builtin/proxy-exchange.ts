@@ -16,6 +16,7 @@ import type { MemberRecord, MemberRegistry, Target } from './member-registry.ts'
 import { RequestBody } from './request-body.ts';
 import { forwardedTarget } from './route-table.ts';
 import type { CompiledRoute } from './route-table.ts';
+import type { StaticHandler } from '../../static/static-handler.ts';
 import { classifyFailure, formatMillis } from './upstream-failure.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 
@@ -115,6 +116,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private closeConnection = false;
   private bytes = 0;
   private error: string | null = null;
+  /** The static site this process answered for from its folder (serve), or null. */
+  private servedSite: string | null = null;
 
   constructor(
     host: ExchangeHost,
@@ -160,6 +163,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       bodyTimeout: this.preciseTimeout > 0 ? 0 : timeout,
     };
     this.attempt(first);
+  }
+
+  /** Answers from a static site's folder in this process (StaticSites), as nginx serves a `root`: no upstream. */
+  serve(site: string, handler: StaticHandler): void {
+    this.servedSite = site;
+    this.responded = true;
+    this.res.setHeader('x-request-id', this.requestId);
+    if (this.closeConnection || this.host.isDraining()) this.res.setHeader('connection', 'close');
+    handler(this.req, this.res, forwardedTarget(this.route as CompiledRoute, this.target));
   }
 
   /** Closes the client connection after the response: a refused request, or one after which Node reads no more from it. */
@@ -277,10 +289,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       method: this.req.method ?? '',
       path: this.req.url ?? '',
       status: res.headersSent ? res.statusCode : 0,
-      bytes: this.bytes,
+      bytes: this.servedSite === null ? this.bytes : servedBytes(this.req, res),
       duration: Date.now() - this.arrived,
       route: this.route === null ? null : this.route.label,
-      worker: target !== null && this.reached ? target.worker : null,
+      worker: this.servedSite ?? (target !== null && this.reached ? target.worker : null),
       member: target !== null && this.reached ? (target.record?.member.id ?? null) : null,
       requestId: this.requestId,
       error: this.error,
@@ -366,6 +378,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (next !== null || !this.connected || failed.record === null) return next;
     return this.upstream.canTake(failed.record, now) ? failed : null;
   }
+}
+
+/** The body bytes of a response the static handler sent whole (it always sets Content-Length); 0 for one cut short. */
+function servedBytes(req: IncomingMessage, res: ServerResponse): number {
+  if (!res.writableFinished || req.method === 'HEAD' || res.statusCode === 304 || res.statusCode === 204) return 0;
+  const length = Number(res.getHeader('content-length'));
+  return Number.isFinite(length) ? length : 0;
 }
 
 /** The client's address without the IPv4-mapped prefix. */

@@ -29,6 +29,7 @@ import type { MemberRecord } from './member-registry.ts';
 import { clientIpOf, ProxyExchange } from './proxy-exchange.ts';
 import type { ExchangeHost } from './proxy-exchange.ts';
 import { answerUnreadableRequest, destinationOf } from './request-target.ts';
+import { StaticSites } from './static-sites.ts';
 import { WebSocketTunnel } from './websocket-tunnel.ts';
 
 /** Where a proxy listens. */
@@ -71,6 +72,7 @@ export class ProxyServer implements Disposable {
 
   private readonly server: http.Server;
   private readonly forwarding = new ForwardingTable();
+  private readonly sites = new StaticSites();
   private readonly connections: ClientConnections;
   private readonly cap = new ConnectionCap(DEFAULT_CLIENT_LIMITS.maxConnections);
   private readonly host: ExchangeHost;
@@ -134,6 +136,7 @@ export class ProxyServer implements Disposable {
     this.applyClientLimits(config.clients);
     this.pseudonym = `switchyard-${config.id.toLowerCase()}`;
     this.forwarding.apply(config);
+    this.sites.apply(config.upstreams);
   }
 
   /** Replaces one upstream's members; throws for an unknown upstream or a malformed list. */
@@ -293,6 +296,11 @@ export class ProxyServer implements Disposable {
     const forwarded = withHost(head, host);
     if (route.url !== null) {
       exchange.forward(forwarded, null, this.forwarding.urlTargetOf(route));
+      return;
+    }
+    const site = route.spec.target === 'static' ? this.sites.handlerOf(route.spec.to) : undefined;
+    if (site !== undefined) {
+      exchange.serve(route.spec.to, site);
       return;
     }
     const upstream = this.forwarding.upstreamOf(route);
