@@ -44,6 +44,9 @@ export function exposedSockets(): ExposedSockets {
       continue;
     }
     for (const line of text.split('\n').slice(1)) {
+      // Most rows are connections, not listeners: the state column is the only place ` 0A ` can
+      // appear (the others are hex pairs joined by colons, or decimal), so they are skipped unsplit.
+      if (!line.includes(` ${LISTEN} `)) continue;
       const columns = line.trim().split(/\s+/);
       const [, local, , state] = columns;
       const inode = columns[9];
