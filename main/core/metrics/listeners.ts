@@ -85,20 +85,39 @@ export function exposedBy(pids: readonly number[], exposed: ExposedSockets): str
   return [...addresses].sort();
 }
 
+/** A tree whose processes have not changed for this long is looked at again only this often. */
+const SETTLED_AFTER_MS = 30_000;
+const SETTLED_RECHECK_MS = 30_000;
+
 /**
  * `exposedBy` for one tree, looked up again only when the tree's processes or the machine's exposed
  * sockets changed: reading every descriptor of every process each round was most of a round's cost
  * at rest. A bind, a close or a fork changes one or the other; a socket handed to a process already
- * in the tree (SCM_RIGHTS) is seen at the next change.
+ * in the tree (SCM_RIGHTS) is seen at the next change. The kernel's socket tables are dear to read
+ * too (the kernel writes a line per socket of the machine), so a tree whose processes stayed the same
+ * for 30 s, by when a server has bound its ports, asks for them only every 30 s.
  */
 export class TreeExposure {
   private key: string | null = null;
+  private pids = '';
+  private changedAt = 0;
+  private lookedAt = 0;
   private addresses: string[] = [];
 
-  of(pids: readonly number[], exposed: ExposedSockets): string[] {
-    const key = `${pids.join(',')}|${[...exposed.keys()].join(',')}`;
+  /** `exposed` is called only when the tables are needed; `now` is the round's clock. */
+  of(pids: readonly number[], exposed: () => ExposedSockets, now = Date.now()): string[] {
+    const tree = pids.join(',');
+    if (tree !== this.pids) {
+      this.pids = tree;
+      this.changedAt = now;
+    } else if (now - this.changedAt >= SETTLED_AFTER_MS && now - this.lookedAt < SETTLED_RECHECK_MS) {
+      return this.addresses;
+    }
+    this.lookedAt = now;
+    const table = exposed();
+    const key = `${tree}|${[...table.keys()].join(',')}`;
     if (key !== this.key) {
-      this.addresses = exposedBy(pids, exposed);
+      this.addresses = exposedBy(pids, table);
       this.key = key;
     }
     return this.addresses;

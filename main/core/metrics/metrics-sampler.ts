@@ -88,7 +88,7 @@ async function sampleTree(pid: number, listing: ProcessListing, meter: CpuMeter,
       startedAt: row.startedAt,
     });
   }
-  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposure.of(rows.map((row) => row.pid), exposed()) };
+  return { cpu: Math.round(cpu * 10) / 10, memory, children, exposed: exposure.of(rows.map((row) => row.pid), exposed, at) };
 }
 
 /** Samples every target on an interval; `onSample` fires after each round. */
