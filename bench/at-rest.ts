@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processListing, type ProcessRow } from '../main/core/process/process-listing.ts';
 import { stopChild } from './lib/child.ts';
+import { processMemory } from './lib/browser.ts';
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { findNginx, startNginx } from './lib/nginx.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
@@ -18,8 +19,8 @@ import { bytes, printTable, type BenchResult } from './stats.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'main/cli/switchyard.js');
 const DEMO = path.join(ROOT, 'examples/demo');
-/** How long the stack is watched at rest. */
-const WINDOW_MS = 20_000;
+/** How long the stack is watched at rest (the issue's window: ready workers are checked every 5 s). */
+const WINDOW_MS = 60_000;
 /** Once ready, a little time for start-up work (compilation, first samples) to finish before the window. */
 const SETTLE_MS = 3000;
 const READY_DEADLINE_MS = 30_000;
@@ -132,9 +133,19 @@ export async function benchAtRest(): Promise<BenchResult> {
     const ofStack = seen.filter(({ row }) => nginx === null || row.pid !== nginx.pid).map((each) => ({ ...each, role: role(each.row, demo?.pid ?? 0) }));
     const own = ofStack.filter((each) => each.role !== 'worker');
     const workers = ofStack.filter((each) => each.role === 'worker');
+    // RSS counts the Node binary's pages once per process. What a group holds together is its
+    // private pages plus the pages they share counted once (at most the largest process's shared
+    // pages, as they all map the same binary); PSS is shown too, though it also splits the binary
+    // with the workers when they are Node.
+    const memoryOf = new Map(seen.map(({ row }) => [row.pid, processMemory(row.pid)]));
+    const pss = (row: ProcessRow) => memoryOf.get(row.pid)?.pss ?? row.memory;
     const sum = (list: readonly { row: ProcessRow; cpu: number }[]) => ({
       cpu: list.reduce((total, each) => total + each.cpu, 0),
       memory: list.reduce((total, each) => total + each.row.memory, 0),
+      pss: list.reduce((total, each) => total + pss(each.row), 0),
+      together:
+        list.reduce((total, each) => total + (memoryOf.get(each.row.pid)?.private ?? each.row.memory), 0) +
+        Math.max(0, ...list.map((each) => memoryOf.get(each.row.pid)?.shared ?? 0)),
     });
     const ownTotal = sum(own);
     const workerTotal = sum(workers);
@@ -142,12 +153,14 @@ export async function benchAtRest(): Promise<BenchResult> {
     const percent = (cpu: number) => `${cpu.toFixed(2)}%`;
     printTable(
       `At rest: the demo stack (4 workers ready, no traffic, no dashboard) over ${WINDOW_MS / 1000} s; CPU in % of one core`,
-      [{ title: '' }, { title: 'CPU' }, { title: 'RSS' }],
+      [{ title: '' }, { title: 'CPU' }, { title: 'RSS' }, { title: 'PSS' }],
       [
-        ...own.map((each) => [`  ${each.role} (pid ${each.row.pid})`, percent(each.cpu), bytes(each.row.memory)]),
-        ["Switchyard's own processes together", percent(ownTotal.cpu), bytes(ownTotal.memory)],
-        [`workers (${workers.length}), health checks included, each`, percent(workerTotal.cpu / Math.max(1, workers.length)), bytes(workerTotal.memory / Math.max(1, workers.length))],
-        nginx ? ['anchor: nginx in front of the same workers', percent(nginxTotal.cpu), bytes(nginxTotal.memory)] : ['anchor: nginx', 'not installed', ''],
+        ...own.map((each) => [`  ${each.role} (pid ${each.row.pid})`, percent(each.cpu), bytes(each.row.memory), bytes(pss(each.row))]),
+        ["Switchyard's own processes, summed", percent(ownTotal.cpu), bytes(ownTotal.memory), bytes(ownTotal.pss)],
+        ['  held together (private pages + shared pages once)', '', bytes(ownTotal.together), ''],
+        [`workers (${workers.length}), health checks included, each`, percent(workerTotal.cpu / Math.max(1, workers.length)), bytes(workerTotal.memory / Math.max(1, workers.length)), bytes(workerTotal.pss / Math.max(1, workers.length))],
+        nginx ? ['anchor: nginx in front of the same workers (master + worker)', percent(nginxTotal.cpu), bytes(nginxTotal.memory), bytes(nginxTotal.pss)] : ['anchor: nginx', 'not installed', '', ''],
+        nginx ? ['  held together', '', bytes(nginxTotal.together), ''] : ['', '', '', ''],
       ],
       `load average ${load.toFixed(2)} on ${os.availableParallelism()} cores when the window began`,
     );
@@ -155,15 +168,19 @@ export async function benchAtRest(): Promise<BenchResult> {
       name: 'at rest',
       goals: [
         { label: "at rest: Switchyard's own CPU", met: ownTotal.cpu <= CPU_GOAL, detail: `${percent(ownTotal.cpu)} of one core (goal <= ${CPU_GOAL}%; nginx ${nginx ? percent(nginxTotal.cpu) : 'not installed'})` },
-        { label: "at rest: Switchyard's own memory", met: ownTotal.memory <= MEMORY_GOAL, detail: `${bytes(ownTotal.memory)} (goal <= ${bytes(MEMORY_GOAL)}; nginx ${nginx ? bytes(nginxTotal.memory) : 'not installed'})` },
+        {
+          label: "at rest: Switchyard's own memory held together",
+          met: ownTotal.together <= MEMORY_GOAL,
+          detail: `${bytes(ownTotal.together)} (private + shared once; ${bytes(ownTotal.pss)} PSS, ${bytes(ownTotal.memory)} RSS summed) (goal <= ${bytes(MEMORY_GOAL)}; nginx ${nginx ? `${bytes(nginxTotal.together)}` : 'not installed'})`,
+        },
         { label: 'at rest: a worker with its health checks', met: null, detail: `${percent(workerTotal.cpu / Math.max(1, workers.length))} of one core each (no goal set)` },
       ],
       readme: [
         {
-          benchmark: `demo stack at rest, ${WINDOW_MS / 1000} s: Switchyard's own processes (core, watchdog, proxy, static), CPU of one core / RSS`,
-          anchor: nginx ? `nginx in front of the same workers: ${percent(nginxTotal.cpu)} / ${bytes(nginxTotal.memory)}` : 'nginx not installed',
-          switchyard: `${percent(ownTotal.cpu)} / ${bytes(ownTotal.memory)}`,
-          ratio: `goal <= ${CPU_GOAL}% / <= ${bytes(MEMORY_GOAL)}: ${ownTotal.cpu <= CPU_GOAL ? 'met' : 'not met'} / ${ownTotal.memory <= MEMORY_GOAL ? 'met' : 'not met'}`,
+          benchmark: `demo stack at rest, ${WINDOW_MS / 1000} s: Switchyard's own processes (core, watchdog, proxy, static), CPU of one core / memory held together (RSS summed)`,
+          anchor: nginx ? `nginx in front of the same workers: ${percent(nginxTotal.cpu)} / ${bytes(nginxTotal.together)} (${bytes(nginxTotal.memory)})` : 'nginx not installed',
+          switchyard: `${percent(ownTotal.cpu)} / ${bytes(ownTotal.together)} (${bytes(ownTotal.memory)})`,
+          ratio: `goal <= ${CPU_GOAL}% / <= ${bytes(MEMORY_GOAL)}: ${ownTotal.cpu <= CPU_GOAL ? 'met' : 'not met'} / ${ownTotal.together <= MEMORY_GOAL ? 'met' : 'not met'}`,
         },
       ],
     };

@@ -102,19 +102,45 @@ export function mainThreadTasks(events: readonly TraceEvent[]): TaskTrace | null
   return best && { pid: best.pid, tasks: best.tasks };
 }
 
-/** Resident and proportional set size of a process in bytes, from /proc; null off Linux or once it is gone. */
-export function processMemory(pid: number): { rss: number; pss: number | null } | null {
-  const field = (file: string, name: string): number | null => {
-    try {
-      const kib = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
-      return kib === undefined ? null : Number(kib) * 1024;
-    } catch {
-      return null;
-    }
+/** A process's memory in bytes, from /proc; null off Linux or once it is gone. */
+export interface ProcessMemory {
+  rss: number;
+  /** Proportional set size: each shared page split among the processes that map it. */
+  pss: number | null;
+  /** Pages only this process maps (USS). */
+  private: number | null;
+  /** Pages it shares with any other process (the Node binary's, libraries). */
+  shared: number | null;
+}
+
+/** Resident, proportional, private and shared memory of a process in bytes, from /proc; null off Linux or once it is gone. */
+export function processMemory(pid: number): ProcessMemory | null {
+  let rollup = '';
+  try {
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    // Gone, or no smaps_rollup (kernels before 4.14): RSS alone below.
+  }
+  const field = (text: string, name: string): number | null => {
+    const kib = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
   };
-  const rss = field(`/proc/${pid}/status`, 'VmRSS');
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const rss = field(status, 'VmRSS');
+  if (rss === null) return null;
+  const sum = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
   // PSS splits each shared page among the processes using it: the fairer figure for one of Chromium's processes.
-  return rss === null ? null : { rss, pss: field(`/proc/${pid}/smaps_rollup`, 'Pss') };
+  return {
+    rss,
+    pss: field(rollup, 'Pss'),
+    private: sum(field(rollup, 'Private_Clean'), field(rollup, 'Private_Dirty')),
+    shared: sum(field(rollup, 'Shared_Clean'), field(rollup, 'Shared_Dirty')),
+  };
 }
 
 /**
