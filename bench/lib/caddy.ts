@@ -3,12 +3,12 @@
 // whatever it writes (HOME and XDG folders point there) live in a temp folder removed on stop.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
-import { stopChild, type ChildServer } from './child.ts';
-import { freePort, LOOPBACK, untilAccepting } from './net.ts';
+import { anchorServer, type ChildServer } from './child.ts';
+import { freePort, LOOPBACK } from './net.ts';
 
 /** How long Caddy may take to accept connections. */
 const START_DEADLINE_MS = 5000;
@@ -41,23 +41,5 @@ export async function startCaddy(binary: string, upstreamPort: number): Promise<
   writeFileSync(file, caddyProxyConfig(port, upstreamPort));
   const env = { ...process.env, HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config') };
   const child = spawn(binary, ['run', '--config', file, '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-  let spawnError: Error | null = null;
-  child.once('error', (error) => (spawnError = error));
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await untilAccepting(port, START_DEADLINE_MS, () => {
-      if (spawnError) return `caddy did not start: ${(spawnError as Error).message}`;
-      if (child.exitCode === null && child.signalCode === null) return null;
-      return `caddy exited (code ${child.exitCode}): ${stderr.trim()}`;
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, pid: child.pid as number, stop };
+  return anchorServer('caddy', child, dir, port, START_DEADLINE_MS, (stderr) => stderr);
 }
