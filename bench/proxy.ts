@@ -1,5 +1,5 @@
-// Proxy throughput: one trivial keep-alive backend, loaded directly and through three reverse
-// proxies in turn (Switchyard's, nginx, node http-proxy), all in front of the very same backend
+// Proxy throughput: one trivial keep-alive backend, loaded directly and through four reverse
+// proxies in turn (Switchyard's, nginx, Caddy, node http-proxy), all in front of the very same backend
 // process. Requests/s and p50/p99 latency from wrk (or autocannon), plus where the CPU went on this machine.
 
 import http from 'node:http';
@@ -13,6 +13,7 @@ import { startNodeServer, type ChildServer } from './lib/child.ts';
 import { cpuSeconds, machineCpu } from './lib/cpu.ts';
 import { loadTool, runLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { freePort, LOOPBACK } from './lib/net.ts';
+import { findCaddy, startCaddy } from './lib/caddy.ts';
 import { findNginx, proxySite, startNginx } from './lib/nginx.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
@@ -26,14 +27,20 @@ const LOAD: LoadOptions = { connections: 32, seconds: 4, warmup: 1 };
 /** Each round runs every variant once, alternating the order, so drift in machine load spreads over all of them. */
 const ROUNDS = 2;
 const READY_DEADLINE_MS = 20_000;
-const NGINX_GOAL = 0.6;
+const NGINX_GOAL = 0.5;
+const CADDY_GOAL = 1.3;
 const HTTP_PROXY_GOAL = 1;
+/** The proxy's CPU per request may be at most this many times nginx's. */
+const NGINX_CPU_GOAL = 2;
+/** What each request may cost the core (access events arriving, the access log and its log lines), in µs of CPU. */
+const CORE_US_GOAL = 2;
 /** Above this much CPU going to other programs (% of a core), the table warns that req/s ratios are shaky. */
 const BUSY_OTHER_PERCENT = 30;
 
 const DIRECT = 'direct to the backend';
 const SWITCHYARD = 'Switchyard proxy';
 const NGINX = 'nginx (1 worker, keepalive 32)';
+const CADDY = 'Caddy (reverse_proxy, defaults)';
 const HTTP_PROXY_LABEL = 'node http-proxy (keep-alive agent)';
 
 /** One load target: where to send load, and the pid of the hop in front of the backend (if any). */
@@ -96,6 +103,19 @@ export async function benchProxy(): Promise<BenchResult> {
       skipped.set(NGINX, 'nginx is not installed');
     }
 
+    const caddy = findCaddy();
+    if (caddy) {
+      try {
+        const server = await startCaddy(caddy, backend.port);
+        servers.push(server);
+        variants.push({ label: CADDY, port: server.port, proxyPid: server.pid });
+      } catch (error) {
+        skipped.set(CADDY, (error as Error).message);
+      }
+    } else {
+      skipped.set(CADDY, 'caddy is not installed (apt-get install caddy)');
+    }
+
     const httpProxy = await startNodeServer(HTTP_PROXY, { TARGET: `http://${LOOPBACK}:${backend.port}` }, 'http-proxy');
     servers.push(httpProxy);
     variants.push({ label: HTTP_PROXY_LABEL, port: httpProxy.port, proxyPid: httpProxy.pid });
@@ -125,9 +145,9 @@ export async function benchProxy(): Promise<BenchResult> {
 
   const figures = new Map([...runs].map(([label, list]) => [label, summarize(list)]));
   const direct = figures.get(DIRECT);
-  const rows = [DIRECT, SWITCHYARD, NGINX, HTTP_PROXY_LABEL].map((label) => {
+  const rows = [DIRECT, SWITCHYARD, NGINX, CADDY, HTTP_PROXY_LABEL].map((label) => {
     const f = figures.get(label);
-    if (!f) return [label, 'skipped', ...Array<string>(11).fill('')];
+    if (!f) return [label, 'skipped', ...Array<string>(12).fill('')];
     return [
       label,
       f.rps.toFixed(0),
@@ -151,6 +171,8 @@ export async function benchProxy(): Promise<BenchResult> {
     'proxy µs/req: CPU time the proxy process spent per request (steadier than req/s when other programs load the machine)',
     `CPU: % of one core over the measured seconds (${os.availableParallelism()} cores = ${os.availableParallelism() * 100}%); "core" is this process, which hosts the Switchyard core`,
     '(it receives the proxy\'s access events); "other" is the rest of the machine\'s busy time: other programs, unattributed kernel work',
+    'core per request (goal): the core\'s CPU through Switchyard less its CPU in the direct run (the same stack, no access events), over Switchyard\'s requests',
+    'Caddy: reverse_proxy with its defaults, admin off, auto_https off, loopback only; Go\'s default threads (one per core)',
   ];
   for (const [label, why] of skipped) notes.push(`${label} skipped: ${why}`);
   const busiest = Math.max(...[...figures.values()].map((f) => f.cpu.other ?? 0));
@@ -180,8 +202,12 @@ export async function benchProxy(): Promise<BenchResult> {
 
   const switchyard = figures.get(SWITCHYARD);
   if (!switchyard) throw new Error(`the Switchyard proxy could not be measured: ${switchyardFailure ?? skipped.get(SWITCHYARD) ?? 'unknown'}`);
+  const nginxFigures = figures.get(NGINX);
   const goals: Goal[] = [
-    ratioGoal('proxy req/s, Switchyard ÷ nginx', switchyard, figures.get(NGINX), '≥', NGINX_GOAL, skipped.get(NGINX)),
+    ratioGoal('proxy req/s, Switchyard ÷ nginx', switchyard, nginxFigures, '≥', NGINX_GOAL, skipped.get(NGINX)),
+    ratioGoal('proxy req/s, Switchyard ÷ Caddy', switchyard, figures.get(CADDY), '≥', CADDY_GOAL, skipped.get(CADDY)),
+    cpuGoal(switchyard, nginxFigures, skipped.get(NGINX)),
+    coreGoal(switchyard, direct),
     ratioGoal('proxy req/s, Switchyard ÷ http-proxy', switchyard, figures.get(HTTP_PROXY_LABEL), '>', HTTP_PROXY_GOAL, skipped.get(HTTP_PROXY_LABEL)),
   ];
   if (switchyard.failures > 0) goals.push({ label: 'proxy errors under load', met: false, detail: `${switchyard.failures} socket errors or non-2xx responses through Switchyard` });
@@ -278,6 +304,23 @@ function summarize(list: readonly Run[]) {
       other: mid(list.map((run) => run.cpu.other)),
     },
   };
+}
+
+/** The proxy's CPU per request against nginx's. */
+function cpuGoal(ours: Figures, nginx: Figures | undefined, skippedBecause: string | undefined): Goal {
+  const label = `proxy CPU per request, Switchyard ÷ nginx (goal ≤ ${NGINX_CPU_GOAL})`;
+  if (nginx === undefined || ours.proxyUsPerRequest === null || nginx.proxyUsPerRequest === null) return { label, met: null, detail: `not measured: ${skippedBecause ?? 'no CPU figures'}` };
+  const factor = ours.proxyUsPerRequest / nginx.proxyUsPerRequest;
+  return { label, met: factor <= NGINX_CPU_GOAL, detail: `${ours.proxyUsPerRequest.toFixed(0)} vs ${nginx.proxyUsPerRequest.toFixed(0)} µs/req = ${factor.toFixed(2)}x` };
+}
+
+/** What the requests through the proxy cost the core, against the direct run's baseline. */
+function coreGoal(ours: Figures, direct: Figures | undefined): Goal {
+  const label = `core CPU per proxied request (goal < ${CORE_US_GOAL} µs)`;
+  if (direct === undefined || ours.cpu.core === null || direct.cpu.core === null) return { label, met: null, detail: 'the direct run, its baseline, was not measured' };
+  // The core's CPU is mostly per second (timers, health checks), so the baseline is subtracted as a share of a core, not per request.
+  const cost = (Math.max(0, ours.cpu.core - direct.cpu.core) / 100) * (1e6 / ours.rps);
+  return { label, met: cost < CORE_US_GOAL, detail: `${cost.toFixed(1)} µs/req (core ${percent(ours.cpu.core)} of a core through the proxy, ${percent(direct.cpu.core)} direct, at ${ours.rps.toFixed(0)} req/s)` };
 }
 
 function percent(value: number | null): string {

@@ -86,6 +86,25 @@ export interface AccessEvent {
   attempts: number;
 }
 
+/**
+ * An AccessEvent as it crosses the proxy's channel: its fields in declaration order, without their
+ * names, which would be half of every event's bytes and of the core's parsing per request.
+ */
+export type AccessTuple = [
+  time: number,
+  method: string,
+  path: string,
+  status: number,
+  bytes: number,
+  duration: number,
+  route: string | null,
+  worker: string | null,
+  member: string | null,
+  requestId: string,
+  error: string | null,
+  attempts: number,
+];
+
 /** A member taken out of rotation (or returned) by passive checks: failed connections, not health checks. */
 export interface PassiveMark {
   member: string;
@@ -133,8 +152,8 @@ export type FromProxy =
   | { type: 'listen-failed'; code: string; message: string }
   | { type: 'applied'; version: number }
   | { type: 'rejected'; version: number; message: string }
-  /** A batch of access events (sent about once a frame, 16 ms, while there is traffic). */
-  | { type: 'access'; events: AccessEvent[] }
+  /** A batch of access events (sent about once a frame, 16 ms, while there is traffic), each as an AccessTuple. */
+  | { type: 'access'; events: AccessTuple[] }
   /** A draining member has no requests in flight any more (sent once per member id). */
   | { type: 'drained'; member: string }
   | { type: 'passive'; mark: PassiveMark }

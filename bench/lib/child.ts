@@ -2,6 +2,8 @@
 // always ends them, so no run leaves a process behind for the next one to trip over.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { untilAccepting } from './net.ts';
 
 /** How long a child server may take to announce itself before the run fails. */
 const START_DEADLINE_MS = 10_000;
@@ -59,4 +61,31 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * An anchor server (nginx, Caddy) spawned with its stderr piped and everything it writes in `dir`:
+ * resolves once it accepts on `port`; when it exits or fails to spawn first, stops it, removes `dir`
+ * and rejects with `detail(stderr)`.
+ */
+export async function anchorServer(name: string, child: ChildProcess, dir: string, port: number, deadlineMs: number, detail: (stderr: string) => string): Promise<ChildServer> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+  let spawnError: Error | null = null;
+  child.once('error', (error) => (spawnError = error));
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await untilAccepting(port, deadlineMs, () => {
+      if (spawnError) return `${name} did not start: ${(spawnError as Error).message}`;
+      if (child.exitCode === null && child.signalCode === null) return null;
+      return `${name} exited (code ${child.exitCode}): ${detail(stderr.trim())}`;
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, pid: child.pid as number, stop };
 }

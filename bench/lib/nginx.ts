@@ -3,12 +3,12 @@
 // server. Everything it writes (config, pid, error log, temp files) lives in a temp folder removed on stop.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
-import { stopChild, type ChildServer } from './child.ts';
-import { freePort, LOOPBACK, untilAccepting } from './net.ts';
+import { anchorServer, type ChildServer } from './child.ts';
+import { freePort, LOOPBACK } from './net.ts';
 
 /** How long nginx may take to accept connections. */
 const START_DEADLINE_MS = 5000;
@@ -85,25 +85,7 @@ export async function startNginx(binary: string, site: (port: number) => string)
   writeFileSync(conf, nginxConfig(dir, site(port)));
   // -e: the compiled-in error log (/var/log/nginx) is opened before the config is read; keep that in the temp folder too.
   const child = spawn(binary, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-  let spawnError: Error | null = null;
-  child.once('error', (error) => (spawnError = error));
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await untilAccepting(port, START_DEADLINE_MS, () => {
-      if (spawnError) return `nginx did not start: ${(spawnError as Error).message}`;
-      if (child.exitCode === null && child.signalCode === null) return null;
-      return `nginx exited (code ${child.exitCode}): ${stderr.trim() || errorLog(dir)}`;
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, pid: child.pid as number, stop };
+  return anchorServer('nginx', child, dir, port, START_DEADLINE_MS, (stderr) => stderr || errorLog(dir));
 }
 
 function errorLog(dir: string): string {

@@ -2,10 +2,11 @@
 // onto a pooled socket that the upstream is closing at that very moment.
 
 import { describe, expect, it } from 'vitest';
+import http from 'node:http';
 import type { Socket } from 'node:net';
-import { DEFAULT_IDLE_MS, KEEP_ALIVE_MARGIN_MS } from '../../main/core/proxy/builtin/connection-pools.ts';
+import { DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS, MAX_IDLE_PER_ORIGIN } from '../../main/core/proxy/builtin/connection-pools.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { cleanUpAfterEach, pause, proxyTo, send, startUpstream } from './helpers.ts';
+import { cleanUpAfterEach, onCleanup, pause, proxyTo, send, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -85,5 +86,34 @@ describe('upstream keep-alive', () => {
     expect(connections()).toBe(1);
     await waitFor(() => closedByProxy.length === 1, 'the proxy to close its idle connection', { timeout: DEFAULT_IDLE_MS + 10_000 });
     expect(closedByProxy[0]).toBeGreaterThanOrEqual(DEFAULT_IDLE_MS - 100);
+  });
+
+  it('keeps at most MAX_IDLE_PER_ORIGIN idle upstream connections after a burst, and none past IDLE_MAX_MS, whatever the upstream advertises', async () => {
+    // The upstream holds every request until the whole burst has arrived, so each takes a connection of its own.
+    const burst = MAX_IDLE_PER_ORIGIN + 8;
+    const held: (() => void)[] = [];
+    const upstream = await startUpstream(
+      (_req, res) => {
+        if (held.length === burst) return res.end('ok');
+        held.push(() => res.end('ok'));
+        if (held.length === burst) for (const answer of held) answer();
+      },
+      { keepAliveTimeout: 120_000 },
+    );
+    let open = 0;
+    upstream.server.on('connection', (socket: Socket) => {
+      open++;
+      socket.on('close', () => open--);
+    });
+    const { port } = await proxyTo([upstream.port]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: burst });
+    onCleanup(() => agent.destroy());
+    const replies = await Promise.all(Array.from({ length: burst }, (_, i) => send(port, `/burst/${i}`, { agent })));
+    expect(replies.map((reply) => reply.status)).toEqual(Array(burst).fill(200));
+    expect(upstream.requests).toHaveLength(burst);
+    await waitFor(() => open <= MAX_IDLE_PER_ORIGIN, 'the proxy to close the idle connections past its cap');
+    // The upstream's 120 s hint is not taken at its word.
+    await waitFor(() => open === 0, 'the proxy to close its idle upstream connections', { timeout: IDLE_MAX_MS + 5000 });
+    expect((await send(port, '/after')).status).toBe(200);
   });
 });

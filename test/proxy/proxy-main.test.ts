@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AccessEvent, FromProxy, ListenerHandle, ProxyConfig, ToProxy } from '../../shared/proxy.ts';
+import { fromAccessTuple } from '../../main/core/proxy/access-wire.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, route, send, startUpstream } from './helpers.ts';
 
@@ -73,7 +74,8 @@ describe('proxy-main', () => {
 
     expect((await send(port, '/hello?x=1')).body).toBe('old /hello?x=1');
     const batch = await proxy.next('access');
-    expect(batch.events).toEqual([expect.objectContaining<Partial<AccessEvent>>({ path: '/hello?x=1', status: 200, worker: 'api-1', route: '/' })]);
+    // Each event crosses the channel as a tuple.
+    expect(batch.events.map(fromAccessTuple)).toEqual([expect.objectContaining<Partial<AccessEvent>>({ path: '/hello?x=1', status: 200, worker: 'api-1', route: '/' })]);
 
     await proxy.send({ type: 'configure', version: 2, config: config([route('/', 'nothing')], []) });
     expect(await proxy.next('rejected')).toEqual({ type: 'rejected', version: 2, message: "invalid proxy configuration: route 1 (/): 'nothing' names no upstream (known: none)" });

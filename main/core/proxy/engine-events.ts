@@ -9,6 +9,9 @@ import type { StateChange, Supervisor } from '../process/supervisor.ts';
 import { type AccessLog, type AccessOrigin, formatAccess } from './access-log.ts';
 import type { ProxyEngine } from './engine.ts';
 
+/** Member ids whose origin is kept; a long session's restarts make new ids, so the cache starts over past this. */
+const MAX_CACHED_ORIGINS = 1024;
+
 /** Finds the app and run of a member id, and the process name to show for it. */
 export interface MemberLookup {
   origin(member: string): AccessOrigin;
@@ -35,12 +38,23 @@ export function memberLookup(run: (id: string) => Supervisor | null): MemberLook
 export function connectEngine(engine: ProxyEngine, logs: LogStore, access: AccessLog, members: MemberLookup, changed: (change: StateChange) => void): Disposable[] {
   // One line per request at proxy speed: the writer is the log store's per-line fast path.
   const writeAccess = logs.writer('proxy');
+  // A stack has few members and each answers many requests: each one's origin is worked out once.
+  const origins = new Map<string, AccessOrigin>();
+  const originOf = (member: string): AccessOrigin => {
+    let origin = origins.get(member);
+    if (origin === undefined) {
+      if (origins.size >= MAX_CACHED_ORIGINS) origins.clear();
+      origin = members.origin(member);
+      origins.set(member, origin);
+    }
+    return origin;
+  };
   return [
     engine.onProcessChange(changed),
     engine.onAccess((events) => {
       const now = Date.now();
       for (const event of events) writeAccess('stdout', formatAccess(event), now);
-      access.add(events, (member) => members.origin(member));
+      access.add(events, originOf);
     }),
     engine.onPassive(({ member, out, reason, until }) => {
       const back = until === null ? '' : ` for ${Math.max(0, Math.round((until - Date.now()) / 100) / 10)}s`;

@@ -1,7 +1,7 @@
-// Keep-alive connections to upstreams, one undici Pool per origin, shared by every member and route
-// that forwards there, and closed (after its requests finish) when nothing refers to it any more.
+// Keep-alive connections to upstreams, one set per origin, shared by every member and route that
+// forwards there, and closed (after their requests finish) when nothing refers to them any more.
 
-import { buildConnector, Pool } from 'undici';
+import { buildConnector, Client } from 'undici';
 
 /**
  * Idle keep-alive sockets are closed before the upstream closes them, or a request written onto a
@@ -11,6 +11,13 @@ import { buildConnector, Pool } from 'undici';
 export const KEEP_ALIVE_MARGIN_MS = 1000;
 /** Idle time of an upstream socket when the upstream sent no `Keep-Alive: timeout` hint. */
 export const DEFAULT_IDLE_MS = 1500;
+/**
+ * The longest an upstream socket stays idle whatever the upstream's hint (nginx's upstream
+ * `keepalive_timeout`): a worker hinting 120 s would otherwise keep a burst's sockets for two minutes.
+ */
+export const IDLE_MAX_MS = 4000;
+/** Idle sockets kept per origin (nginx's upstream `keepalive N`); more are closed, the one idle longest first. */
+export const MAX_IDLE_PER_ORIGIN = 32;
 /** Connecting to a loopback worker either works at once or not at all. */
 export const CONNECT_TIMEOUT_MS = 3000;
 
@@ -46,48 +53,104 @@ function connect(options: buildConnector.Options, callback: buildConnector.Callb
   });
 }
 
-const POOL_OPTIONS: Pool.Options = {
-  connections: null,
+const CLIENT_OPTIONS: Client.Options = {
   pipelining: 1,
   keepAliveTimeout: DEFAULT_IDLE_MS,
-  keepAliveMaxTimeout: 60_000,
+  keepAliveMaxTimeout: IDLE_MAX_MS,
   keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
   connect,
   strictContentLength: true,
 };
 
-interface Entry {
-  readonly pool: Pool;
-  users: number;
-}
+/**
+ * The keep-alive connections to one origin, one undici Client (one socket, one request at a time)
+ * each. A request takes an idle one, the most recently used first, or opens a new one: there is no
+ * limit on connections in use, so a busy worker's queue is its own listen backlog, as behind nginx.
+ * Idle ones are capped like nginx's `keepalive N`: past MAX_IDLE_PER_ORIGIN the one idle longest is
+ * closed.
+ */
+export class OriginConnections {
+  readonly origin: string;
+  /** Least recently used first. */
+  private readonly idle: Client[] = [];
+  private readonly busy = new Set<Client>();
+  private closing = false;
 
-/** Connection pools by origin (`http://127.0.0.1:41234`), counted by their users. */
-export class ConnectionPools {
-  private readonly entries = new Map<string, Entry>();
-
-  /** The pool for `origin`, opened if needed; every acquire wants one release. */
-  acquire(origin: string): Pool {
-    let entry = this.entries.get(origin);
-    if (entry === undefined) {
-      entry = { pool: new Pool(origin, POOL_OPTIONS), users: 0 };
-      this.entries.set(origin, entry);
-    }
-    entry.users++;
-    return entry.pool;
+  constructor(origin: string) {
+    this.origin = origin;
   }
 
-  /** Gives up one use; the last one closes the pool once its requests have finished. */
-  release(origin: string): void {
-    const entry = this.entries.get(origin);
-    if (entry === undefined || --entry.users > 0) return;
-    this.entries.delete(origin);
-    entry.pool.close().catch(() => {});
+  /** An idle connection, or a new one, for one request; give it back with `release` once that attempt is over. */
+  take(): Client {
+    const client = this.idle.pop() ?? new Client(this.origin, CLIENT_OPTIONS);
+    this.busy.add(client);
+    return client;
+  }
+
+  /** An attempt on `client` is over: it waits for the next request, unless too many already do. */
+  release(client: Client): void {
+    if (!this.busy.delete(client)) return;
+    if (this.closing || client.destroyed || client.closed) {
+      void client.close().catch(() => {});
+      return;
+    }
+    this.idle.push(client);
+    // The one idle longest goes, never `client`, whose own callback may still be on the stack.
+    if (this.idle.length > MAX_IDLE_PER_ORIGIN) void (this.idle.shift() as Client).close().catch(() => {});
+  }
+
+  /** Connections open or opening, busy or idle. */
+  get size(): number {
+    return this.idle.length + this.busy.size;
+  }
+
+  /** Closes idle connections now and busy ones once their requests finish. */
+  close(): void {
+    this.closing = true;
+    for (const client of this.idle.splice(0)) void client.close().catch(() => {});
   }
 
   /** Drops every connection at once. */
   async destroy(): Promise<void> {
-    const pools = [...this.entries.values()].map((entry) => entry.pool);
+    this.closing = true;
+    const clients = [...this.idle.splice(0), ...this.busy];
+    this.busy.clear();
+    await Promise.all(clients.map((client) => client.destroy().catch(() => {})));
+  }
+}
+
+interface Entry {
+  readonly connections: OriginConnections;
+  users: number;
+}
+
+/** Connections by origin (`http://127.0.0.1:41234`), counted by their users. */
+export class ConnectionPools {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The connections to `origin`, opened if needed; every acquire wants one release. */
+  acquire(origin: string): OriginConnections {
+    let entry = this.entries.get(origin);
+    if (entry === undefined) {
+      entry = { connections: new OriginConnections(origin), users: 0 };
+      this.entries.set(origin, entry);
+    }
+    entry.users++;
+    return entry.connections;
+  }
+
+  /** Gives up one use; the last one closes the connections once their requests have finished. */
+  release(origin: string): void {
+    const entry = this.entries.get(origin);
+    if (entry === undefined || --entry.users > 0) return;
+    this.entries.delete(origin);
+    entry.connections.close();
+  }
+
+  /** Drops every connection at once. */
+  async destroy(): Promise<void> {
+    const all = [...this.entries.values()].map((entry) => entry.connections);
     this.entries.clear();
-    await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
+    await Promise.all(all.map((connections) => connections.destroy()));
   }
 }

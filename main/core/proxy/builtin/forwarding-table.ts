@@ -100,7 +100,7 @@ export class ForwardingTable implements Disposable {
 
   private openUrlTarget(href: string): Target {
     const origin = new URL(href).origin;
-    return { dispatcher: this.pools.acquire(origin), origin, worker: href, description: href, record: null };
+    return { connections: this.pools.acquire(origin), origin, worker: href, description: href, record: null };
   }
 
   private retainMembers(): void {

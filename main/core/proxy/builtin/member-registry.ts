@@ -2,12 +2,11 @@
 // requests in flight and served (for recycling), passive failure marks (nginx max_fails=1 /
 // fail_timeout), drain reports, and when it last answered (a busy worker from a stalled one).
 
-import type { Dispatcher } from 'undici';
 import type { PassiveMark, UpstreamMember } from '../../../../shared/proxy.ts';
 import { Emitter } from '../../events.ts';
 import type { Disposable, Event } from '../../events.ts';
 import type { Candidate } from './balancer.ts';
-import type { ConnectionPools } from './connection-pools.ts';
+import type { ConnectionPools, OriginConnections } from './connection-pools.ts';
 
 /** A first connection failure takes a member out this long; each repeat doubles it. */
 export const PASSIVE_OUT_MS = 2000;
@@ -16,7 +15,7 @@ export const PASSIVE_OUT_MAX_MS = 30_000;
 
 /** Something a request can be sent to: a worker, or the URL of a URL route. */
 export interface Target {
-  readonly dispatcher: Dispatcher;
+  readonly connections: OriginConnections;
   /** `http://127.0.0.1:41234`: where WebSocket handshakes connect. */
   readonly origin: string;
   /** What access events name as the worker: the process name or the URL. */
@@ -31,7 +30,7 @@ export interface Target {
 export class MemberRecord implements Target, Candidate {
   member: UpstreamMember;
   readonly origin: string;
-  readonly dispatcher: Dispatcher;
+  readonly connections: OriginConnections;
   readonly description: string;
   readonly record: MemberRecord = this;
   inFlight = 0;
@@ -49,10 +48,10 @@ export class MemberRecord implements Target, Candidate {
   /** Epoch ms of the last response head it sent. */
   lastAnswer = 0;
 
-  constructor(member: UpstreamMember, origin: string, dispatcher: Dispatcher) {
+  constructor(member: UpstreamMember, origin: string, connections: OriginConnections) {
     this.member = member;
     this.origin = origin;
-    this.dispatcher = dispatcher;
+    this.connections = connections;
     this.description = `${member.name} (${member.host}:${member.port})`;
   }
 

@@ -4,7 +4,7 @@
 // event when the client side closes.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { Client, Dispatcher } from 'undici';
 import type { AccessEvent } from '../../../../shared/proxy.ts';
 import type { ClientConnection, ClientConnections } from './client-connections.ts';
 import { upstreamResetInProgress } from './connection-pools.ts';
@@ -87,6 +87,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly arrived: number;
   private readonly clientIp: string;
   private upstream: UpstreamPool | null = null;
+  /** The connection the current attempt went out on. */
+  private client: Client | null = null;
   private options: Dispatcher.DispatchOptions | null = null;
   private body: RequestBody | null = null;
   private member: Target | null = null;
@@ -345,14 +347,20 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // A body's upload is the client's time: with one, the clock starts once it is sent (onRequestSent).
     if (this.preciseTimeout > 0 && (this.options as Dispatcher.DispatchOptions).body === null) this.armReadTimer();
     if (target.record !== null) this.host.registry.begin(target.record);
-    target.dispatcher.dispatch(this.options as Dispatcher.DispatchOptions, this);
+    // Held before dispatching: undici reports an invalid request to onError synchronously.
+    const client = target.connections.take();
+    this.client = client;
+    client.dispatch(this.options as Dispatcher.DispatchOptions, this);
   }
 
   private endAttempt(): void {
     if (!this.attemptActive) return;
     this.attemptActive = false;
     this.disarmReadTimer();
-    const record = (this.member as Target).record;
+    const target = this.member as Target;
+    if (this.client !== null) target.connections.release(this.client);
+    this.client = null;
+    const record = target.record;
     if (record !== null) this.host.registry.end(record);
   }
 

@@ -15,6 +15,7 @@ import { signalProcess } from '../../process/process-tree.ts';
 import type { IpcChannel } from '../../process/spawner.ts';
 import { Supervisor } from '../../process/supervisor.ts';
 import type { ProcessSpec, StateChange, SupervisorDeps } from '../../process/supervisor.ts';
+import { fromAccessTuple } from '../access-wire.ts';
 import { deferred, withTimeout } from './deferred.ts';
 import type { Deferred } from './deferred.ts';
 import { canMove, CONFIGURED_PHASES, FINISHING_PHASES, IllegalPhaseError, LISTENED_PHASES } from './proxy-phases.ts';
@@ -213,7 +214,7 @@ export class ProxyInstance implements Disposable {
         this.replies.get(message.version)?.reject(new SwitchyardError('bad-request', `the proxy refused the configuration: ${message.message}`));
         return;
       case 'access':
-        this.host.access(message.events);
+        this.host.access(message.events.map(fromAccessTuple));
         return;
       case 'drained':
         this.drainedMembers.add(message.member);

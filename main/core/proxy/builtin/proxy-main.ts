@@ -6,6 +6,7 @@ import type net from 'node:net';
 import type { AccessEvent, FromProxy, ListenerHandle, PassiveMark, ToProxy } from '../../../../shared/proxy.ts';
 import { EventBatcher } from '../../batching/event-batcher.ts';
 import { accessEventBytes } from '../../batching/wire-size.ts';
+import { toAccessTuple } from '../access-wire.ts';
 import { describeListenFailure } from '../listen-failure.ts';
 import type { CapEpisode } from './connection-cap.ts';
 import { ProxyServer } from './proxy-server.ts';
@@ -22,7 +23,7 @@ if (typeof process.send !== 'function') {
 
 const proxy = new ProxyServer();
 // Access events cross the IPC channel in batches, one message per frame of traffic, not per request.
-const access = new EventBatcher<AccessEvent>({ deliver: (events) => send({ type: 'access', events }), sizeOf: accessEventBytes });
+const access = new EventBatcher<AccessEvent>({ deliver: (events) => send({ type: 'access', events: events.map(toAccessTuple) }), sizeOf: accessEventBytes });
 let stopping = false;
 
 proxy.onAccess((event) => access.push(event));
