@@ -19,7 +19,9 @@ export function staticServerSettings(site: StaticSiteSpec, cwd: string, node: No
     cwd,
     portEnv: 'PORT',
     env: { SWITCHYARD_STATIC_ROOT: site.root, SWITCHYARD_STATIC_SPA: site.spa ? '1' : '0' },
-    health: { path: null, interval: 1000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+    // The proxy answers the site's routes from its folder itself; this server only serves its own
+    // port, so a check every 5 s once it is ready (like an app's default) is enough.
+    health: { path: null, interval: 5000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
     restart: 'always',
     backoff: { initial: 200, max: 5000 },
     maxRestarts: 10,
