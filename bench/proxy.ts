@@ -215,7 +215,7 @@ export async function benchProxy(): Promise<BenchResult> {
 }
 
 /** The stack under test: one `hello` worker behind a proxy route `/`. */
-function helloStack(port: number): StackSpec {
+export function helloStack(port: number): StackSpec {
   const app: AppSpec = {
     name: 'hello',
     argv: [process.execPath, BACKEND],

@@ -13,6 +13,7 @@ import { describeMachineLoad, watchMachineLoad } from './lib/machine-load.ts';
 import { README, renderReadmeTable, writeReadmeTable } from './lib/readme-table.ts';
 import { logIngestion } from './log-ingestion.ts';
 import { memory } from './memory.ts';
+import { benchConnections } from './connections.ts';
 import { benchProxy } from './proxy.ts';
 import { benchPythonReloads } from './python-reload.ts';
 import { benchFailuresUnderChurn } from './reload-under-load.ts';
@@ -29,6 +30,7 @@ const benchmarks: [string, () => Promise<BenchResult>][] = [
   // The data plane: static files and proxying against nginx (and http-proxy), then failed requests under reloads and kills.
   ['static', benchStatic],
   ['proxy', benchProxy],
+  ['connections', benchConnections],
   ['reload-under-load', benchFailuresUnderChurn],
   // Debian's Python servers: gunicorn behind Switchyard and behind nginx, then reloads of uvicorn and gunicorn pools under load.
   ['gunicorn-proxy', benchGunicornProxy],

@@ -19,7 +19,7 @@ export function findNginx(): string | null {
 }
 
 /** The nginx.conf of one foreground process whose `http` block holds `site`; it writes nothing outside `dir`. */
-export function nginxConfig(dir: string, site: string): string {
+export function nginxConfig(dir: string, site: string, workerConnections = 1024): string {
   const file = (name: string) => path.join(dir, name);
   return `# Written by bench/lib/nginx.ts; foreground, one process, nothing outside ${dir}.
 worker_processes 1;
@@ -29,7 +29,7 @@ pid ${file('nginx.pid')};
 error_log ${file('error.log')} warn;
 
 events {
-  worker_connections 1024;
+  worker_connections ${workerConnections};
 }
 
 http {
@@ -78,11 +78,11 @@ export function staticSite(root: string): (port: number) => string {
 }
 
 /** Starts nginx with `site` (given the free loopback port it listens on). */
-export async function startNginx(binary: string, site: (port: number) => string): Promise<ChildServer> {
+export async function startNginx(binary: string, site: (port: number) => string, workerConnections = 1024): Promise<ChildServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-nginx-'));
   const port = await freePort();
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(dir, site(port)));
+  writeFileSync(conf, nginxConfig(dir, site(port), workerConnections));
   // -e: the compiled-in error log (/var/log/nginx) is opened before the config is read; keep that in the temp folder too.
   const child = spawn(binary, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   return anchorServer('nginx', child, dir, port, START_DEADLINE_MS, (stderr) => stderr || errorLog(dir));
