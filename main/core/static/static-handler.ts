@@ -214,7 +214,8 @@ class StaticSite {
   }
 
   private sendFile(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, file: string, stat: fs.Stats, version: string, head: boolean): Promise<void> | undefined {
-    if (head || !this.bodies.accepts(stat.size)) {
+    // A large file still being written is streamed: read whole it would not be cached, so each request would hold its own copy.
+    if (head || !this.bodies.accepts(stat.size) || (stat.size > STREAM_CHUNK_BYTES && isRecentlyModified(stat))) {
       headers['Content-Length'] = stat.size;
       res.writeHead(status, headers);
       if (head) return void res.end();
