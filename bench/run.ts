@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchAtRest } from './at-rest.ts';
+import { benchCliCheck } from './cli-check.ts';
 import { coldStart } from './cold-start.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchGunicornProxy } from './gunicorn-proxy.ts';
@@ -23,6 +24,7 @@ import type { BenchResult } from './stats.ts';
 /** Each benchmark under the name of its file, which is also how to run it alone: `node bench/<name>.ts`. */
 const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['cold-start', coldStart],
+  ['cli-check', benchCliCheck],
   // The demo left running with no traffic: Switchyard's own CPU and memory beside nginx's.
   ['at-rest', benchAtRest],
   ['log-ingestion', logIngestion],

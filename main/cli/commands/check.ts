@@ -3,9 +3,7 @@
 import type { StackSpec } from '../../../shared/stack.ts';
 import { findStackFile, loadStack } from '../../core/config/load.ts';
 import { formatIssues, formatPlan } from '../../core/config/plan.ts';
-import { ControlClient } from '../../core/control/control-client.ts';
-import { runFilePath } from '../../core/host/run-file.ts';
-import { findRunningInstance, refuseIfRunning } from '../../core/host/running-instance.ts';
+import { readRunFile, runFilePath } from '../../core/host/run-file.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /**
@@ -21,6 +19,7 @@ export async function loadOrExit(
 ): Promise<{ spec: StackSpec; file: string }> {
   const stackFile = locateStackFile(cwd, file);
   if (options.refuseRunning) {
+    const { refuseIfRunning } = await import('../../core/host/running-instance.ts');
     try {
       await refuseIfRunning(stackFile);
     } catch (error) {
@@ -60,7 +59,12 @@ interface RunningStack {
 
 // The instance answers on its control port, so its word on which port its proxy holds is exact on any OS.
 async function runningStack(stackFile: string): Promise<RunningStack | null> {
-  const run = await findRunningInstance(runFilePath(stackFile));
+  const runFile = runFilePath(stackFile);
+  // Most checks run with no stack up: telling a live instance from a stale run file takes the
+  // process-tree code and its dependencies, loaded only when there is a run file to judge.
+  if (!readRunFile(runFile)) return null;
+  const [{ findRunningInstance }, { ControlClient }] = await Promise.all([import('../../core/host/running-instance.ts'), import('../../core/control/control-client.ts')]);
+  const run = await findRunningInstance(runFile);
   if (!run) return null;
   const processes = await new ControlClient(run).listProcesses().catch(() => []);
   const proxy = processes.find((p) => p.kind === 'proxy');

@@ -36,9 +36,21 @@ export class LineSplitter {
   }
 
   push(chunk: Uint8Array | string): void {
-    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
+    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    let newline = text.indexOf('\n');
+    if (newline === -1) {
+      this.pending = this.takeUnfinished(this.pending + text);
+      return;
+    }
     let start = 0;
-    let newline = text.indexOf('\n', start);
+    if (this.pending !== '') {
+      // Only the line that began in an earlier chunk is joined: joining the whole chunk would copy it.
+      const first = this.pending + text.slice(0, newline);
+      this.pending = '';
+      this.endLine(first.endsWith('\r') ? first.slice(0, -1) : first);
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
     while (newline !== -1) {
       const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
       this.endLine(text.slice(start, end));

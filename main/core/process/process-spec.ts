@@ -7,7 +7,7 @@ import { expandVariables } from '../config/command-variables.ts';
 import type { ProbeCheck } from '../health/health-probe.ts';
 import type { LogStore } from '../logs/log-store.ts';
 import type { PortAllocator } from './port-allocator.ts';
-import { RUN_MARKER_VARIABLE } from './process-tree.ts';
+import { RUN_MARKER_VARIABLE } from './run-marker.ts';
 import { wholeLinesPythonPath } from './python-lines.ts';
 import type { SpawnedProcess, Spawner } from './spawner.ts';
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { processListing } from './process-listing.ts';
+import { RUN_MARKER_VARIABLE } from './run-marker.ts';
 
 const isWindows = process.platform === 'win32';
 
@@ -107,14 +108,6 @@ export function groupHasLiveMembers(pgid: number): boolean {
   }
   return false;
 }
-
-/**
- * The variable every process of a stack carries, `<stack id>.<run>`: inherited by everything the
- * process starts, down to descendants that left its group, its session or its parent, so they can be
- * found and stopped after the process that started them is gone. Linux reads it from /proc; other
- * systems fall back to the process group and the descendants seen while the parent lived.
- */
-export const RUN_MARKER_VARIABLE = 'SWITCHYARD_RUN';
 
 /** A fresh id for a stack's processes to carry. */
 export function newStackMarker(): string {
