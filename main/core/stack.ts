@@ -17,7 +17,8 @@ import { AppPool } from './pools/app-pool.ts';
 import type { Pool } from './pools/pool.ts';
 import type { PoolContext } from './pools/run-set.ts';
 import { StartOrder } from './pools/start-order.ts';
-import { StaticPool } from './pools/static-pool.ts';
+import { proxySiteHost, type SiteHost } from './pools/hosted-site.ts';
+import { hostedSites, hostedSitesOf, StaticPool } from './pools/static-pool.ts';
 import { TargetResolver, noProxy, type Target } from './pools/targets.ts';
 import { TaskPool } from './pools/task-pool.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
@@ -80,6 +81,8 @@ export class Stack {
   private readonly order: StartOrder;
   private stopping: Promise<void> | null = null;
   private readonly subscriptions: Disposable[] = [];
+  /** The proxy that serves static sites from their folders, or null in a stack without one (each site runs a server). */
+  private readonly siteHost: SiteHost | null;
 
   private readonly _onProcessChange = new Emitter<StateChange>();
   /** Fires on every state, health or role change of any process run. */
@@ -115,6 +118,7 @@ export class Stack {
       removed: (info) => this._onProcessRemoved.fire(info),
       note: (source, text) => this.logs.append(source, 'system', text),
     };
+    this.siteHost = spec.proxy ? proxySiteHost(() => this.engine?.supervisors() ?? [], () => this.engine?.configure(this.proxyConfig(this._spec))) : null;
     for (const [name, pool] of poolsOf(spec)) this.pools.set(name, this.createPool(pool, spec.dir));
     this.targets = new TargetResolver(() => this.pools.values(), () => this.engine !== null);
     this.order = new StartOrder({
@@ -128,6 +132,8 @@ export class Stack {
     this.engine = spec.proxy ? (options.engine ?? builtinEngine)({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
     if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, memberLookup((run) => this.targets.run(run)?.run ?? null), (change) => this._onProcessChange.fire(change)));
     if (this.engine) this.subscriptions.push(this.engine.onRecycle(({ member, requests }) => this.recycle(member, requests)));
+    // A hosted site's row follows the proxy's.
+    if (this.engine) this.subscriptions.push(this.engine.onProcessChange(() => hostedSites([...this.pools.values(), ...this.retiring]).forEach((site) => site.refresh())));
     this.sampler = new MetricsSampler(
       () => this.supervisors(),
       () => this._onMetrics.fire(this.processes()),
@@ -179,7 +185,11 @@ export class Stack {
 
   /** Every run: the proxy's, then each pool's members, surge replacements and leaving runs. */
   processes(): ProcessInfo[] {
-    return this.supervisors().map((supervisor) => supervisor.info());
+    const pools = [...this.pools.values(), ...this.retiring];
+    return [
+      ...(this.engine?.supervisors() ?? []).map((run) => run.info()),
+      ...pools.flatMap((pool) => (pool instanceof StaticPool && pool.hosted ? [pool.hosted.info()] : pool.runs.all().map((run) => run.info()))),
+    ];
   }
 
   /** The run that holds a process name (`api-2`, `proxy`), or the run with that id (`api#7`). */
@@ -233,6 +243,8 @@ export class Stack {
   /** Starts stopped (or failed) runs of a target, or the proxy; returns the names started. */
   async startTarget(name: string): Promise<string[]> {
     this.refuseWhileStopping();
+    const sites = hostedSitesOf(this.pools.values(), name);
+    if (sites.length > 0) return (await Promise.all(sites.map(async ([site, hosted]) => ((await hosted.resume()) ? [site] : [])))).flat();
     // A run held by its dependencies starts when they stand, not on request.
     const resting = (runs: Supervisor[]) => runs.filter((run) => !LIVE_STATES.includes(run.state) && !HELD_STATES.includes(run.state));
     if (this.admit(name, 'start').kind === 'proxy') {
@@ -251,6 +263,12 @@ export class Stack {
   async stopTarget(name: string): Promise<string[]> {
     this.refuseWhileStopping();
     const target = this.targets.resolve(name);
+    const sites = hostedSitesOf(this.pools.values(), name);
+    if (target.kind === 'pool' && sites.length > 0) {
+      await Promise.all(sites.map(([, hosted]) => hosted.stop()));
+      return sites.map(([site]) => site);
+    }
+    if (target.kind === 'all') await Promise.all(sites.map(([, hosted]) => hosted.stop()));
     if (target.kind === 'proxy') {
       await Promise.all(this.engine!.supervisors().map((run) => run.stop()));
       return ['proxy'];
@@ -266,6 +284,7 @@ export class Stack {
     this.refuseWhileStopping();
     if (name === 'proxy') throw new SwitchyardError('bad-request', 'kill is for workers and static sites; use restart proxy to replace the proxy');
     const run = this.targets.run(name)?.run;
+    if (!run && hostedSitesOf(this.pools.values(), name).length > 0) throw new SwitchyardError('bad-request', `${name} is served by the proxy from its folder and has no process of its own; stop ${name} to take it offline, or restart proxy`);
     if (!run) throw this.targets.notFound(name);
     const pid = run.currentPid;
     if (pid === null) throw new SwitchyardError('bad-request', `${name} is not running (${run.state}); start it first`);
@@ -341,7 +360,7 @@ export class Stack {
 
   private createPool(pool: PoolSpec, dir: string): Pool {
     const stopping = () => this.stopping !== null;
-    if (pool.kind === 'static') return new StaticPool(pool.site, dir, this.node, this.context, stopping);
+    if (pool.kind === 'static') return new StaticPool(pool.site, dir, this.node, this.context, stopping, this.siteHost);
     if (pool.kind === 'task') return new TaskPool(pool.spec, this.context);
     return new AppPool(pool.spec, this.context, { watch: this.watchEnabled, stopping });
   }
@@ -353,7 +372,10 @@ export class Stack {
   }
 
   private proxyConfig(spec: StackSpec): ProxyConfig {
-    return buildProxyConfig(spec, this.proxyId, (name) => this.members(name));
+    return buildProxyConfig(spec, this.proxyId, (name) => this.members(name), (site) => {
+      const pool = this.pools.get(site);
+      return !(pool instanceof StaticPool) || pool.hosted === null || pool.hosted.serving;
+    });
   }
 
   private async restartProxy(): Promise<string[]> {

@@ -193,22 +193,27 @@ describe('the data plane', () => {
     expect((await get(port, '/')).body).toContain('hello from the site');
   });
 
-  it('answers the static site from the proxy process itself, with its own server stopped', async () => {
+  it('serves the static site from the proxy process, which a person can stop and start', async () => {
     const { stack, port } = await dataPlane([workerApp(1)]);
-    const web = stack.processes().find((p) => p.name === 'web')?.pid as number;
-    process.kill(web, 'SIGSTOP');
-    try {
-      const page = await get(port, '/');
-      expect(page.status).toBe(200);
-      expect(page.body).toContain('hello from the site');
-      const event = await waitFor(() => stack.access.recent().find((e) => e.path === '/' && e.status === 200), 'the access event');
-      expect(event.worker).toBe('web');
-    } finally {
-      process.kill(web, 'SIGCONT');
-    }
+    const rows = Object.fromEntries(stack.processes().map((p) => [p.name, p]));
+    // No process of its own: its row is the proxy's pid and port.
+    expect(rows.web).toMatchObject({ kind: 'static', state: 'ready', pid: rows.proxy?.pid, port, reason: expect.stringContaining('served by the proxy') });
+    expect(stack.processes().filter((p) => p.pid === rows.proxy?.pid)).toHaveLength(2);
+    expect((await get(port, '/')).body).toContain('hello from the site');
+    const event = await waitFor(() => stack.access.recent().find((e) => e.path === '/' && e.status === 200), 'the access event');
+    expect(event.worker).toBe('web');
+    expect(() => stack.killWorker('web')).toThrow(/served by the proxy from its folder and has no process of its own/);
+
+    expect(await stack.stopTarget('web')).toEqual(['web']);
+    expect(stack.processes().find((p) => p.name === 'web')).toMatchObject({ state: 'stopped', pid: null });
+    expect((await get(port, '/')).status).toBe(503);
+    expect((await get(port, '/api/who')).status).toBe(200);
+    expect(await stack.startTarget('web')).toEqual(['web']);
+    expect(stack.processes().find((p) => p.name === 'web')).toMatchObject({ state: 'ready', manualRestarts: 1 });
+    expect((await get(port, '/')).body).toContain('hello from the site');
   });
 
-  it('restarts a static site without a failed request', async () => {
+  it('restarts a static site without a failed request: there is no process to replace', async () => {
     const { stack, port } = await dataPlane([workerApp(1)]);
     const before = stack.processes().find((p) => p.name === 'web')?.pid;
     const load = startLoad(port, '/', { concurrency: 4 });
@@ -216,7 +221,9 @@ describe('the data plane', () => {
     expect(await stack.restart('web')).toEqual(['web']);
     const result = await load.stop();
     expect(result.failures).toEqual([]);
-    expect(stack.processes().find((p) => p.name === 'web')?.pid).not.toBe(before);
+    expect(stack.processes().find((p) => p.name === 'web')?.pid).toBe(before);
+    const lines = stack.logs.query({ sources: stack.logSources('web'), tail: 20 }).map((line) => line.text);
+    expect(lines.some((text) => text.includes('restart requested: served by the proxy'))).toBe(true);
   });
 });
 

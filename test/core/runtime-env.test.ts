@@ -43,7 +43,8 @@ function pidOf(stack: Stack, name: string): number {
   return pid;
 }
 
-async function startStack(): Promise<{ stack: Stack; marker: { key: string; value: string } }> {
+/** A stack with a static site, an app and (unless `withProxy` is false) a proxy, which then serves the site itself. */
+async function startStack(withProxy = true): Promise<{ stack: Stack; marker: { key: string; value: string } }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'switchyard-runtime-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(path.join(root, 'index.html'), '<h1>site</h1>');
@@ -53,14 +54,16 @@ async function startStack(): Promise<{ stack: Stack; marker: { key: string; valu
     name: 'runtime',
     file: path.join(FIXTURES, 'switchyard.yaml'),
     dir: FIXTURES,
-    proxy: {
-      listen: { host: '127.0.0.1', port },
-      routes: [
-        { ...route, path: '/api/', to: 'api', target: 'app' },
-        { ...route, path: '/', to: 'web', target: 'static' },
-      ],
-      ...DEFAULT_CLIENT_LIMITS,
-    },
+    proxy: withProxy
+      ? {
+          listen: { host: '127.0.0.1', port },
+          routes: [
+            { ...route, path: '/api/', to: 'api', target: 'app' },
+            { ...route, path: '/', to: 'web', target: 'static' },
+          ],
+          ...DEFAULT_CLIENT_LIMITS,
+        }
+      : null,
     statics: [{ name: 'web', root, spa: false }],
     apps: [fixtureApp('api', 'http-worker.js')],
     tasks: [],
@@ -75,14 +78,17 @@ async function startStack(): Promise<{ stack: Stack; marker: { key: string; valu
     await waitFor(() => processesWithMarker(marker).length === 0, 'every process of the stack to be gone');
   });
   await stack.start();
-  await Promise.all(['proxy', 'web', 'api-1'].map((name) => waitForState(stack, name, 'ready')));
+  await Promise.all([...(withProxy ? ['proxy'] : []), 'web', 'api-1'].map((name) => waitForState(stack, name, 'ready')));
   return { stack, marker };
 }
 
 describe("the runtime of Switchyard's own processes", () => {
-  it('reaches the proxy and the static server, and never a worker', async () => {
-    const { stack, marker } = await startStack();
-    for (const name of ['proxy', 'web']) {
+  it.each([
+    ['the proxy (which serves the static site)', true, 'proxy'],
+    ['the static server of a stack without a proxy', false, 'web'],
+  ])('reaches %s, and never a worker', async (_label, withProxy, own) => {
+    const { stack, marker } = await startStack(withProxy);
+    for (const name of [own]) {
       const env = environOf(pidOf(stack, name));
       expect(env.ELECTRON_RUN_AS_NODE, name).toBe('1');
       expect(env.SWITCHYARD_TEST_MARK, name).toBe('x');
@@ -95,8 +101,8 @@ describe("the runtime of Switchyard's own processes", () => {
     expect(worker).not.toHaveProperty('SWITCHYARD_TEST_MARK');
   });
 
-  it('reaches the replacement of a reloaded static site, and not that of a restarted worker', async () => {
-    const { stack } = await startStack();
+  it('reaches the replacement of a reloaded static server, and not that of a restarted worker', async () => {
+    const { stack } = await startStack(false);
     const site = pidOf(stack, 'web');
     const worker = pidOf(stack, 'api-1');
     await stack.restart('web');

@@ -1,7 +1,7 @@
 // What the proxy is told: who it is, how it treats clients, the stack file's routes and one upstream
 // per app and static site.
 
-import type { ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
+import type { ProxyConfig, UpstreamConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
 import type { ClientLimits, StackSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
@@ -12,8 +12,11 @@ export function newProxyId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString('hex');
 }
 
-/** The proxy's whole configuration for `spec`, with each upstream's current members. */
-export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream: string) => UpstreamMember[]): ProxyConfig {
+/**
+ * The proxy's whole configuration for `spec`, with each upstream's current members; the proxy
+ * serves the folder of each static site `served` says it should (all of them by default).
+ */
+export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream: string) => UpstreamMember[], served: (site: string) => boolean = () => true): ProxyConfig {
   const upstreams: ProxyConfig['upstreams'] = {};
   for (const app of spec.apps) {
     // An app that serves no port cannot be routed to; the stack file's checks refuse such routes.
@@ -21,7 +24,9 @@ export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream
     upstreams[app.name] = { name: app.name, kind: 'app', balance: app.balance, members: members(app.name) };
   }
   for (const site of spec.statics) {
-    upstreams[site.name] = { name: site.name, kind: 'static', balance: 'round-robin', members: members(site.name), site: { root: site.root, spa: site.spa } };
+    const upstream: UpstreamConfig = { name: site.name, kind: 'static', balance: 'round-robin', members: members(site.name) };
+    if (served(site.name)) upstream.site = { root: site.root, spa: site.spa };
+    upstreams[site.name] = upstream;
   }
   const proxy = spec.proxy;
   const clients = proxy === null ? { ...DEFAULT_CLIENT_LIMITS } : clientLimitsOf(proxy);
