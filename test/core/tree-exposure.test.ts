@@ -1,11 +1,11 @@
 // TreeExposure reads the kernel's socket tables every round while a tree is new or changing, and
-// only every 30 s once its processes have stayed the same for 30 s. Real listeners of this process
+// only every 30 s once its processes have stayed the same for 5 s. Real listeners of this process
 // on 0.0.0.0 and the real /proc tables; the clock is the `now` each round passes in.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { exposedSockets, TreeExposure } from '../../main/core/metrics/listeners.ts';
+import { exposedSockets, SETTLED_AFTER_MS, SETTLED_RECHECK_MS, TreeExposure } from '../../main/core/metrics/listeners.ts';
 
 describe.runIf(process.platform === 'linux')('TreeExposure', () => {
   it('sees a bind while the tree is young, and reads the tables only every 30 s once it settled', async () => {
@@ -22,18 +22,19 @@ describe.runIf(process.platform === 'linux')('TreeExposure', () => {
     try {
       const address = `0.0.0.0:${(server.address() as AddressInfo).port}`;
       // Young: every round looks, so a bind made after the spawn shows at the next round.
-      expect(exposure.of(pids, tables, 2000)).toContain(address);
+      const young = SETTLED_AFTER_MS - 1;
+      expect(exposure.of(pids, tables, young)).toContain(address);
       expect(reads).toBe(2);
-      // Settled (the same processes for 30 s): the answer is kept, and the tables are read again
-      // only 30 s after they last were (at 2 s).
-      expect(exposure.of(pids, tables, 31_000)).toContain(address);
+      // Settled (the same processes for 5 s): the answer is kept, and the tables are read again
+      // only 30 s after they last were.
+      expect(exposure.of(pids, tables, young + SETTLED_RECHECK_MS - 1)).toContain(address);
       expect(reads).toBe(2);
-      expect(exposure.of(pids, tables, 33_000)).toContain(address);
+      expect(exposure.of(pids, tables, young + SETTLED_RECHECK_MS)).toContain(address);
       expect(reads).toBe(3);
-      expect(exposure.of(pids, tables, 61_000)).toContain(address);
+      expect(exposure.of(pids, tables, young + 2 * SETTLED_RECHECK_MS - 1)).toContain(address);
       expect(reads).toBe(3);
       // A new process in the tree makes it young again.
-      expect(exposure.of([...pids, 1], tables, 62_000)).toContain(address);
+      expect(exposure.of([...pids, 1], tables, young + 2 * SETTLED_RECHECK_MS)).toContain(address);
       expect(reads).toBe(4);
     } finally {
       await new Promise((resolve) => server.close(resolve));

@@ -85,9 +85,12 @@ export function exposedBy(pids: readonly number[], exposed: ExposedSockets): str
   return [...addresses].sort();
 }
 
-/** A tree whose processes have not changed for this long is looked at again only this often. */
-const SETTLED_AFTER_MS = 30_000;
-const SETTLED_RECHECK_MS = 30_000;
+/**
+ * A tree whose processes have not changed for SETTLED_AFTER_MS (a server binds its ports as it
+ * starts, before its first passing check) is looked at again only every SETTLED_RECHECK_MS.
+ */
+export const SETTLED_AFTER_MS = 5000;
+export const SETTLED_RECHECK_MS = 30_000;
 
 /**
  * `exposedBy` for one tree, looked up again only when the tree's processes or the machine's exposed
@@ -95,7 +98,7 @@ const SETTLED_RECHECK_MS = 30_000;
  * at rest. A bind, a close or a fork changes one or the other; a socket handed to a process already
  * in the tree (SCM_RIGHTS) is seen at the next change. The kernel's socket tables are dear to read
  * too (the kernel writes a line per socket of the machine), so a tree whose processes stayed the same
- * for 30 s, by when a server has bound its ports, asks for them only every 30 s.
+ * for 5 s, by when a server has bound its ports, asks for them only every 30 s.
  */
 export class TreeExposure {
   private key: string | null = null;
