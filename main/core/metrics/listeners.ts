@@ -92,13 +92,17 @@ export function exposedBy(pids: readonly number[], exposed: ExposedSockets): str
 export const SETTLED_AFTER_MS = 5000;
 export const SETTLED_RECHECK_MS = 30_000;
 
+function recheckPeriod(time: number): number {
+  return Math.floor(time / SETTLED_RECHECK_MS);
+}
+
 /**
  * `exposedBy` for one tree, looked up again only when the tree's processes or the machine's exposed
  * sockets changed: reading every descriptor of every process each round was most of a round's cost
  * at rest. A bind, a close or a fork changes one or the other; a socket handed to a process already
  * in the tree (SCM_RIGHTS) is seen at the next change. The kernel's socket tables are dear to read
  * too (the kernel writes a line per socket of the machine), so a tree whose processes stayed the same
- * for 5 s, by when a server has bound its ports, asks for them only every 30 s.
+ * for 5 s, by when a server has bound its ports, asks for them only once per 30 s of the clock.
  */
 export class TreeExposure {
   private key: string | null = null;
@@ -113,7 +117,9 @@ export class TreeExposure {
     if (tree !== this.pids) {
       this.pids = tree;
       this.changedAt = now;
-    } else if (now - this.changedAt >= SETTLED_AFTER_MS && now - this.lookedAt < SETTLED_RECHECK_MS) {
+    } else if (now - this.changedAt >= SETTLED_AFTER_MS && recheckPeriod(now) === recheckPeriod(this.lookedAt)) {
+      // Periods of the clock, not of each tree: every settled tree is due in the same round, which
+      // reads the tables once for all of them.
       return this.addresses;
     }
     this.lookedAt = now;
