@@ -12,7 +12,7 @@ import { SwitchyardError } from './errors.ts';
 import { Emitter, type Disposable } from './events.ts';
 import { definedVariables, pathVariable } from './env/path-variable.ts';
 import { DEFAULT_RETAINED_LINES, LogStore, type SourceFilter } from './logs/log-store.ts';
-import { MetricsSampler, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
+import { MetricsSampler, REST_SAMPLE_INTERVAL_MS, SAMPLE_INTERVAL_MS } from './metrics/metrics-sampler.ts';
 import { AppPool } from './pools/app-pool.ts';
 import type { Pool } from './pools/pool.ts';
 import type { PoolContext } from './pools/run-set.ts';
@@ -138,6 +138,7 @@ export class Stack {
       () => this.supervisors(),
       () => this._onMetrics.fire(this.processes()),
       options.metricsInterval ?? SAMPLE_INTERVAL_MS,
+      options.metricsInterval ?? REST_SAMPLE_INTERVAL_MS,
     );
   }
 
@@ -346,6 +347,11 @@ export class Stack {
     if (pool) return pool.logSources();
     if (name === 'proxy' || this.find(name) || this.logs.sources().includes(name)) return new Set([this.find(name)?.name ?? name]);
     throw this.targets.notFound(name);
+  }
+
+  /** While held, metrics are sampled every 2 s rather than every 10 s (someone shows them). */
+  watchMetrics(): Disposable {
+    return this.sampler.watch();
   }
 
   /** Samples CPU and memory now rather than at the next interval. */

@@ -2,12 +2,15 @@
 // under the main one (a pre-fork server's workers) and the addresses it listens on beyond loopback.
 
 import { readFileSync } from 'node:fs';
+import type { Disposable } from '../events.ts';
 import type { ChildProcessInfo } from '../../../shared/process.ts';
 import { processListing, type ProcessListing, type ProcessRow } from '../process/process-listing.ts';
 import { exposedSockets, TreeExposure, type ExposedSockets } from './listeners.ts';
 
 /** Default time between samples. */
 export const SAMPLE_INTERVAL_MS = 2000;
+/** How often while nobody watches (no dashboard, no follower): a stack left running all day samples seldom. */
+export const REST_SAMPLE_INTERVAL_MS = 10_000;
 
 /** How much of a child's command line is kept. */
 const COMMAND_LENGTH = 160;
@@ -97,21 +100,52 @@ export class MetricsSampler {
   private sampling = false;
   private readonly targets: () => Iterable<SampleTarget>;
   private readonly onSample: () => void;
-  private readonly interval: number;
+  private readonly watchedInterval: number;
+  private readonly restInterval: number;
+  private watchers = 0;
   private readonly listing = processListing();
   private readonly meter = new CpuMeter();
   private readonly exposures = new WeakMap<SampleTarget, TreeExposure>();
 
-  constructor(targets: () => Iterable<SampleTarget>, onSample: () => void, interval = SAMPLE_INTERVAL_MS) {
+  /** Samples every `interval` while someone watches (watch()), every `restInterval` otherwise. */
+  constructor(targets: () => Iterable<SampleTarget>, onSample: () => void, interval = SAMPLE_INTERVAL_MS, restInterval = interval) {
     this.targets = targets;
     this.onSample = onSample;
-    this.interval = interval;
+    this.watchedInterval = interval;
+    this.restInterval = restInterval;
+  }
+
+  /** The time between two rounds now. */
+  get interval(): number {
+    return this.watchers > 0 ? this.watchedInterval : this.restInterval;
   }
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.sampleNow(), this.interval);
     this.timer.unref();
+  }
+
+  /** Someone shows the figures: sample at once and then at the watched interval, until disposed. */
+  watch(): Disposable {
+    this.watchers++;
+    this.retime();
+    if (this.watchers === 1 && this.timer) void this.sampleNow();
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.watchers--;
+        this.retime();
+      },
+    };
+  }
+
+  private retime(): void {
+    if (!this.timer) return;
+    this.stop();
+    this.start();
   }
 
   stop(): void {
