@@ -1,5 +1,7 @@
 // Static file throughput: requests/s, latency and CPU per request of a 1 KiB, a 100 KiB and a 5 MiB
-// file served by static-main.ts and by nginx (sendfile on, one worker), both on loopback, loaded by
+// file served by static-main.ts (a site's own server, in a stack without a proxy), by Switchyard's
+// proxy port (where a browser fetches it: the proxy serves the site's folder itself) and by nginx
+// (sendfile on, one worker), all on loopback, loaded by
 // wrk (or autocannon when wrk is absent) with 32 keep-alive connections. CPU per request is read
 // from /proc for each server's own process, so it holds steadier than req/s on a busy machine.
 
@@ -13,9 +15,12 @@ import { stopChild } from './lib/child.ts';
 import { cpuSeconds } from './lib/cpu.ts';
 import { describeMachineLoad, watchMachineLoad } from './lib/machine-load.ts';
 import { loadTool, runLoad, type LoadOptions } from './lib/load.ts';
-import { LOOPBACK } from './lib/net.ts';
+import { freePort, LOOPBACK } from './lib/net.ts';
 import { findNginx, startNginx, staticSite } from './lib/nginx.ts';
+import { startStack, stopStack } from './lib/stack.ts';
 import { count, median, ms, printTable, ratio, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
+import { Stack } from '../main/core/stack.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 
 const STATIC_MAIN = fileURLToPath(new URL('../main/core/static/static-main.ts', import.meta.url));
 const CONNECTIONS = 32;
@@ -27,6 +32,8 @@ const ROUNDS = 3;
 const RPS_GOAL = 0.8;
 /** The large file's CPU per request against nginx's, at most. */
 const CPU_GOAL = 3;
+/** The small file's req/s through the proxy port against nginx's. */
+const PROXY_PORT_RPS_GOAL = 0.5;
 /** Far beyond a healthy start; only there so a broken server fails the run instead of hanging it. */
 const START_DEADLINE_MS = 10_000;
 
@@ -63,6 +70,8 @@ export async function benchStatic(): Promise<BenchResult> {
   const machine = watchMachineLoad();
   try {
     targets.push(await startStaticMain(root));
+    const proxyPort = await startProxyPortSite(root);
+    targets.push(proxyPort);
     const nginx = await startNginxSite(root);
     if (nginx) targets.push(nginx);
 
@@ -114,6 +123,14 @@ export async function benchStatic(): Promise<BenchResult> {
       }
       const goal = fileGoal(file, figures(targets[0] as Target, file), anchor);
       if (goal) goals.push(goal);
+      if (file.goal === 'rps' && anchor) {
+        const through = figures(proxyPort, file).requestsPerSecond;
+        goals.push({
+          label: `static ${file.label}, through the proxy port ÷ nginx req/s`,
+          met: through / anchor.requestsPerSecond >= PROXY_PORT_RPS_GOAL,
+          detail: `${through.toFixed(0)} vs ${anchor.requestsPerSecond.toFixed(0)} req/s = ${ratio(through, anchor.requestsPerSecond)} (goal >= ${PROXY_PORT_RPS_GOAL}x)`,
+        });
+      }
     }
     printTable(
       `Static files: ${loadTool(measured).tool}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, median of ${ROUNDS} runs`,
@@ -142,7 +159,14 @@ export async function benchStatic(): Promise<BenchResult> {
       switchyard: `${ours.map(count).join(' / ')} req/s`,
       ratio: nginxRps ? `${ours.map((rps, i) => ratio(rps, nginxRps[i] ?? Number.NaN)).join(' / ')} (goal ${RPS_GOAL}x at 1 KiB)` : '—',
     };
-    return { name: 'static', goals, readme: [readme] };
+    const throughProxy = FILES.map((file) => figures(proxyPort, file).requestsPerSecond);
+    const proxyRow: ReadmeRow = {
+      benchmark: `static file through the proxy port, ${FILES.map((file) => file.label).join(' / ')}`,
+      anchor: nginxRps ? `nginx: ${nginxRps.map(count).join(' / ')} req/s` : 'nginx not installed',
+      switchyard: `${throughProxy.map(count).join(' / ')} req/s`,
+      ratio: nginxRps ? `${throughProxy.map((rps, i) => ratio(rps, nginxRps[i] ?? Number.NaN)).join(' / ')} (goal ${PROXY_PORT_RPS_GOAL}x at 1 KiB)` : '—',
+    };
+    return { name: 'static', goals, readme: [readme, proxyRow] };
   } finally {
     await Promise.all(targets.map((target) => target.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -225,6 +249,28 @@ async function startStaticMain(root: string): Promise<Target> {
     });
   });
   return { name: 'static-main.ts', port, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+/** A Stack whose proxy serves `root` as a static site on its port; the proxy process is the one measured. */
+async function startProxyPortSite(root: string): Promise<Target> {
+  const port = await freePort();
+  const stack = new Stack({
+    name: 'bench-static',
+    file: path.join(root, 'switchyard.yaml'),
+    dir: root,
+    proxy: {
+      listen: { host: LOOPBACK, port },
+      routes: [{ host: null, path: '/', to: 'site', target: 'static', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
+      ...DEFAULT_CLIENT_LIMITS,
+    },
+    statics: [{ name: 'site', root, spa: false }],
+    apps: [],
+    tasks: [],
+  });
+  await startStack(stack, START_DEADLINE_MS);
+  const pid = stack.processes().find((p) => p.name === 'proxy')?.pid;
+  if (pid === null || pid === undefined) throw new Error('the bench stack has no proxy process');
+  return { name: 'Switchyard proxy port', port, pid, stop: () => stopStack(stack) };
 }
 
 /** nginx serving `root`, or null (with the reason printed) where it is absent or does not start. */
