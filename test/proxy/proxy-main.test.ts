@@ -126,7 +126,7 @@ describe('proxy-main', () => {
     for (const socket of clients) socket.destroy();
 
     await waitFor(() => proxy.stdout().includes('memory reclaim 1:'), 'the proxy to reclaim memory after the peak', { timeout: SUBSIDED_AFTER_MS + 10_000 });
-    expect(proxy.stdout()).toContain(`memory reclaim 1: client connections fell from a peak of ${SUBSIDED_MIN_PEAK} to 0; after a full garbage collection RSS`);
+    expect(proxy.stdout()).toMatch(new RegExp(`memory reclaim 1: client connections fell from a peak of ${SUBSIDED_MIN_PEAK} to \\d+; after a full garbage collection RSS`));
     expect(await send(port, '/after')).toMatchObject({ status: 200 });
   });
 
