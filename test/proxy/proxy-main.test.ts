@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import type net from 'node:net';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AccessEvent, FromProxy, ListenerHandle, ProxyConfig, ToProxy } from '../../shared/proxy.ts';
 import { fromAccessTuple } from '../../main/core/proxy/access-wire.ts';
+import { SUBSIDED_AFTER_MS, SUBSIDED_MIN_PEAK } from '../../main/core/proxy/builtin/client-connections.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, route, send, startUpstream } from './helpers.ts';
 
@@ -100,6 +101,33 @@ describe('proxy-main', () => {
     proxy.child.disconnect();
     expect(await proxy.exited()).toBe(0);
     await expect(send(port, '/gone')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('gives memory back once a peak of client connections has passed, and says so in its log', async () => {
+    const upstream = await startUpstream((_req, res) => res.end('ok'));
+    const proxy = startProxyProcess();
+    await proxy.next('hello');
+    await configured(proxy, 1, config([route('/', 'api')], [app('api', [member('api-1', upstream.port)])]));
+    await proxy.send({ type: 'listen', host: '127.0.0.1', port: 0 });
+    const { port } = await proxy.next('listening');
+
+    // Idle keep-alive clients, as browsers leave theirs: each with one answered request, all open at once.
+    const clients = await Promise.all(
+      Array.from({ length: SUBSIDED_MIN_PEAK }, () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+          onCleanup(() => void socket.destroy());
+          socket.once('error', reject);
+          socket.once('data', () => resolve(socket));
+        }),
+      ),
+    );
+    expect(proxy.stdout()).not.toContain('memory reclaim');
+    for (const socket of clients) socket.destroy();
+
+    await waitFor(() => proxy.stdout().includes('memory reclaim 1:'), 'the proxy to reclaim memory after the peak', { timeout: SUBSIDED_AFTER_MS + 10_000 });
+    expect(proxy.stdout()).toMatch(new RegExp(`memory reclaim 1: client connections fell from a peak of ${SUBSIDED_MIN_PEAK} to \\d+; after a full garbage collection RSS`));
+    expect(await send(port, '/after')).toMatchObject({ status: 200 });
   });
 
   it('reports a taken port with a message that names it and says what to do', async () => {

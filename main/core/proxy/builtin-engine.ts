@@ -27,6 +27,14 @@ const PROXY_HEALTH: HealthSpec = { path: null, interval: 2000, startInterval: 20
 const LOAD_ANSWER_MS = 1000;
 /** How long a retiring proxy may spend finishing its in-flight requests. */
 const RETIRE_GRACE_MS = 10_000;
+/**
+ * glibc's allocator for the proxy alone (ignored elsewhere): one arena, shared with V8's few helper
+ * threads, instead of one per thread. With a thread's arena of its own, a helper thread's could grow
+ * by up to 15 MiB during a peak of connections and keep it. Measured: 8 MiB less at rest, no cost per
+ * proxied request seen. (Mapping blocks of 4 KiB and up on their own gave back 7 MiB more of the main
+ * heap after a peak but cost 10-25% more CPU per request.)
+ */
+const PROXY_MALLOC_TUNABLES = 'glibc.malloc.arena_max=1';
 
 /** What the builtin engine needs from the stack. */
 export type BuiltinEngineOptions = EngineContext;
@@ -246,7 +254,7 @@ export class BuiltinEngine implements ProxyEngine {
         argv: [...node.argv, PROXY_MAIN],
         cwd,
         env,
-        runtimeEnv: node.env,
+        runtimeEnv: { ...node.env, GLIBC_TUNABLES: PROXY_MALLOC_TUNABLES },
         portEnv: null,
         fixedPort: listen.port,
         ipc: true,

@@ -3,8 +3,22 @@
 // connections whose next request may be. Quiet ones get a moment, and a request that arrives in it
 // is answered with `Connection: close`: closing them at once would fail a request the client has
 // already sent, the race every keep-alive client loses now and then (nginx closes them at once).
+// They also tell when a peak of connections has passed, so the process can give back what it grew to.
 
 import type { Socket } from 'node:net';
+import { Emitter } from '../../events.ts';
+import type { Event } from '../../events.ts';
+
+/** Below this many at their peak, the memory connections took is not worth a full garbage collection. */
+export const SUBSIDED_MIN_PEAK = 100;
+/** How long connections stay below a quarter of their peak before the peak counts as over. */
+export const SUBSIDED_AFTER_MS = 5000;
+
+/** A peak of client connections that has passed: at most a quarter of it is still open. */
+export interface SubsidedPeak {
+  peak: number;
+  open: number;
+}
 
 const kConnection = Symbol('switchyard.clientConnection');
 
@@ -30,9 +44,16 @@ type TrackedSocket = Socket & { [kConnection]?: ClientConnection };
 
 /** Every open client connection of one server. */
 export class ClientConnections {
+  private readonly _onSubsided = new Emitter<SubsidedPeak>();
+  /** Connections fell below a quarter of a peak of at least SUBSIDED_MIN_PEAK and stayed there for SUBSIDED_AFTER_MS. */
+  readonly onSubsided: Event<SubsidedPeak> = this._onSubsided.event;
+
   private readonly open = new Set<ClientConnection>();
   private draining = false;
   private readonly onClose: () => void;
+  /** The most connections open at once since the last peak subsided. */
+  private peak = 0;
+  private subsiding: NodeJS.Timeout | null = null;
 
   /** `onClose` runs whenever a connection closes (a drain waits on it). */
   constructor(onClose: () => void) {
@@ -48,10 +69,36 @@ export class ClientConnections {
     const connection = new ClientConnection(socket);
     (socket as TrackedSocket)[kConnection] = connection;
     this.open.add(connection);
+    if (this.open.size > this.peak) this.peak = this.open.size;
     socket.once('close', () => {
       this.open.delete(connection);
+      this.watchSubsiding();
       this.onClose();
     });
+  }
+
+  /** Stops watching for a peak to pass. */
+  dispose(): void {
+    if (this.subsiding) clearTimeout(this.subsiding);
+    this.subsiding = null;
+    this._onSubsided.dispose();
+  }
+
+  private watchSubsiding(): void {
+    if (this.subsiding || !this.belowQuarterOfPeak()) return;
+    // Unref'd: a peak passing must not keep a stopping proxy alive.
+    this.subsiding = setTimeout(() => {
+      this.subsiding = null;
+      // Connections came back in the meantime: the next close looks again.
+      if (!this.belowQuarterOfPeak()) return;
+      const passed = { peak: this.peak, open: this.open.size };
+      this.peak = this.open.size;
+      this._onSubsided.fire(passed);
+    }, SUBSIDED_AFTER_MS).unref();
+  }
+
+  private belowQuarterOfPeak(): boolean {
+    return this.peak >= SUBSIDED_MIN_PEAK && this.open.size < this.peak / 4;
   }
 
   /** The tracked connection of a socket (undefined for one accepted before tracking began). */

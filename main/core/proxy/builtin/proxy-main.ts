@@ -8,7 +8,9 @@ import { EventBatcher } from '../../batching/event-batcher.ts';
 import { accessEventBytes } from '../../batching/wire-size.ts';
 import { toAccessTuple } from '../access-wire.ts';
 import { describeListenFailure } from '../listen-failure.ts';
+import type { SubsidedPeak } from './client-connections.ts';
 import type { CapEpisode } from './connection-cap.ts';
+import { reclaimMemory } from './memory-reclaim.ts';
 import { ProxyServer } from './proxy-server.ts';
 
 /** Grace for requests under way when the core asks the proxy to stop with SIGTERM. */
@@ -25,6 +27,8 @@ const proxy = new ProxyServer();
 // Access events cross the IPC channel in batches, one message per frame of traffic, not per request.
 const access = new EventBatcher<AccessEvent>({ deliver: (events) => send({ type: 'access', events: events.map(toAccessTuple) }), sizeOf: accessEventBytes });
 let stopping = false;
+/** Times memory was given back after a peak of connections; the log line counts them. */
+let reclaims = 0;
 
 proxy.onAccess((event) => access.push(event));
 proxy.onDrained((member) => send({ type: 'drained', member }));
@@ -33,6 +37,10 @@ proxy.onPassive((mark) => {
   console.log(describeMark(mark));
 });
 proxy.onConnectionCap((episode) => console.log(describeCapEpisode(episode)));
+proxy.onConnectionsSubsided((passed) => {
+  const { before, after } = reclaimMemory();
+  console.log(describeReclaim(++reclaims, passed, before, after));
+});
 proxy.onRecycle((record) => send({ type: 'recycle', member: record.member.id, requests: record.requests }));
 
 process.on('message', (message: ToProxy, handle: unknown) => {
@@ -159,6 +167,14 @@ function describeCapEpisode(episode: CapEpisode): string {
   return (
     `connection limit reached: ${count(episode.cap, 'client connection')} ${episode.cap === 1 ? 'is' : 'are'} open, so new ones are closed at once until some end; ` +
     `if this load is expected, raise proxy.max_connections in the stack file (now ${episode.cap})`
+  );
+}
+
+function describeReclaim(n: number, passed: SubsidedPeak, before: NodeJS.MemoryUsage, after: NodeJS.MemoryUsage): string {
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return (
+    `memory reclaim ${n}: client connections fell from a peak of ${passed.peak} to ${passed.open}; after a full garbage collection ` +
+    `RSS ${mib(before.rss)} → ${mib(after.rss)} MiB, V8 heap ${mib(before.heapTotal)} → ${mib(after.heapTotal)} MiB`
   );
 }
 

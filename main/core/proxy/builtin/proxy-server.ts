@@ -17,6 +17,7 @@ import type { ClientLimits } from '../../../../shared/stack.ts';
 import { Emitter } from '../../events.ts';
 import type { Disposable, Event } from '../../events.ts';
 import { ClientConnections } from './client-connections.ts';
+import type { SubsidedPeak } from './client-connections.ts';
 import { configProblems } from './config-check.ts';
 import { ConnectionCap } from './connection-cap.ts';
 import type { CapEpisode } from './connection-cap.ts';
@@ -70,6 +71,8 @@ export class ProxyServer implements Disposable {
   readonly onConnectionCap: Event<CapEpisode>;
   /** A ready member reached its maxRequests; once per member id. */
   readonly onRecycle: Event<MemberRecord>;
+  /** A peak of client connections has passed (ClientConnections.onSubsided). */
+  readonly onConnectionsSubsided: Event<SubsidedPeak>;
 
   private readonly server: http.Server;
   private readonly forwarding = new ForwardingTable();
@@ -96,6 +99,7 @@ export class ProxyServer implements Disposable {
       this.cap.closed(this.connections.size);
       this.drainCheck?.();
     });
+    this.onConnectionsSubsided = this.connections.onSubsided;
     this.host = {
       registry: this.forwarding.registry,
       connections: this.connections,
@@ -260,6 +264,7 @@ export class ProxyServer implements Disposable {
   dispose(): void {
     this.forwarding.dispose();
     this.cap.dispose();
+    this.connections.dispose();
     this._onAccess.dispose();
   }
 
