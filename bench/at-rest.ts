@@ -177,7 +177,7 @@ export async function benchAtRest(): Promise<BenchResult> {
       ],
       readme: [
         {
-          benchmark: `demo stack at rest, ${WINDOW_MS / 1000} s: Switchyard's own processes (core, watchdog, proxy, static), CPU of one core / memory held together (RSS summed)`,
+          benchmark: `demo stack at rest, ${WINDOW_MS / 1000} s: Switchyard's own processes (core, watchdog, proxy that also serves the static site), CPU of one core / memory held together (RSS summed)`,
           anchor: nginx ? `nginx in front of the same workers: ${percent(nginxTotal.cpu)} / ${bytes(nginxTotal.together)} (${bytes(nginxTotal.memory)})` : 'nginx not installed',
           switchyard: `${percent(ownTotal.cpu)} / ${bytes(ownTotal.together)} (${bytes(ownTotal.memory)})`,
           ratio: `goal <= ${CPU_GOAL}% / <= ${bytes(MEMORY_GOAL)}: ${ownTotal.cpu <= CPU_GOAL ? 'met' : 'not met'} / ${ownTotal.together <= MEMORY_GOAL ? 'met' : 'not met'}`,
