@@ -244,8 +244,10 @@ export class Stack {
   /** Starts stopped (or failed) runs of a target, or the proxy; returns the names started. */
   async startTarget(name: string): Promise<string[]> {
     this.refuseWhileStopping();
+    // Sites the proxy serves have no run to start: the proxy serves them again.
     const sites = hostedSitesOf(this.pools.values(), name);
-    if (sites.length > 0) return (await Promise.all(sites.map(async ([site, hosted]) => ((await hosted.resume()) ? [site] : [])))).flat();
+    const resumed = (await Promise.all(sites.map(async (site) => ((await site.resume()) ? [site.name] : [])))).flat();
+    if (sites.length > 0 && name !== 'all') return resumed;
     // A run held by its dependencies starts when they stand, not on request.
     const resting = (runs: Supervisor[]) => runs.filter((run) => !LIVE_STATES.includes(run.state) && !HELD_STATES.includes(run.state));
     if (this.admit(name, 'start').kind === 'proxy') {
@@ -257,19 +259,17 @@ export class Stack {
     const stopped = resting(this.runsOf(name));
     // A person's start also clears a crash loop, as a restart does.
     await Promise.all(stopped.map((run) => run.restart('start requested')));
-    return stopped.map((run) => run.name);
+    return [...resumed, ...stopped.map((run) => run.name)];
   }
 
   /** Stops a worker, an app's workers or a static site (each drained first), or the proxy; returns the names stopped. */
   async stopTarget(name: string): Promise<string[]> {
     this.refuseWhileStopping();
     const target = this.targets.resolve(name);
-    const sites = hostedSitesOf(this.pools.values(), name);
-    if (target.kind === 'pool' && sites.length > 0) {
-      await Promise.all(sites.map(([, hosted]) => hosted.stop()));
-      return sites.map(([site]) => site);
-    }
-    if (target.kind === 'all') await Promise.all(sites.map(([, hosted]) => hosted.stop()));
+    // Sites the proxy serves have no run to stop: the proxy stops serving them.
+    const sites = target.kind === 'pool' || target.kind === 'all' ? hostedSitesOf(this.pools.values(), name) : [];
+    const offline = (await Promise.all(sites.map(async (site) => ((await site.stop()) ? [site.name] : [])))).flat();
+    if (target.kind === 'pool' && sites.length > 0) return offline;
     if (target.kind === 'proxy') {
       await Promise.all(this.engine!.supervisors().map((run) => run.stop()));
       return ['proxy'];
@@ -277,7 +277,7 @@ export class Stack {
     const live = this.runsOf(name).filter((run) => LIVE_STATES.includes(run.state));
     const byPool = target.kind === 'all' ? [...this.pools.values()] : [target.pool];
     await Promise.all(byPool.map((pool) => pool.runs.stopMembers(live.filter((run) => run.spec.app === pool.name))));
-    return live.map((run) => run.name);
+    return [...offline, ...live.map((run) => run.name)];
   }
 
   /** SIGKILLs one worker on purpose, as a crash would; its restart policy decides what follows. Returns the pid killed. */

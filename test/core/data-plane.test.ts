@@ -213,6 +213,17 @@ describe('the data plane', () => {
     expect((await get(port, '/')).body).toContain('hello from the site');
   });
 
+  it('stops and starts the static site with everything else on stop all and start all', async () => {
+    const { stack, port } = await dataPlane([workerApp(1)]);
+    expect((await stack.stopTarget('all')).sort()).toEqual(['api-1', 'web']);
+    await waitForState(stack, 'api-1', 'stopped');
+    expect((await get(port, '/')).status).toBe(503);
+    expect((await stack.startTarget('all')).sort()).toEqual(['api-1', 'web']);
+    await waitForState(stack, 'api-1', 'ready');
+    expect((await get(port, '/')).body).toContain('hello from the site');
+    expect((await get(port, '/api/who')).status).toBe(200);
+  });
+
   it('restarts a static site without a failed request: there is no process to replace', async () => {
     const { stack, port } = await dataPlane([workerApp(1)]);
     const before = stack.processes().find((p) => p.name === 'web')?.pid;

@@ -47,6 +47,10 @@ export class HostedSite {
     this.context = context;
   }
 
+  get name(): string {
+    return this.site.name;
+  }
+
   /** Whether the proxy should serve it now. */
   get serving(): boolean {
     return this.started && !this.stopped && this.held === null;
@@ -67,13 +71,14 @@ export class HostedSite {
     this.refresh();
   }
 
-  /** A person's stop: its routes answer 503 until it is started again. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** A person's stop: its routes answer 503 until it is started again. Returns whether it was served. */
+  async stop(): Promise<boolean> {
+    if (this.stopped) return false;
     this.stopped = true;
     this.context.note(this.site.name, 'stop requested: the proxy no longer serves it');
     await this.host.reconfigure();
     this.refresh();
+    return true;
   }
 
   /** A person's start after a stop. Returns whether it was stopped. */

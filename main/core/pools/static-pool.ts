@@ -94,7 +94,7 @@ export function hostedSites(pools: Iterable<Pool>): HostedSite[] {
   return [...pools].flatMap((pool) => (pool instanceof StaticPool && pool.hosted ? [pool.hosted] : []));
 }
 
-/** The hosted sites a target names (`all`: every one), with their names. */
-export function hostedSitesOf(pools: Iterable<Pool>, name: string): [string, HostedSite][] {
-  return [...pools].flatMap((pool): [string, HostedSite][] => (pool instanceof StaticPool && pool.hosted && (name === 'all' || name === pool.name) ? [[pool.name, pool.hosted]] : []));
+/** The hosted sites a target names (`all`: every one). */
+export function hostedSitesOf(pools: Iterable<Pool>, name: string): HostedSite[] {
+  return hostedSites(pools).filter((site) => name === 'all' || site.name === name);
 }
