@@ -6,7 +6,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 import type { AppSpec, StackSpec } from '../shared/stack.ts';
 import { Stack } from '../main/core/stack.ts';
 import { startNodeServer, type ChildServer } from './lib/child.ts';
@@ -15,7 +14,7 @@ import { loadTool, runLoad, type LoadOptions, type LoadResult } from './lib/load
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { findCaddy, startCaddy } from './lib/caddy.ts';
 import { findNginx, proxySite, startNginx } from './lib/nginx.ts';
-import { startStack, stopStack } from './lib/stack.ts';
+import { rootRouteStack, startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
 import { count, ms, printTable, ratio, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
@@ -236,19 +235,7 @@ export function helloStack(port: number): StackSpec {
     maxRequests: 0,
     maxRequestsJitter: 0,
   };
-  return {
-    name: 'bench-proxy',
-    file: path.join(HERE, 'switchyard.yaml'),
-    dir: HERE,
-    proxy: {
-      listen: { host: LOOPBACK, port },
-      routes: [{ host: null, path: '/', to: 'hello', target: 'app', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
-      ...DEFAULT_CLIENT_LIMITS,
-    },
-    statics: [],
-    apps: [app],
-    tasks: [],
-  };
+  return rootRouteStack('bench-proxy', HERE, port, app.name, { apps: [app] });
 }
 
 /** Warms the variant up (when asked), then measures it and the CPU each process spent meanwhile. */

@@ -17,10 +17,9 @@ import { describeMachineLoad, watchMachineLoad } from './lib/machine-load.ts';
 import { loadTool, runLoad, type LoadOptions } from './lib/load.ts';
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { findNginx, startNginx, staticSite } from './lib/nginx.ts';
-import { startStack, stopStack } from './lib/stack.ts';
+import { rootRouteStack, startStack, stopStack } from './lib/stack.ts';
 import { count, median, ms, printTable, ratio, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 import { Stack } from '../main/core/stack.ts';
-import { DEFAULT_CLIENT_LIMITS } from '../shared/stack.ts';
 
 const STATIC_MAIN = fileURLToPath(new URL('../main/core/static/static-main.ts', import.meta.url));
 const CONNECTIONS = 32;
@@ -254,19 +253,7 @@ async function startStaticMain(root: string): Promise<Target> {
 /** A Stack whose proxy serves `root` as a static site on its port; the proxy process is the one measured. */
 async function startProxyPortSite(root: string): Promise<Target> {
   const port = await freePort();
-  const stack = new Stack({
-    name: 'bench-static',
-    file: path.join(root, 'switchyard.yaml'),
-    dir: root,
-    proxy: {
-      listen: { host: LOOPBACK, port },
-      routes: [{ host: null, path: '/', to: 'site', target: 'static', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
-      ...DEFAULT_CLIENT_LIMITS,
-    },
-    statics: [{ name: 'site', root, spa: false }],
-    apps: [],
-    tasks: [],
-  });
+  const stack = new Stack(rootRouteStack('bench-static', root, port, 'site', { statics: [{ name: 'site', root, spa: false }] }));
   await startStack(stack, START_DEADLINE_MS);
   const pid = stack.processes().find((p) => p.name === 'proxy')?.pid;
   if (pid === null || pid === undefined) throw new Error('the bench stack has no proxy process');

@@ -4,11 +4,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { AppSpec, StackSpec } from '../../shared/stack.ts';
 import { LOOPBACK } from './net.ts';
+import { rootRouteStack } from './stack.ts';
 
 const APPS = fileURLToPath(new URL('../../test/fixtures/python/', import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -66,17 +65,5 @@ export function uvicornApp(name: string, replicas: number): AppSpec {
 
 /** One app behind the proxy on `port`, routed at /. */
 export function appStack(app: AppSpec, port: number): StackSpec {
-  return {
-    name: `bench-${app.name}`,
-    file: path.join(APPS, 'switchyard.yaml'),
-    dir: APPS,
-    proxy: {
-      listen: { host: LOOPBACK, port },
-      routes: [{ host: null, path: '/', to: app.name, target: 'app', stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
-      ...DEFAULT_CLIENT_LIMITS,
-    },
-    statics: [],
-    tasks: [],
-    apps: [app],
-  };
+  return rootRouteStack(`bench-${app.name}`, APPS, port, app.name, { apps: [app] });
 }

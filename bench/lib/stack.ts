@@ -1,9 +1,31 @@
 // Running a Switchyard Stack inside a benchmark: wait until every process is ready (or say exactly
 // why not, from the processes' own stderr and log lines), and stop it leaving nothing behind.
 
+import path from 'node:path';
 import type { ProcessInfo } from '../../shared/process.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
+import type { AppSpec, StackSpec, StaticSiteSpec } from '../../shared/stack.ts';
 import type { Stack } from '../../main/core/stack.ts';
 import { alive } from '../../test/helpers/processes.ts';
+import { LOOPBACK } from './net.ts';
+
+/** A stack in `dir` whose proxy on loopback `port` routes `/` to `to`, an app of `apps` or a site of `statics`. */
+export function rootRouteStack(name: string, dir: string, port: number, to: string, { apps = [], statics = [] }: { apps?: AppSpec[]; statics?: StaticSiteSpec[] }): StackSpec {
+  const target = statics.some((site) => site.name === to) ? 'static' : 'app';
+  return {
+    name,
+    file: path.join(dir, 'switchyard.yaml'),
+    dir,
+    proxy: {
+      listen: { host: LOOPBACK, port },
+      routes: [{ host: null, path: '/', to, target, stripPrefix: false, timeout: 60_000, at: { line: 1, col: 1 } }],
+      ...DEFAULT_CLIENT_LIMITS,
+    },
+    statics,
+    apps,
+    tasks: [],
+  };
+}
 
 /** Starts the stack and waits until every process is ready. */
 export async function startStack(stack: Stack, deadlineMs: number): Promise<void> {
