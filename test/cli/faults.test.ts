@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, psJson, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
-import { alive, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { alive, commandLine, newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -78,7 +78,7 @@ async function escapedPids(up: UpProcess, count: number): Promise<number[]> {
 
 /** The watchdog of `up`: the process carrying the marker that runs watchdog.sh (or watchdog-main.ts). */
 function watchdogOf(marker: { key: string; value: string }): number[] {
-  return processesWithMarker(marker).filter((pid) => /watchdog(-main\.ts|\.sh)\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+  return processesWithMarker(marker).filter((pid) => /watchdog(-main\.ts|\.sh)\b/.test(commandLine(pid)));
 }
 
 describe('a worker whose child escapes its process group and session', () => {

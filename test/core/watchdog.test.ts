@@ -4,11 +4,11 @@
 // goodbye, it exits and touches nothing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, processesWithMarker, newMarker } from '../helpers/processes.ts';
+import { alive, commandLine, processesWithMarker, newMarker } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const WATCHDOG = new URL('../../main/core/host/watchdog.ts', import.meta.url).href;
@@ -66,7 +66,7 @@ describe.each([
   it('reaps what it tracks and removes the run file when its orchestrator is killed', async () => {
     const { child, watchdog, sleep, runFile } = await startOrchestrator(shell);
     expect(alive(sleep)).toBe(true);
-    if (shell !== null) expect(processCommand(watchdog)).toContain('watchdog.sh');
+    if (shell !== null) expect(commandLine(watchdog)).toContain('watchdog.sh');
     child.kill('SIGKILL');
     await waitFor(() => !alive(sleep), 'the watchdog to kill the tracked sleep');
     await waitFor(() => !existsSync(runFile), 'the watchdog to remove the run file');
@@ -83,11 +83,3 @@ describe.each([
     process.kill(sleep, 'SIGKILL');
   });
 });
-
-function processCommand(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
