@@ -47,17 +47,16 @@ export class ControlHub implements Disposable {
   // several MiB that a stack at rest need not hold.
   private load: Promise<LoadGenerator> | null = null;
   private loadsSeen: LoadGenerator | null = null;
-  private readonly emit: (envelope: EventEnvelope) => void;
   private lastConfig: ConfigOutcome | null = null;
   private readonly _onEvent = new Emitter<EventEnvelope>();
+  private readonly emit = (envelope: EventEnvelope) => this._onEvent.fire(envelope);
   private readonly disposables: Disposable[] = [];
 
   constructor(stack: Stack, options: ControlHubOptions) {
     this.stack = stack;
     this.options = options;
     this.environment = options.environment ?? inheritedEnvironment();
-    const emit = (envelope: EventEnvelope) => this._onEvent.fire(envelope);
-    this.emit = emit;
+    const emit = this.emit;
     this.disposables.push(
       stack.onProcessChange((change) => emit({ topic: 'process', data: change.info })),
       stack.onProcessRemoved(({ id, name }) => emit({ topic: 'removed', data: { id, name } })),
