@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, psJson, stackDir, startUp, type UpProcess } from '../helpers/cli.ts';
-import { alive, commandLine, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { alive, commandLine, newMarker, killMarked, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -55,7 +55,7 @@ function upIn(yaml: string): { up: UpProcess; dir: string; marker: { key: string
   const marker = newMarker();
   const dir = folderWith(yaml);
   cleanups.push(() => {
-    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    killMarked(marker);
   });
   const up = upInFolder(dir, { [marker.key]: marker.value });
   return { up, dir, marker };

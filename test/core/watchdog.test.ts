@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, commandLine, processesWithMarker, newMarker } from '../helpers/processes.ts';
+import { alive, commandLine, killMarked, newMarker } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const WATCHDOG = new URL('../../main/core/host/watchdog.ts', import.meta.url).href;
@@ -41,7 +41,7 @@ function orchestrator(shell: string | null, runFile: string, marker: { key: stri
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, [marker.key]: marker.value } });
   cleanups.push(() => {
-    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    killMarked(marker);
   });
   return child;
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { psJsonOnceUp, runCli, startUp, type UpProcess } from '../helpers/cli.ts';
-import { describeProcesses, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { describeProcesses, newMarker, killMarked, processesWithMarker } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/python/', import.meta.url));
@@ -34,7 +34,7 @@ describe('examples/python', () => {
     cleanups.push(async () => {
       up.child.kill('SIGKILL');
       await up.child;
-      for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+      killMarked(marker);
       rmSync(dir, { recursive: true, force: true });
     });
 

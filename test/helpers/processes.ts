@@ -50,3 +50,14 @@ export function commandLine(pid: number): string {
 export function describeProcesses(pids: readonly number[]): string[] {
   return pids.map((pid) => `${pid} ${commandLine(pid)}`);
 }
+
+/** SIGKILLs every live process carrying the marker; one that ends between the listing and the kill is fine. */
+export function killMarked(marker: { key: string; value: string }): void {
+  for (const pid of processesWithMarker(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessInfo } from '../../shared/process.ts';
 import { psJsonOnceUp, runCli, startUp, type UpProcess } from '../helpers/cli.ts';
 import { startLoad } from '../helpers/load.ts';
-import { describeProcesses, newMarker, processesWithMarker } from '../helpers/processes.ts';
+import { describeProcesses, newMarker, killMarked, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -124,7 +124,7 @@ async function upWith(server: AppServer): Promise<{ up: UpProcess; dir: string; 
   cleanups.push(async () => {
     up.child.kill('SIGKILL');
     await up.child;
-    for (const pid of processesWithMarker(marker)) process.kill(pid, 'SIGKILL');
+    killMarked(marker);
     rmSync(dir, { recursive: true, force: true });
   });
   return { up, dir, port, marker };
