@@ -61,6 +61,8 @@ describe.skipIf(!hasNginx)('static sites served by nginx (skipped without /usr/s
     expect((await send(nginx.port, '/.env')).body).toBe('404 Not Found: /.env was not found under this site\n');
     expect((await send(nginx.port, '/.well-known/security.txt')).body).toBe('contact');
     expect((await send(nginx.port, '/missing')).status).toBe(404);
+    // A folder without index.html is missing too (nginx itself would say 403).
+    expect(await send(nginx.port, '/assets/')).toMatchObject({ status: 404, body: '404 Not Found: /assets/ was not found under this site\n' });
 
     const post = await send(nginx.port, '/index.html', { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
@@ -81,6 +83,7 @@ describe.skipIf(!hasNginx)('static sites served by nginx (skipped without /usr/s
     // A dotfile is not a missing page: no fallback.
     expect((await send(nginx.port, '/app/.env', { headers: HTML })).status).toBe(404);
     expect((await send(nginx.port, '/app/about.html')).body).toBe('<h1>about</h1>');
+    expect((await send(nginx.port, '/app/assets/', { headers: HTML })).body).toBe('<h1>index</h1>');
     expect((await send(nginx.port, '/app')).body).toBe('<h1>index</h1>');
     expect(await nginx.accessFor('/app/about.html')).toMatchObject({ status: 200, route: '/app/', worker: 'spa' });
     expect(nginx.events().filter((event) => event.path === '/app/some/page').map((event) => event.status)).toEqual([200, 404]);

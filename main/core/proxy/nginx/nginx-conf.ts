@@ -167,6 +167,11 @@ function writeProxyDefaults(out: ConfWriter): void {
   out.line('proxy_buffer_size 16k');
   out.line('proxy_buffers 8 16k');
   out.line('proxy_redirect off');
+  // The worker's own Server and Date go to the client, as the builtin passes them.
+  out.line('proxy_pass_header Server');
+  out.line('proxy_pass_header Date');
+  // A tunnel's failure is a second error_page after the one that sent it to its named location.
+  out.line('recursive_error_pages on');
   out.line(`proxy_connect_timeout ${CONNECT_TIMEOUT}`);
   // The builtin retries refused, reset and closed connections, never a timeout, and sends a request
   // that reached a worker again only when it is idempotent: nginx's `error` without
