@@ -64,10 +64,15 @@ export interface ClientLimits {
 /** The stack file's defaults for ClientLimits (nginx's, and a cap well below common file-handle limits). */
 export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimits> = { clientHeaderTimeout: 60_000, clientBodyTimeout: 60_000, keepaliveTimeout: 75_000, maxConnections: 1024 };
 
+/** What runs the proxy: Switchyard's own Node proxy, or the system's nginx on a generated configuration. */
+export type ProxyEngineName = 'builtin' | 'nginx';
+
 /** The reverse proxy in front of the stack. */
 export interface ProxySpec extends ClientLimits {
   listen: ListenAddress;
   routes: RouteSpec[];
+  /** Absent means builtin. */
+  engine?: ProxyEngineName;
 }
 
 /** A static front-end server. */

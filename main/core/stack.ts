@@ -28,8 +28,8 @@ import { newStackMarker } from './process/process-tree.ts';
 import { execaSpawner, type Spawner } from './process/spawner.ts';
 import type { ProcessTracker, StateChange, Supervisor, SupervisorDeps } from './process/supervisor.ts';
 import { AccessLog, DEFAULT_RETAINED_ACCESS_EVENTS } from './proxy/access-log.ts';
-import { builtinEngine } from './proxy/builtin-engine.ts';
 import type { EngineFactory, ProxyEngine } from './proxy/engine.ts';
+import { engineNamed } from './proxy/engines.ts';
 import { connectEngine, memberLookup } from './proxy/engine-events.ts';
 import { buildProxyConfig, newProxyId } from './proxy/proxy-config.ts';
 import { applySpecChange } from './reload/apply-spec-change.ts';
@@ -53,7 +53,7 @@ export interface StackOptions {
   retainedAccessEvents?: number;
   /** The id every process of this stack carries in SWITCHYARD_RUN (a fresh one by default). */
   marker?: string;
-  /** The proxy engine (the builtin Node proxy by default). */
+  /** The proxy engine (by default the one the stack file names, the builtin Node proxy unless it says nginx). */
   engine?: EngineFactory;
 }
 
@@ -129,7 +129,7 @@ export class Stack {
       note: (source, text) => this.logs.append(source, 'system', text),
     });
     this.subscriptions.push(this.order);
-    this.engine = spec.proxy ? (options.engine ?? builtinEngine)({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
+    this.engine = spec.proxy ? (options.engine ?? engineNamed(spec.proxy.engine))({ listen: spec.proxy.listen, deps: this.deps, cwd: spec.dir, env: this.baseEnv, node: this.node }) : null;
     if (this.engine) this.subscriptions.push(...connectEngine(this.engine, this.logs, this.access, memberLookup((run) => this.targets.run(run)?.run ?? null), (change) => this._onProcessChange.fire(change)));
     if (this.engine) this.subscriptions.push(this.engine.onRecycle(({ member, requests }) => this.recycle(member, requests)));
     // A hosted site's row follows the proxy's.

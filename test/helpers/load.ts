@@ -11,6 +11,8 @@ export interface LoadResult {
   failures: string[];
   /** Distinct `pid` values seen in JSON answers, in order of first sight. */
   pids: number[];
+  /** Requests sent again after the server closed their reused keep-alive socket before answering (with `retryStaleSockets`). */
+  retried: number;
 }
 
 /** A running load loop. */
@@ -21,10 +23,15 @@ export interface Load {
   readonly count: number;
 }
 
-/** Sends GETs to `http://127.0.0.1:port/path` from `concurrency` clients; stops by itself after `maxMs`. */
-export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 30_000, host = '127.0.0.1' } = {}): Load {
+/**
+ * Sends GETs to `http://127.0.0.1:port/path` from `concurrency` clients; stops by itself after `maxMs`.
+ * With `retryStaleSockets`, a GET whose reused keep-alive socket the server closed before reading it
+ * (ECONNRESET on `reusedSocket`) is sent again, as Node's documentation advises and as browsers do:
+ * nginx closes its idle client connections on every reload.
+ */
+export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 30_000, host = '127.0.0.1', retryStaleSockets = false } = {}): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const result: LoadResult = { ok: 0, failed: 0, failures: [], pids: [] };
+  const result: LoadResult = { ok: 0, failed: 0, failures: [], pids: [], retried: 0 };
   const seen = new Set<number>();
   const started = Date.now();
   const deadline = started + maxMs;
@@ -33,7 +40,8 @@ export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 3
     result.failed++;
     if (result.failures.length < 10) result.failures.push(`${what} at +${Date.now() - started}ms`);
   };
-  const once = () =>
+  // Each retry may meet another idle socket the same server process is closing: at most one per socket.
+  const once = (retries = retryStaleSockets ? concurrency : 0): Promise<void> =>
     new Promise<void>((resolve) => {
       const request = http.get({ host, port, path, agent }, (response) => {
         const chunks: Buffer[] = [];
@@ -62,6 +70,10 @@ export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 3
         });
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
+        if (retries > 0 && request.reusedSocket && error.code === 'ECONNRESET') {
+          result.retried++;
+          return void once(retries - 1).then(resolve);
+        }
         fail(`request error ${error.code ?? error.message}`);
         resolve();
       });

@@ -13,6 +13,7 @@ import { StackFolderError, acquireStackLock, type StackLock } from './stack-lock
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
+import type { EngineFactory } from '../proxy/engine.ts';
 import { newStackMarker } from '../process/process-tree.ts';
 import { Watchdog, type WatchdogReplacement } from './watchdog.ts';
 import { refuseIfRunning } from './running-instance.ts';
@@ -30,6 +31,8 @@ export interface StackHostOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Log lines kept per process. */
   retainedLines?: number;
+  /** The proxy engine, when not the one the stack file names (`up --engine`). */
+  engine?: EngineFactory;
   /** The built dashboard, served on the control port when given. */
   dashboardDir?: string;
   /** `switchyard down` (or the API's shutdown) asked the host to stop. */
@@ -91,6 +94,7 @@ export class StackHost {
       ...(options.runtime ? { node: options.runtime } : {}),
       ...(options.baseEnv ? { baseEnv: options.baseEnv } : {}),
       ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}),
+      ...(options.engine ? { engine: options.engine } : {}),
     });
     let host: StackHost | null = null;
     const hub = new ControlHub(stack, {

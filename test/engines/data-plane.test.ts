@@ -1,0 +1,237 @@
+// The data plane as users run it, once per proxy engine: the same Stack, stack file and requests
+// through the builtin Node proxy and through the system's nginx, which must answer alike.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import getPort from 'get-port';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
+import type { AppSpec, ProxyEngineName, ProxySpec, RouteSpec, StackSpec } from '../../shared/stack.ts';
+import { builtinEngine } from '../../main/core/proxy/builtin-engine.ts';
+import type { EngineFactory } from '../../main/core/proxy/engine.ts';
+import { NginxEngine } from '../../main/core/proxy/nginx/nginx-engine.ts';
+import { Stack } from '../../main/core/stack.ts';
+import { startLoad } from '../helpers/load.ts';
+import { fixtureApp } from '../helpers/specs.ts';
+import { waitFor, waitForState } from '../helpers/wait.ts';
+
+const running: Stack[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stack) => stack.kill()));
+});
+
+function route(at: string, to: string, target: RouteSpec['target'] = 'app', extra: Partial<RouteSpec> = {}): RouteSpec {
+  return { host: null, path: at, to, target, stripPrefix: false, timeout: 5000, at: { line: 1, col: 1 }, ...extra };
+}
+
+function api(replicas: number, overrides: Partial<AppSpec> = {}): AppSpec {
+  return fixtureApp('api', 'engine-worker.js', { replicas, stop: { signal: 'SIGTERM', timeout: 3000 }, ...overrides });
+}
+
+/** A static site with an index, a hashed asset and a dotfile. */
+function siteDir(dir: string): string {
+  const root = path.join(dir, 'site');
+  mkdirSync(path.join(root, 'assets'), { recursive: true });
+  writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>site</title><h1>hello from the site</h1>');
+  writeFileSync(path.join(root, 'assets', 'app.3f2a9c1b.js'), 'export {};\n');
+  writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
+  return root;
+}
+
+interface Plane {
+  stack: Stack;
+  port: number;
+  spec: StackSpec;
+  /** The nginx engine, when it is the one under test. */
+  nginx: NginxEngine | null;
+}
+
+const DEFAULT_ROUTES = [route('/api/', 'api'), route('/v2/', 'api', 'app', { stripPrefix: true }), route('/', 'web', 'static')];
+
+async function dataPlane(engine: ProxyEngineName, apps: AppSpec[], routes: RouteSpec[] = DEFAULT_ROUTES): Promise<Plane> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `switchyard-${engine}-`));
+  const port = await getPort({ host: '127.0.0.1' });
+  const proxy: ProxySpec = { listen: { host: '127.0.0.1', port }, routes, engine, ...DEFAULT_CLIENT_LIMITS };
+  const spec: StackSpec = { name: 'plane', file: path.join(dir, 'switchyard.yaml'), dir, proxy, statics: [{ name: 'web', root: siteDir(dir), spa: true }], apps, tasks: [] };
+  let nginx: NginxEngine | null = null;
+  const factory: EngineFactory = engine === 'nginx' ? (context) => (nginx = new NginxEngine(context)) : builtinEngine;
+  const stack = new Stack(spec, { retainedLines: 2000, engine: factory });
+  running.push(stack);
+  await stack.start();
+  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready').catch((error: Error) => {
+    const states = stack.processes().map((p) => `${p.name} ${p.state} ${p.reason ?? ''}`);
+    const logs = stack.logs.query({ sources: null, tail: 30 }).map((line) => `${line.source}: ${line.text}`);
+    throw new Error(`${error.message}\n${states.join('\n')}\n${logs.join('\n')}`);
+  });
+  let last = '';
+  await waitFor(async () => {
+    const answer = await get(port, '/api/who');
+    last = `${answer.status} ${answer.body.slice(0, 200)}`;
+    return answer.status === 200;
+  }, 'the proxy to route to a worker').catch((error: Error) => {
+    const logs = stack.logs.query({ sources: null, tail: 30 }).map((line) => `${line.source}: ${line.text}`);
+    throw new Error(`${error.message}; last answer ${last}\n${logs.join('\n')}`);
+  });
+  return { stack, port, spec, nginx };
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+async function get(port: number, at: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`http://127.0.0.1:${port}${at}`, { headers });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** What the worker saw of a request. */
+interface Echo {
+  worker: number;
+  pid: number;
+  path: string;
+  headers: Record<string, string>;
+}
+
+async function echo(port: number, at: string, headers: Record<string, string> = {}): Promise<Echo> {
+  const answer = await get(port, at, headers);
+  expect(answer.status, `${at}: ${answer.body}`).toBe(200);
+  return JSON.parse(answer.body) as Echo;
+}
+
+/** Opens an upgraded connection through the proxy and sends `text`; resolves with what came back. */
+function tunnel(port: number, text: string): Promise<{ head: string; echoed: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let head: string | null = null;
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(`GET /api/socket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+      if (head === null) {
+        const end = received.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        head = received.slice(0, end);
+        received = received.slice(end + 4);
+        socket.write(text);
+      }
+      if (received.length >= text.length) {
+        socket.destroy();
+        resolve({ head, echoed: received });
+      }
+    });
+  });
+}
+
+describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
+  it('routes by longest prefix, strips prefixes, forwards headers and serves the static site with its rules', async () => {
+    const { port } = await dataPlane(engine, [api(2)]);
+    // nginx learns of the second worker by a reload a moment after it is ready.
+    const workers = new Set<number>();
+    await waitFor(async () => workers.add((await echo(port, '/api/who')).worker).size === 2, 'both workers to answer');
+    expect((await echo(port, '/v2/users?x=1')).path).toBe('/users?x=1');
+
+    const seen = await echo(port, '/api/headers', { 'x-request-id': 'trace-me-42' });
+    expect(seen.headers).toMatchObject({ host: `127.0.0.1:${port}`, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': `127.0.0.1:${port}`, 'x-request-id': 'trace-me-42' });
+    const minted = await get(port, '/api/minted');
+    expect(minted.headers.get('x-request-id')).toMatch(/^\S{8,}$/);
+    expect((JSON.parse(minted.body) as Echo).headers['x-request-id']).toBe(minted.headers.get('x-request-id'));
+
+    expect((await get(port, '/')).body).toContain('hello from the site');
+    expect((await get(port, '/settings/profile', { accept: 'text/html' })).body).toContain('hello from the site');
+    expect((await get(port, '/missing.js')).status).toBe(404);
+    expect((await get(port, '/.env')).status).toBe(404);
+    expect((await get(port, '/assets/app.3f2a9c1b.js')).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('tunnels WebSocket upgrades and streams server-sent events as they come', async () => {
+    const { port } = await dataPlane(engine, [api(1)]);
+    const { head, echoed } = await tunnel(port, 'ping through the proxy');
+    expect(head).toMatch(/^HTTP\/1\.1 101/);
+    expect(echoed).toBe('ping through the proxy');
+
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${port}/api/events`, { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('data: first');
+    controller.abort();
+  });
+
+  it('answers 502 for a refused upstream and 504 past the route timeout', async () => {
+    const closed = await getPort({ host: '127.0.0.1' });
+    const { port } = await dataPlane(engine, [api(1)], [route('/api/', 'api', 'app', { timeout: 300 }), route('/gone/', `http://127.0.0.1:${closed}`, 'url'), route('/', 'web', 'static')]);
+    expect((await get(port, '/gone/x')).status).toBe(502);
+    expect((await get(port, '/api/slow?ms=3000')).status).toBe(504);
+  });
+
+  it('records an access event per request, with the worker that answered', async () => {
+    const { stack, port } = await dataPlane(engine, [api(1)]);
+    await get(port, '/api/logged?x=1', { 'x-request-id': 'trace-me-7' });
+    const event = await waitFor(() => stack.access.recent().find((e) => e.requestId === 'trace-me-7'), 'the access event');
+    expect(event).toMatchObject({ method: 'GET', path: '/api/logged?x=1', status: 200, route: '/api/', worker: 'api-1', app: 'api', attempts: 1 });
+    expect(event.bytes).toBeGreaterThan(0);
+    const lines = stack.logs.query({ sources: stack.logSources('proxy'), tail: 50 }).map((line) => line.text);
+    expect(lines.some((text) => text.includes('GET /api/logged?x=1') && text.includes('trace-me-7'))).toBe(true);
+  });
+
+  it('reloads 4 workers under load with zero failed requests', async () => {
+    const { stack, port, nginx } = await dataPlane(engine, [api(4)]);
+    const reloadsBefore = nginx?.reloads ?? 0;
+    const load = startLoad(port, '/api/load', { concurrency: 6, retryStaleSockets: true });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    expect(await stack.reload('api')).toEqual(['api-1', 'api-2', 'api-3', 'api-4']);
+    const result = await load.stop();
+    console.log(`${engine}: rolling reload of 4 workers under load: ${result.ok} answered, ${result.failed} failed, ${result.retried} sent again on a closed keep-alive socket`);
+    expect(result.failures).toEqual([]);
+    expect(result.pids.length).toBeGreaterThanOrEqual(8);
+    if (nginx) {
+      const reloads = nginx.reloads - reloadsBefore;
+      console.log(`nginx: ${reloads} reloads during the rolling reload of 4 workers`);
+      // One per worker replaced (its successor in, itself out) at most, with a little room for a late removal.
+      expect(reloads).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('loses no GET when a worker is SIGKILLed under load', async () => {
+    const { stack, port } = await dataPlane(engine, [api(3, { restart: 'always' })]);
+    const load = startLoad(port, '/api/kill', { concurrency: 6, retryStaleSockets: true });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    const victim = stack.processes().find((p) => p.name === 'api-2')?.pid as number;
+    process.kill(victim, 'SIGKILL');
+    const countAtKill = load.count;
+    await waitFor(() => load.count > countAtKill + 300, 'more requests after the kill');
+    await waitForState(stack, 'api-2', 'ready');
+    const result = await load.stop();
+    console.log(`${engine}: SIGKILL of a worker under load: ${result.ok} answered, ${result.failed} failed, ${result.retried} sent again on a closed keep-alive socket`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('restarts the proxy under load without a failed request', async () => {
+    const { stack, port } = await dataPlane(engine, [api(2)]);
+    const load = startLoad(port, '/api/restart', { concurrency: 6, retryStaleSockets: true });
+    await waitFor(() => load.count > 50, 'load to be flowing');
+    expect(await stack.restart('proxy')).toEqual(['proxy']);
+    const countAtSwap = load.count;
+    await waitFor(() => load.count > countAtSwap + 200, 'requests after the restart');
+    const result = await load.stop();
+    console.log(`${engine}: proxy restart under load: ${result.ok} answered, ${result.failed} failed, ${result.retried} sent again on a closed keep-alive socket`);
+    expect(result.failures).toEqual([]);
+  });
+});
+
+describe('the nginx engine only', () => {
+  it('refuses a configuration nginx -t rejects, with its message, and keeps serving the running one', async () => {
+    const { stack, port, spec } = await dataPlane('nginx', [api(1)]);
+    const proxy = spec.proxy as ProxySpec;
+    const next: StackSpec = { ...spec, proxy: { ...proxy, routes: [route('/elsewhere/', 'http://no-such-host.invalid:9000', 'url'), ...proxy.routes] } };
+    await expect(stack.applySpec(next)).rejects.toThrow(/nginx -t refused the configuration: .*host not found in upstream "no-such-host\.invalid:9000"/);
+    expect((await echo(port, '/api/still')).path).toBe('/api/still');
+    expect((await get(port, '/')).body).toContain('hello from the site');
+  });
+});
