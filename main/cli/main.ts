@@ -3,14 +3,18 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SwitchyardError } from '../core/errors.ts';
+import type { ProxyEngineName } from '../../shared/stack.ts';
 import { CliError, EXIT } from './cli-error.ts';
 
 const USAGE = `Usage: switchyard <command> [options]
 
-  up [-f FILE] [--access]   run the stack in the foreground; Ctrl-C stops it gracefully;
-                            --access also prints each proxied request
+  up [-f FILE] [--access] [--engine builtin|nginx]
+                            run the stack in the foreground; Ctrl-C stops it gracefully;
+                            --access also prints each proxied request; --engine overrides
+                            the stack file's proxy.engine
   app [-f FILE]             open the desktop app on the stack (headless, as up, where it cannot start)
-  check [-f FILE]           validate the stack file and print the plan; exit 2 when invalid
+  check [-f FILE] [--engine builtin|nginx]
+                            validate the stack file and print the plan; exit 2 when invalid
   ps [--json]               the processes of the running stack
   logs [NAME] [-f] [-n N]   recent log lines (all, one app or one worker); -f follows
   restart NAME              restart a worker (api-2), an app (api), proxy, a static site or all;
@@ -23,6 +27,7 @@ Commands other than up and check find the running stack through .switchyard/run.
 stack file (switchyard.yaml in the current folder, or --file FILE).`;
 
 const fileOption = { file: { type: 'string', short: 'f' } } as const;
+const engineOption = { engine: { type: 'string' } } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -32,10 +37,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   try {
     switch (command) {
       case 'up': {
-        const { values } = parse(rest, { ...fileOption, 'log-lines': { type: 'string' }, access: { type: 'boolean' } }, 0);
+        const { values } = parse(rest, { ...fileOption, ...engineOption, 'log-lines': { type: 'string' }, access: { type: 'boolean' } }, 0);
         const retained = values['log-lines'] === undefined ? undefined : positiveInt(String(values['log-lines']), '--log-lines');
+        const engine = engineName(values.engine);
         const { up } = await import('./commands/up.ts');
-        return await up({ cwd, file: str(values.file), access: values.access === true, ...(retained ? { retainedLines: retained } : {}) });
+        return await up({ cwd, file: str(values.file), access: values.access === true, ...(retained ? { retainedLines: retained } : {}), ...(engine ? { engine } : {}) });
       }
       case 'app': {
         const { values } = parse(rest, fileOption, 0);
@@ -43,8 +49,10 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await openApp({ cwd, file: str(values.file) });
       }
       case 'check': {
+        const { values } = parse(rest, { ...fileOption, ...engineOption }, 0);
+        const engine = engineName(values.engine);
         const { check } = await import('./commands/check.ts');
-        return await check({ cwd, file: str(parse(rest, fileOption, 0).values.file) });
+        return await check({ cwd, file: str(values.file), ...(engine ? { engine } : {}) });
       }
       case 'ps': {
         const { values } = parse(rest, { ...fileOption, json: { type: 'boolean' } }, 0);
@@ -136,4 +144,11 @@ function str(value: unknown): string | undefined {
 function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new CliError(`${flag} takes a whole number of 1 or more, got '${text}'`, EXIT.usage);
   return Number(text);
+}
+
+/** The engine `--engine` names, or undefined when not given. */
+function engineName(value: unknown): ProxyEngineName | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'builtin' || value === 'nginx') return value;
+  throw new CliError(`--engine takes builtin or nginx, got '${String(value)}'`, EXIT.usage);
 }

@@ -78,6 +78,7 @@ describe('loadStack defaults', () => {
     expect(issues).toEqual([]);
     expect(spec?.proxy).toEqual({
       listen: { host: '127.0.0.1', port: 8080 },
+      engine: 'builtin',
       routes: [
         { host: null, path: '/', to: 'web', target: 'static', stripPrefix: false, timeout: 60_000, at: { line: 5, col: 7 } },
         { host: 'admin.localhost', path: '/api/', to: 'http://127.0.0.1:9000', target: 'url', stripPrefix: true, timeout: 90_000, at: { line: 6, col: 7 } },

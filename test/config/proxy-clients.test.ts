@@ -43,7 +43,7 @@ describe('proxy client settings', () => {
       { line: 5, col: 24, message: "client_body_timeout: invalid duration '30': a number needs a unit, like 30s or 30ms; write it like 250ms, 2s or 1m (proxy)" },
       { line: 6, col: 22, message: 'keepalive_timeout must be at most 24h (proxy)' },
       { line: 7, col: 20, message: 'max_connections must be a whole number from 1 to 1000000; got 0 (proxy)' },
-      { line: 8, col: 3, message: "unknown key 'client_timeout' in proxy; valid keys: listen, routes, client_header_timeout, client_body_timeout, keepalive_timeout, max_connections" },
+      { line: 8, col: 3, message: "unknown key 'client_timeout' in proxy; valid keys: listen, engine, routes, client_header_timeout, client_body_timeout, keepalive_timeout, max_connections" },
     ]);
   });
 });

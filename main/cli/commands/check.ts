@@ -1,9 +1,10 @@
 // `switchyard check`: validate the stack file and print the plan; exit 2 when invalid.
 
-import type { StackSpec } from '../../../shared/stack.ts';
+import type { ProxyEngineName, StackSpec } from '../../../shared/stack.ts';
 import { findStackFile, loadStack } from '../../core/config/load.ts';
 import { formatIssues, formatPlan } from '../../core/config/plan.ts';
 import { readRunFile, runFilePath } from '../../core/host/run-file.ts';
+import type { NginxBinary } from '../../core/proxy/nginx/nginx-binary.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /**
@@ -32,11 +33,26 @@ export async function loadOrExit(
   return { spec, file: stackFile };
 }
 
-export async function check(options: { cwd: string; file: string | undefined }): Promise<number> {
+/**
+ * The nginx a stack needs, when its proxy runs on nginx (the stack file's `proxy.engine`, or
+ * `engine` from --engine); null for the builtin engine. Throws a CliError (exit 2) naming the
+ * install command when nginx is missing or too old, before anything is started.
+ */
+export async function requireEngine(spec: StackSpec, engine: ProxyEngineName | undefined): Promise<NginxBinary | null> {
+  if (spec.proxy === null || (engine ?? spec.proxy.engine ?? 'builtin') !== 'nginx') return null;
+  const { findNginx } = await import('../../core/proxy/nginx/nginx-binary.ts');
+  const found = await findNginx(process.env);
+  if (!found.ok) throw new CliError(`the proxy runs on nginx, but ${found.problem}`, EXIT.usage);
+  return found.nginx;
+}
+
+export async function check(options: { cwd: string; file: string | undefined; engine?: ProxyEngineName }): Promise<number> {
   const running = await runningStack(locateStackFile(options.cwd, options.file));
   const ownPorts = new Set(running?.proxyPort ? [running.proxyPort] : []);
   const { spec } = await loadOrExit(options.cwd, options.file, process.stderr, { ownPorts });
-  process.stdout.write(`${formatPlan(spec)}\n`);
+  const nginx = await requireEngine(spec, options.engine);
+  const engine = nginx ? `nginx ${nginx.version} (${nginx.path})` : options.engine;
+  process.stdout.write(`${formatPlan(spec, process.env, engine)}\n`);
   if (running) process.stdout.write(`\n${describeRunning(running)}\n`);
   return EXIT.ok;
 }

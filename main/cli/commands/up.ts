@@ -5,14 +5,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogLine } from '../../../shared/process.ts';
-import type { StackSpec } from '../../../shared/stack.ts';
+import type { ProxyEngineName, StackSpec } from '../../../shared/stack.ts';
+import type { NginxBinary } from '../../core/proxy/nginx/nginx-binary.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
 import { StackHost } from '../../core/host/stack-host.ts';
 import type { Stack } from '../../core/stack.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { LogPrinter } from '../log-printer.ts';
 import { colorEnabled, paint } from '../output.ts';
-import { loadOrExit } from './check.ts';
+import { loadOrExit, requireEngine } from './check.ts';
 import { firstWorkerNames } from '../../core/pools/worker-names.ts';
 
 /** The built dashboard (`npm run build`), served by the control server. */
@@ -26,6 +27,8 @@ export interface UpOptions {
   retainedLines?: number;
   /** Print proxied requests (the proxy's access lines) too; off by default, they stay in `logs proxy`. */
   access?: boolean;
+  /** The proxy engine, instead of the one the stack file names. */
+  engine?: ProxyEngineName;
 }
 
 // The shape formatAccess (proxy/access-log.ts) gives each request: a status (or --- when none came) and
@@ -39,6 +42,8 @@ export function isAccessLine(line: LogLine): boolean {
 
 export async function up(options: UpOptions): Promise<number> {
   const { spec, file } = await loadOrExit(options.cwd, options.file, process.stderr, { refuseRunning: true });
+  const nginx = await requireEngine(spec, options.engine);
+  const engine = options.engine ? (await import('../../core/proxy/engines.ts')).engineNamed(options.engine) : undefined;
 
   const color = colorEnabled(process.stdout);
   const printer = new LogPrinter(
@@ -79,6 +84,7 @@ export async function up(options: UpOptions): Promise<number> {
       spec,
       onShutdownRequest: () => requestStop('`switchyard down`'),
       ...(options.retainedLines ? { retainedLines: options.retainedLines } : {}),
+      ...(engine ? { engine } : {}),
       ...(dashboardBuilt ? { dashboardDir: DASHBOARD_DIR } : {}),
     });
   } catch (error) {
@@ -101,7 +107,7 @@ export async function up(options: UpOptions): Promise<number> {
   process.on('unhandledRejection', onCrash);
   setUnexpectedErrorHandler((error) => printer.note(`a listener failed: ${String(error)}`));
 
-  printBanner(printer, spec, file, server.url, color, options.access === true);
+  printBanner(printer, spec, file, server.url, color, options.access === true, nginx);
   printer.note(dashboardBuilt ? `dashboard ${paint(color, 'bold', server.dashboardUrl)}` : 'dashboard not built: run `npm run build` once, then restart `switchyard up`');
   announceReadiness(stack, printer, host.startedAt);
   host.onConfig((outcome) => {
@@ -128,14 +134,15 @@ export async function up(options: UpOptions): Promise<number> {
   return code;
 }
 
-function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean, access: boolean): void {
+function printBanner(printer: LogPrinter, spec: StackSpec, file: string, controlUrl: string, color: boolean, access: boolean, nginx: NginxBinary | null): void {
   const workers = spec.apps.reduce((sum, app) => sum + app.replicas, 0);
   const sites = spec.statics.length;
   printer.note(`stack ${paint(color, 'bold', spec.name)} from ${path.relative(process.cwd(), file) || file}`);
   if (spec.proxy) {
     const { host, port } = spec.proxy.listen;
     const shown = host.includes(':') ? `[${host}]` : host;
-    printer.note(`proxy    ${paint(color, 'bold', `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`)}  (${spec.proxy.routes.length} route${spec.proxy.routes.length === 1 ? '' : 's'})`);
+    const engine = nginx ? `, nginx ${nginx.version}` : '';
+    printer.note(`proxy    ${paint(color, 'bold', `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`)}  (${spec.proxy.routes.length} route${spec.proxy.routes.length === 1 ? '' : 's'}${engine})`);
   }
   printer.note(`control  ${controlUrl}  (token in .switchyard/run.json)`);
   if (spec.proxy && !access) printer.note('requests through the proxy are not printed here: `switchyard logs proxy -f` shows them, or run `up --access`');

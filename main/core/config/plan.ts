@@ -12,12 +12,13 @@ const DEFAULT_ROUTE_TIMEOUT = 60_000;
 /**
  * A readable, column-aligned plan of a valid stack. Commands are shown as worker 1 will run them, with
  * their variables expanded from `inherited` (the environment workers start from) and their own.
+ * `engine` describes the proxy's engine when it is not the builtin one (`nginx 1.22.1 (/usr/sbin/nginx)`).
  */
-export function formatPlan(spec: StackSpec, inherited: NodeJS.ProcessEnv = process.env): string {
+export function formatPlan(spec: StackSpec, inherited: NodeJS.ProcessEnv = process.env, engine: string | undefined = spec.proxy?.engine): string {
   const lines = [`Stack ${spec.name} (${spec.file})`];
   if (spec.proxy) {
-    // Like a route's timeout, a client setting shows only when the stack file changes it.
-    const settings = describeClientLimits(spec.proxy, DEFAULT_CLIENT_LIMITS);
+    // Like a route's timeout, the engine and a client setting show only when they are not the default.
+    const settings = [engine === undefined || engine === 'builtin' ? '' : `engine ${engine}`, describeClientLimits(spec.proxy, DEFAULT_CLIENT_LIMITS)].filter(Boolean).join('  ');
     lines.push('', `Proxy ${proxyUrl(spec.proxy.listen)}${settings === '' ? '' : `  ${settings}`}`);
     const rows = spec.proxy.routes.map((route) => {
       const notes = [route.stripPrefix ? 'strip prefix' : '', route.timeout === DEFAULT_ROUTE_TIMEOUT ? '' : `timeout ${formatDuration(route.timeout)}`];

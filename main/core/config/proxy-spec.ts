@@ -30,9 +30,10 @@ export async function buildProxy(ctx: BuildContext, raw: unknown, targets: Route
   if (parsed.success) await checkListen(ctx, parsed.data.listen);
 
   if (!parsed.success || ctx.issues.some((issue, i) => i >= before && issue.severity === 'error')) return null;
-  const { listen, client_header_timeout, client_body_timeout, keepalive_timeout, max_connections } = parsed.data;
+  const { listen, engine, client_header_timeout, client_body_timeout, keepalive_timeout, max_connections } = parsed.data;
   return {
     listen,
+    engine,
     routes: routes.filter((route) => route !== null),
     clientHeaderTimeout: client_header_timeout,
     clientBodyTimeout: client_body_timeout,

@@ -2,7 +2,7 @@
 // app does not hide the mistakes of the others; cross-checks (names, routes, files) live in the loaders.
 import { z } from 'zod';
 import { DEFAULT_CLIENT_LIMITS } from '../../../shared/stack.ts';
-import type { ListenAddress } from '../../../shared/stack.ts';
+import type { ListenAddress, ProxyEngineName } from '../../../shared/stack.ts';
 import { splitCommand } from './command.ts';
 import { parseDuration } from './duration.ts';
 import { parseListen } from './listen.ts';
@@ -57,6 +57,8 @@ export const BALANCE = ['round-robin', 'least-conn', 'ip-hash'] as const;
 export const RESTART = ['always', 'on-failure', 'never'] as const;
 /** Stop signals, in the order messages list them. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+/** Proxy engines, in the order messages list them. */
+export const ENGINES = ['builtin', 'nginx'] as const satisfies readonly ProxyEngineName[];
 /** Reload signals, in the order messages list them. */
 export const RELOAD_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -83,6 +85,7 @@ export const topSchema = z.strictObject({
 export const proxySchema = z.strictObject(
   {
     listen: z.unknown().transform(failWith((value): ListenAddress => parseListen(value))),
+    engine: choice(ENGINES).default('builtin'),
     routes: z.array(z.unknown(), { error: 'must be a list of routes' }).min(1, { error: 'must list at least one route' }),
     client_header_timeout: clientTimeout.default(DEFAULT_CLIENT_LIMITS.clientHeaderTimeout),
     client_body_timeout: clientTimeout.default(DEFAULT_CLIENT_LIMITS.clientBodyTimeout),

@@ -31,7 +31,7 @@ export async function applySpecChange(previous: StackSpec, next: StackSpec, runn
   if (plan.listenChanged) {
     throw new SwitchyardError(
       'bad-request',
-      'the proxy section was added or removed, or its listen address changed; stop and start `switchyard up` to apply that (the running configuration is kept)',
+      'the proxy section was added or removed, or its listen address or engine changed; stop and start `switchyard up` to apply that (the running configuration is kept)',
     );
   }
   running.admit(plan);

@@ -10,7 +10,7 @@ export type PoolSpec = { kind: 'app'; spec: AppSpec } | { kind: 'static'; site: 
 
 /** The difference between two stack files, pool by pool. */
 export interface SpecChange {
-  /** The proxy's listen address (or whether there is a proxy) changed: only a new `up` applies that. */
+  /** The proxy's listen address or engine (or whether there is a proxy) changed: only a new `up` applies that. */
   listenChanged: boolean;
   /** New pools, and pools whose name now names the other kind (those are in `removed` too). */
   added: PoolSpec[];
@@ -42,7 +42,7 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
   const before = poolsOf(previous);
   const after = poolsOf(next);
   const change: SpecChange = {
-    listenChanged: JSON.stringify(previous.proxy?.listen ?? null) !== JSON.stringify(next.proxy?.listen ?? null),
+    listenChanged: JSON.stringify(previous.proxy?.listen ?? null) !== JSON.stringify(next.proxy?.listen ?? null) || (previous.proxy?.engine ?? 'builtin') !== (next.proxy?.engine ?? 'builtin'),
     added: [],
     removed: [],
     replaced: [],
