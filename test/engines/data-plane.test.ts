@@ -12,6 +12,8 @@ import type { AppSpec, ProxyEngineName, ProxySpec, RouteSpec, StackSpec } from '
 import { builtinEngine } from '../../main/core/proxy/builtin-engine.ts';
 import type { EngineFactory } from '../../main/core/proxy/engine.ts';
 import { NginxEngine } from '../../main/core/proxy/nginx/nginx-engine.ts';
+import { workerPids } from '../../main/core/proxy/nginx/nginx-workers.ts';
+import { isAlive } from '../../main/core/process/process-tree.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { startLoad } from '../helpers/load.ts';
 import { fixtureApp } from '../helpers/specs.ts';
@@ -198,6 +200,19 @@ describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
     }
   });
 
+  it('drains a worker scaled away: its requests in flight finish before it stops', async () => {
+    const { stack, port } = await dataPlane(engine, [api(2, { env: { ABRUPT_STOP: '1' } })]);
+    const workers = new Set<number>();
+    await waitFor(async () => workers.add((await echo(port, '/api/who')).worker).size === 2, 'both workers to answer');
+    const slow = Array.from({ length: 4 }, () => get(port, '/api/slow?ms=1000'));
+    const inFlight = () => stack.logs.query({ sources: stack.logSources('api'), tail: 100 }).filter((line) => line.text.startsWith('slow request')).length;
+    await waitFor(() => inFlight() === 4, 'every slow request in flight');
+    expect(await stack.scale('api', 1)).toEqual(['api-1']);
+    const answers = await Promise.all(slow);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(answers.map((answer) => (JSON.parse(answer.body) as Echo).worker))).toEqual(new Set([1, 2]));
+  });
+
   it('loses no GET when a worker is SIGKILLed under load', async () => {
     const { stack, port } = await dataPlane(engine, [api(3, { restart: 'always' })]);
     const load = startLoad(port, '/api/kill', { concurrency: 6, retryStaleSockets: true });
@@ -233,5 +248,48 @@ describe('the nginx engine only', () => {
     await expect(stack.applySpec(next)).rejects.toThrow(/nginx -t refused the configuration: .*host not found in upstream "no-such-host\.invalid:9000"/);
     expect((await echo(port, '/api/still')).path).toBe('/api/still');
     expect((await get(port, '/')).body).toContain('hello from the site');
+  });
+
+  it('stops gracefully: a request in flight is answered, then no nginx process is left', async () => {
+    const { stack, port } = await dataPlane('nginx', [api(1)]);
+    const master = stack.processes().find((p) => p.name === 'proxy')?.pid as number;
+    const workers = await workerPids(master);
+    expect(workers.length).toBeGreaterThan(0);
+    const slow = get(port, '/api/slow?ms=800');
+    await waitFor(() => stack.logs.query({ sources: stack.logSources('api'), tail: 50 }).some((line) => line.text.startsWith('slow request')), 'the request in flight');
+    await stack.stop();
+    expect((await slow).status).toBe(200);
+    for (const pid of [master, ...workers]) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+  });
+
+  it('restarts nginx, with its routes and members, when its master is SIGKILLed', async () => {
+    const { stack, port } = await dataPlane('nginx', [api(1)]);
+    const master = stack.processes().find((p) => p.name === 'proxy')?.pid as number;
+    process.kill(master, 'SIGKILL');
+    await waitFor(() => {
+      const proxy = stack.processes().find((p) => p.name === 'proxy');
+      return proxy?.state === 'ready' && proxy.pid !== master;
+    }, 'a new nginx master');
+    await waitFor(async () => (await get(port, '/api/again')).status === 200, 'the new nginx to route');
+  });
+
+  it("recycles a worker past max_requests by the access log's count, and marks a dead worker out of rotation from the error log", async () => {
+    const { stack, port } = await dataPlane('nginx', [api(2, { maxRequests: 10, restart: 'never' })]);
+    const first = stack.processes().find((p) => p.name === 'api-1')?.pid;
+    // Round robin over two workers: 30 requests take api-1 past its 10.
+    for (let i = 0; i < 30; i++) await get(port, '/api/count');
+    await waitFor(() => {
+      const now = stack.processes().find((p) => p.name === 'api-1' && p.state === 'ready');
+      return now !== undefined && now.pid !== first;
+    }, 'api-1 replaced after its max_requests');
+
+    const victim = stack.processes().find((p) => p.name === 'api-2')?.pid as number;
+    process.kill(victim, 'SIGKILL');
+    // Until nginx's reload without it, a request meets the refused port and goes on to api-1.
+    for (let i = 0; i < 4; i++) expect((await get(port, '/api/after-kill')).status).toBe(200);
+    const proxyLines = () => stack.logs.query({ sources: stack.logSources('proxy'), tail: 200 }).map((line) => line.text);
+    // Whether a request meets it before nginx's reload without it is a race; when one does, the mark names it.
+    const marked = proxyLines().find((text) => text.includes('out of rotation'));
+    if (marked !== undefined) expect(marked).toMatch(/^api-2\S* out of rotation for [\d.]+s: (connect\(\) failed \(111: Connection refused\)|recv\(\) failed \(104: Connection reset by peer\))$/);
   });
 });
