@@ -4,7 +4,7 @@
 import type { LogLine, ProcessInfo } from './process.ts';
 import type { AccessEvent } from './proxy.ts';
 import type { ArgsSchema, NumberSchema, TextSchema } from './schema.ts';
-import type { StackSpec } from './stack.ts';
+import type { ProxyEngineName, StackSpec } from './stack.ts';
 
 /** Which log lines to return. */
 export interface LogQuery {
@@ -140,6 +140,17 @@ export interface Diagnostics {
   path: DiagnosticsPath;
   /** One per app of the stack, in stack order; the proxy and static sites are Switchyard's own and not listed. */
   commands: CommandResolution[];
+  /** The engine that runs the proxy, or null for a stack without one. */
+  proxy: ProxyEngineInfo | null;
+}
+
+/** Which engine runs the proxy and, for nginx, the configuration generated for it. */
+export interface ProxyEngineInfo {
+  engine: ProxyEngineName;
+  /** The program and its version (`nginx 1.22.1, /usr/sbin/nginx`); null for the builtin engine. */
+  program: string | null;
+  /** The generated configuration nginx runs and its path; null for the builtin engine or before nginx started. */
+  config: { file: string; text: string } | null;
 }
 
 /** The process that runs the stack. */

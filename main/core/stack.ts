@@ -4,6 +4,7 @@
 // requests by name to them and keeps the proxy told who is in rotation. It has no idea how it is
 // driven: the CLI, the control API and tests all call these methods.
 
+import type { ProxyEngineInfo } from '../../shared/api.ts';
 import type { ProcessInfo } from '../../shared/process.ts';
 import type { ProxyConfig, UpstreamMember } from '../../shared/proxy.ts';
 import type { StackSpec } from '../../shared/stack.ts';
@@ -191,6 +192,11 @@ export class Stack {
       ...(this.engine?.supervisors() ?? []).map((run) => run.info()),
       ...pools.flatMap((pool) => (pool instanceof StaticPool && pool.hosted ? [pool.hosted.info()] : pool.runs.all().map((run) => run.info()))),
     ];
+  }
+
+  /** Which engine runs the proxy and what it runs with; null without a proxy. */
+  proxyEngine(): Promise<ProxyEngineInfo | null> {
+    return this.engine?.describe() ?? Promise.resolve(null);
   }
 
   /** The run that holds a process name (`api-2`, `proxy`), or the run with that id (`api#7`). */

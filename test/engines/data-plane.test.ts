@@ -132,7 +132,12 @@ function tunnel(port: number, text: string): Promise<{ head: string; echoed: str
 
 describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
   it('routes by longest prefix, strips prefixes, forwards headers and serves the static site with its rules', async () => {
-    const { port } = await dataPlane(engine, [api(2)]);
+    const { stack, port } = await dataPlane(engine, [api(2)]);
+    // What the diagnostics show: the engine, and nginx's generated configuration.
+    const info = await stack.proxyEngine();
+    expect(info?.engine).toBe(engine);
+    if (engine === 'nginx') expect(info?.config?.text).toMatch(/^\s*upstream sy_api \{$/m);
+    else expect(info?.config).toBeNull();
     // nginx learns of the second worker by a reload a moment after it is ready.
     const workers = new Set<number>();
     await waitFor(async () => workers.add((await echo(port, '/api/who')).worker).size === 2, 'both workers to answer');

@@ -161,7 +161,7 @@ export class ControlHub implements Disposable {
         setImmediate(this.options.onShutdown);
       },
       // The PATH reported is the one the processes really get; the host only says where it came from.
-      diagnostics: () => collectDiagnostics(stack.spec, this.environment, stack.basePath, this.options.startedAt),
+      diagnostics: () => collectDiagnostics(stack.spec, this.environment, stack.basePath, this.options.startedAt, () => stack.proxyEngine()),
     };
   }
 }

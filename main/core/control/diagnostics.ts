@@ -4,7 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandResolution, Diagnostics } from '../../../shared/api.ts';
+import type { CommandResolution, Diagnostics, ProxyEngineInfo } from '../../../shared/api.ts';
 import type { AppSpec, StackSpec } from '../../../shared/stack.ts';
 import { resolveProgram } from '../config/command.ts';
 import { pathVariable } from '../env/path-variable.ts';
@@ -31,10 +31,16 @@ export function inheritedEnvironment(): HostEnvironment {
   return { host: 'cli', path: { source: 'inherited', shell: null, durationMs: 0, problem: null } };
 }
 
-/** The diagnostics of a stack run by this process with `environment`, whose processes get `basePath`. */
-export async function collectDiagnostics(spec: StackSpec, environment: HostEnvironment, basePath: string, startedAt: number): Promise<Diagnostics> {
+/** The diagnostics of a stack run by this process with `environment`, whose processes get `basePath`, and whose proxy `proxy` says what it runs on. */
+export async function collectDiagnostics(
+  spec: StackSpec,
+  environment: HostEnvironment,
+  basePath: string,
+  startedAt: number,
+  proxy: () => Promise<ProxyEngineInfo | null> = () => Promise.resolve(null),
+): Promise<Diagnostics> {
   const origin = environment.path;
-  const [entries, commands] = await Promise.all([pathEntries(basePath, spec.dir), Promise.all(spec.apps.map((app) => resolveCommand(app, basePath)))]);
+  const [entries, commands, engine] = await Promise.all([pathEntries(basePath, spec.dir), Promise.all(spec.apps.map((app) => resolveCommand(app, basePath))), proxy()]);
   return {
     runtime: {
       host: environment.host,
@@ -48,6 +54,7 @@ export async function collectDiagnostics(spec: StackSpec, environment: HostEnvir
     stack: { name: spec.name, file: spec.file },
     path: { value: basePath, entries, source: origin.source, shell: origin.shell, durationMs: origin.durationMs, problem: origin.problem },
     commands,
+    proxy: engine,
   };
 }
 

@@ -3,6 +3,7 @@
 // process to the new one through the core (builtin/listener-handover.ts), so the port never stops
 // accepting. Each process's phase and conversation is a ProxyInstance (builtin/proxy-instance.ts).
 
+import type { ProxyEngineInfo } from '../../../shared/api.ts';
 import type { AccessEvent, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import type { HealthSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
@@ -237,6 +238,10 @@ export class BuiltinEngine implements ProxyEngine {
 
   supervisors(): Supervisor[] {
     return this.instances().map((instance) => instance.supervisor);
+  }
+
+  describe(): Promise<ProxyEngineInfo> {
+    return Promise.resolve({ engine: 'builtin', program: null, config: null });
   }
 
   private instances(): ProxyInstance[] {

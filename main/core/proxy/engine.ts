@@ -2,6 +2,7 @@
 // and reports every request. Nothing outside an engine knows how requests are forwarded, so an
 // nginx engine can replace the builtin one behind the same interface.
 
+import type { ProxyEngineInfo } from '../../../shared/api.ts';
 import type { AccessEvent, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
 import type { Event } from '../events.ts';
 import type { NodeRuntime } from '../process/node-runtime.ts';
@@ -50,6 +51,8 @@ export interface ProxyEngine {
   kill(): Promise<void>;
   /** The processes the engine runs, for listings, logs and metrics. */
   supervisors(): Supervisor[];
+  /** Which engine this is, and what it runs with (for diagnostics). */
+  describe(): Promise<ProxyEngineInfo>;
   /** Batches of access events, in arrival order. */
   readonly onAccess: Event<readonly AccessEvent[]>;
   /** Members taken out of rotation (or returned) by failed connections. */

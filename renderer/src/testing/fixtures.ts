@@ -180,6 +180,7 @@ export function diagnostics(overrides: Partial<Diagnostics> = {}): Diagnostics {
       problem: null,
     },
     commands: [{ app: 'api', command: 'node', resolved: '/opt/homebrew/bin/node' }],
+    proxy: { engine: 'builtin', program: null, config: null },
     ...overrides,
   };
 }

@@ -4,7 +4,9 @@
 // (nginx-reloader.ts), requests and failures come back on its stdout and stderr (nginx-access.ts).
 
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ProxyEngineInfo } from '../../../../shared/api.ts';
 import type { AccessEvent, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../../shared/process.ts';
 import type { HealthSpec } from '../../../../shared/stack.ts';
@@ -17,7 +19,7 @@ import type { StateChange } from '../../process/supervisor.ts';
 import type { EngineContext, EngineFactory, ProxyEngine, RecycleDue } from '../engine.ts';
 import { AccessPipe } from './access-pipe.ts';
 import { NginxOutputReader } from './nginx-access.ts';
-import { findNginx } from './nginx-binary.ts';
+import { findNginx, type NginxBinary } from './nginx-binary.ts';
 import { NginxConfigFiles } from './nginx-config-files.ts';
 import { engineTarget, renderNginxConf } from './nginx-conf.ts';
 import { NginxReloader } from './nginx-reloader.ts';
@@ -38,6 +40,7 @@ export const nginxEngine: EngineFactory = (context) => new NginxEngine(context);
 export class NginxEngine implements ProxyEngine {
   private readonly context: EngineContext;
   private supervisor: Supervisor | null = null;
+  private nginx: NginxBinary | null = null;
   private files: NginxConfigFiles | null = null;
   private accessPipe: AccessPipe | null = null;
   private readonly reloader: NginxReloader;
@@ -85,6 +88,7 @@ export class NginxEngine implements ProxyEngine {
   async start(config: ProxyConfig): Promise<void> {
     const found = await findNginx(this.context.env);
     if (!found.ok) throw new SwitchyardError('bad-request', found.problem);
+    this.nginx = found.nginx;
     const prefix = path.join(this.context.cwd, NGINX_PREFIX);
     mkdirSync(prefix, { recursive: true });
     this.files = new NginxConfigFiles(found.nginx.path, prefix);
@@ -159,6 +163,13 @@ export class NginxEngine implements ProxyEngine {
 
   supervisors(): Supervisor[] {
     return this.supervisor ? [this.supervisor] : [];
+  }
+
+  async describe(): Promise<ProxyEngineInfo> {
+    const nginx = this.nginx;
+    const file = this.files?.file;
+    const text = file === undefined ? null : await readFile(file, 'utf8').catch(() => null);
+    return { engine: 'nginx', program: nginx ? `nginx ${nginx.version}, ${nginx.path}` : null, config: file === undefined || text === null ? null : { file, text } };
   }
 
   private createSupervisor(binary: string, files: NginxConfigFiles, pipe: AccessPipe): Supervisor {

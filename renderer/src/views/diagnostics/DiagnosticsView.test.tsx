@@ -144,4 +144,26 @@ describe('DiagnosticsView', () => {
     await act(async () => fireEvent.click(copy));
     expect(clipboard.text).toBe('/opt/homebrew/bin:/usr/bin:/bin');
   });
+
+  it("names the builtin engine, and shows nginx's version and its generated nginx.conf, read-only, with a copy", async () => {
+    const { unmount } = renderView(<DiagnosticsView />);
+    expect((await screen.findByTestId('proxy-engine')).textContent).toBe("Switchyard's builtin proxy");
+    expect(screen.queryByTestId('nginx-conf')).toBeNull();
+    unmount();
+
+    const client = new FakeClient();
+    const text = 'daemon off;\nworker_processes 1;\n';
+    const file = '/srv/shop/.switchyard/nginx/nginx.conf';
+    client.respond('diagnostics', () => diagnostics({ proxy: { engine: 'nginx', program: 'nginx 1.22.1, /usr/sbin/nginx', config: { file, text } } }));
+    renderView(<DiagnosticsView />, { client });
+    const engine = await screen.findByTestId('proxy-engine');
+    expect(engine.getAttribute('data-engine')).toBe('nginx');
+    expect(engine.textContent).toBe('nginx (nginx 1.22.1, /usr/sbin/nginx)');
+    const conf = screen.getByTestId('nginx-conf');
+    expect(within(conf).getByText(file)).toBeTruthy();
+    expect(conf.querySelector('pre')?.textContent).toBe(text);
+    expect(conf.querySelector('textarea, input')).toBeNull();
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy nginx.conf' })));
+    expect(clipboard.text).toBe(text);
+  });
 });

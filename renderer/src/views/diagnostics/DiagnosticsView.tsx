@@ -7,6 +7,7 @@ import { ActionButton } from '../../ui/ActionButton.tsx';
 import { formatClock } from '../../ui/format.ts';
 import { CommandsPanel } from './CommandsPanel.tsx';
 import { PathPanel } from './PathPanel.tsx';
+import { ProxyPanel } from './ProxyPanel.tsx';
 import { useDiagnostics } from './use-diagnostics.ts';
 
 const HOST_LABEL: Record<DiagnosticsRuntime['host'], string> = {
@@ -54,6 +55,7 @@ export function DiagnosticsView() {
       </section>
       {diagnostics && <PathPanel path={diagnostics.path} host={diagnostics.runtime.host} />}
       {diagnostics && <CommandsPanel commands={diagnostics.commands} host={diagnostics.runtime.host} />}
+      {diagnostics?.proxy && <ProxyPanel proxy={diagnostics.proxy} />}
     </div>
   );
 }
