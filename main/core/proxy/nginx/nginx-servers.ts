@@ -23,6 +23,10 @@ export interface ServerContext {
   siteRoot(site: string, files: StaticSiteFiles): string;
 }
 
+/** proxy-server.ts's words for a request that came back through this proxy (the access event's error too). */
+const LOOP_DETAIL =
+  "this request came back to the proxy it already passed (Via: $http_via); a route forwards to the proxy's own address, so point its to: at an app, a static site or another server";
+
 /** A route placed in one server block. */
 interface Placed {
   route: ProxyRoute;
@@ -50,7 +54,7 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
     out.line(`server_name ${host === null ? '""' : host}`);
     // `if` at server level may only set and return: the page itself is a named location's.
     out.block('if ($sy_loop)', () => {
-      out.line('set $sy_error "loop"');
+      out.line(`set $sy_error ${quotedTemplate(LOOP_DETAIL)}`);
       out.line('return 508');
     });
     out.line('error_page 502 @sy_502');
@@ -255,11 +259,7 @@ function writeErrorPages(out: ConfWriter): void {
     writeTextAnswer(out, 504, '504 Gateway Timeout: route $sy_route → $upstream_addr: no response within $sy_timeout\n');
   });
   out.block('location @sy_508', () => {
-    writeTextAnswer(
-      out,
-      508,
-      "508 Loop Detected: this request came back to the proxy it already passed (Via: $http_via); a route forwards to the proxy's own address, so point its to: at an app, a static site or another server\n",
-    );
+    writeTextAnswer(out, 508, '508 Loop Detected: $sy_error\n');
   });
 }
 
