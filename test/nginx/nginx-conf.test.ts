@@ -23,6 +23,7 @@ function everything(): ProxyConfig {
         route('/plain', 'http://127.0.0.1:9000', { target: 'url' }),
         route('/sticky/', 'sticky'),
         route('/none/', 'none'),
+        route('/clash/', 'url_0'),
         route('/$odd "path"/', 'api'),
       ],
       [
@@ -31,6 +32,8 @@ function everything(): ProxyConfig {
         app('admin', [member('admin-1', 41004)]),
         app('sticky', [member('sticky-1', 41005), member('sticky-2', 0, 'down'), member('sticky-3', 41006)], 'ip-hash'),
         app('none', [member('none-1', 0, 'down')]),
+        // Named like a URL origin's upstream block would be without the app prefix.
+        app('url_0', [member('url_0-1', 41008)]),
         { name: 'web', kind: 'static', balance: 'round-robin', members: [member('web', 41007)], site: { root: '/srv/web', spa: false } },
         { name: 'spa', kind: 'static', balance: 'round-robin', members: [], site: { root: '/srv/spa/', spa: true } },
       ],
@@ -108,7 +111,7 @@ describe('renderNginxConf', () => {
     }
     // A member without a port cannot be written; an upstream without a live server is not written at all.
     expect(conf).not.toContain(':0 ');
-    expect(conf).not.toContain('upstream sy_none');
+    expect(conf).not.toContain('upstream sy_app_none');
     // The host server's `/api` prefix beats the host-less `/api/`'s whole-path match, so no `= /api` there.
     const admin = conf.slice(conf.indexOf('server_name admin.test;'));
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
@@ -193,7 +196,7 @@ describe('parseAccessLine', () => {
   it('names the errors nginx answered itself as the builtin does', () => {
     expect(parseAccessLine(line({ status: 499, upstream: '', connect: '', header: '' }), memberAt)).toMatchObject({ status: 0, error: 'client aborted', attempts: 0 });
     expect(parseAccessLine(line({ status: 504, upstream: '127.0.0.1:41002', connect: '0.001', header: '-' }), memberAt)).toMatchObject({ error: 'no response within 10s' });
-    expect(parseAccessLine(line({ status: 502, upstream: 'sy_api', connect: '', header: '' }), memberAt)).toMatchObject({ attempts: 0, worker: null });
+    expect(parseAccessLine(line({ status: 502, upstream: 'sy_app_api', connect: '', header: '' }), memberAt)).toMatchObject({ attempts: 0, worker: null });
     expect(parseAccessLine(line({ status: 200, completion: '' }), memberAt)?.error).toContain('cut short');
     expect(parseAccessLine(line({ route: '', worker: 'web', upstream: '' }), memberAt)).toMatchObject({ route: null, worker: 'web', member: null, attempts: 0 });
   });

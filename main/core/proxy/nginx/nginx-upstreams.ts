@@ -22,9 +22,9 @@ const KEEPALIVE_CONNECTIONS = 64;
 /** The connect timeout of every attempt, as the builtin's connector has it. */
 export const CONNECT_TIMEOUT = duration(CONNECT_TIMEOUT_MS);
 
-/** The name of the nginx upstream block for app or site `name` (stack names are `[a-z0-9_-]`). */
+/** The upstream block of app or site `name`; its own prefix keeps it apart from the URL origins' `sy_url_<n>`. */
 export function upstreamName(name: string): string {
-  return `sy_${name}`;
+  return `sy_app_${name}`;
 }
 
 /** Servers with a port; a member without one (starting, backing off) cannot be written and takes no requests anyway. */
