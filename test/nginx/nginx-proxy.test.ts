@@ -147,6 +147,28 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(stream!.writableEnded).toBe(false);
   });
 
+  it('logs a client that leaves before or during the response, and tells the worker', async () => {
+    const closed: string[] = [];
+    const upstream = await startUpstream((req, res) => {
+      res.on('close', () => closed.push(req.url ?? ''));
+      if (req.url === '/during') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+      }
+    });
+    const nginx = await startNginx(config([route('/', 'api')], [app('api', [member('api-1', upstream.port)])]));
+    for (const path of ['/before', '/during']) {
+      const request = http.get({ host: '127.0.0.1', port: nginx.port, path, agent: false });
+      request.on('error', () => {});
+      if (path === '/during') await new Promise((resolve) => request.once('response', (response) => response.once('data', resolve)));
+      else await waitFor(() => upstream.requests.some((seen) => seen.url === path), 'the worker to get the request');
+      request.destroy();
+      await waitFor(() => closed.includes(path), `the worker to see ${path} close`);
+    }
+    expect(await nginx.accessFor('/before')).toMatchObject({ status: 0, worker: 'api-1', error: 'client aborted' });
+    expect(await nginx.accessFor('/during')).toMatchObject({ status: 200, worker: 'api-1', error: expect.stringContaining('cut short') });
+  });
+
   it('retries a GET on another member after a refused connection, and never sends a POST twice', async () => {
     const ok = await named('ok');
     const refused = await refusedPort();
