@@ -204,10 +204,10 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end('the worker’s own 502');
     });
-    const [refused, alsoRefused] = await Promise.all([refusedPort(), refusedPort()]);
+    const [refused, alsoRefused, dead1, dead2] = await Promise.all([refusedPort(), refusedPort(), refusedPort(), refusedPort()]);
     const cfg = config(
-      [route('/refused/', 'gone'), route('/slow/', 'slow', { timeout: 300 }), route('/none/', 'none')],
-      [app('gone', [member('gone-1', refused)]), app('slow', [member('slow-1', slow.port)]), app('none', [member('none-1', 0, 'down'), member('none-2', alsoRefused, 'draining')])],
+      [route('/refused/', 'gone'), route('/slow/', 'slow', { timeout: 300 }), route('/none/', 'none'), route('/dead/', 'dead')],
+      [app('gone', [member('gone-1', refused)]), app('slow', [member('slow-1', slow.port)]), app('none', [member('none-1', 0, 'down'), member('none-2', alsoRefused, 'draining')]), app('dead', [member('dead-1', dead1), member('dead-2', dead2)])],
     );
     const nginx = await startNginx(cfg);
     const bad = await send(nginx.port, '/refused/x', { headers: { 'x-request-id': 'r-502' } });
@@ -232,6 +232,13 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(none.status).toBe(503);
     expect(none.body).toBe('503 Service Unavailable: no ready worker for none: none-1 down, none-2 draining\n');
     expect(await nginx.accessFor('/none/x')).toMatchObject({ status: 503, attempts: 0, error: 'no ready worker' });
+
+    // Both members refused: both out for fail_timeout, so the next request finds no server to try.
+    expect((await send(nginx.port, '/dead/1')).status).toBe(502);
+    const out = await send(nginx.port, '/dead/2');
+    expect(out).toMatchObject({ status: 503, body: '503 Service Unavailable: no ready worker for dead: every ready worker is out after a connection failure\n' });
+    expect(out.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(await nginx.accessFor('/dead/2')).toMatchObject({ status: 503, attempts: 0, worker: null, error: 'no ready worker' });
 
     const nowhere = await send(nginx.port, '/nowhere');
     expect(nowhere.status).toBe(404);

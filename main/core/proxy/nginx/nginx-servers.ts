@@ -10,7 +10,7 @@ import { formatMillis } from '../builtin/upstream-failure.ts';
 import { ACCESS_LOG_VARIABLES } from './nginx-access-log.ts';
 import { hiddenPathPattern, writeStaticFallbacks, writeStaticLocationBody } from './nginx-static.ts';
 import { address, duration, quoted, quotedRegex, quotedTemplate, regexLiteral, type ConfWriter } from './nginx-syntax.ts';
-import { attemptsFor, hasLiveServer, unavailableReason, upstreamName, type NginxServer } from './nginx-upstreams.ts';
+import { attemptsFor, hasLiveServer, unavailableReason, UPSTREAM_PREFIX, upstreamName, type NginxServer } from './nginx-upstreams.ts';
 
 /** What the servers need to know about the upstreams and URL origins written before them. */
 export interface ServerContext {
@@ -57,7 +57,8 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
       out.line(`set $sy_error ${quotedTemplate(LOOP_DETAIL)}`);
       out.line('return 508');
     });
-    out.line('error_page 502 @sy_502');
+    // `=`: the page's own status, a 503 when nginx had no server left to try.
+    out.line('error_page 502 = @sy_502');
     out.line('error_page 504 @sy_504');
     out.line('error_page 508 @sy_508');
     const byPath = [...placed].sort((a, b) => (a.route.path < b.route.path ? -1 : a.route.path > b.route.path ? 1 : 0));
@@ -164,7 +165,7 @@ function writeRouteBody(out: ConfWriter, context: ServerContext, route: ProxyRou
   if (forward.kind === 'url') out.line(`set $sy_worker ${quoted(route.to)}`);
   // error_page in a location replaces the server's, so the proxied locations name all theirs.
   out.line(`error_page ${TUNNEL_STATUS} = ${tunnelName(context, route)}`);
-  out.line('error_page 502 @sy_502');
+  out.line('error_page 502 = @sy_502');
   out.line('error_page 504 @sy_504');
   writeForwarding(out, route, forward);
 }
@@ -253,6 +254,11 @@ export function writeProxyHeaders(out: ConfWriter, host: string): void {
 /** The builtin's error pages for what nginx answers itself after an attempt (error-page.ts failurePage). */
 function writeErrorPages(out: ConfWriter): void {
   out.block('location @sy_502', () => {
+    // nginx names the upstream block instead of an address when passive checks left no server to try.
+    out.block(`if ($upstream_addr ~ ${quotedRegex(`^${UPSTREAM_PREFIX}(.+)$`)})`, () => {
+      out.line('set $sy_error "no ready worker"');
+      writeTextAnswer(out, 503, '503 Service Unavailable: no ready worker for $1: every ready worker is out after a connection failure\n', false);
+    });
     writeTextAnswer(out, 502, '502 Bad Gateway: route $sy_route → $upstream_addr: the worker refused or dropped the connection before its response\n');
   });
   out.block('location @sy_504', () => {
@@ -263,9 +269,9 @@ function writeErrorPages(out: ConfWriter): void {
   });
 }
 
-/** A one-line text answer with the headers of error-page.ts errorPageHeaders. */
-function writeTextAnswer(out: ConfWriter, status: number, body: string): void {
-  out.line('default_type "text/plain; charset=utf-8"');
+/** A one-line text answer with the headers of error-page.ts errorPageHeaders; `typed` false inside an `if`, which takes its location's type. */
+function writeTextAnswer(out: ConfWriter, status: number, body: string, typed = true): void {
+  if (typed) out.line('default_type "text/plain; charset=utf-8"');
   out.line('add_header X-Content-Type-Options nosniff always');
   out.line('add_header X-Request-Id $sy_request_id always');
   out.line(`return ${status} ${quotedTemplate(body)}`);

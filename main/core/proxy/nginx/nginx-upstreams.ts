@@ -22,9 +22,12 @@ const KEEPALIVE_CONNECTIONS = 64;
 /** The connect timeout of every attempt, as the builtin's connector has it. */
 export const CONNECT_TIMEOUT = duration(CONNECT_TIMEOUT_MS);
 
-/** The upstream block of app or site `name`; its own prefix keeps it apart from the URL origins' `sy_url_<n>`. */
+/** Before an app or site name in its upstream block's name; its own prefix keeps it apart from the URL origins' `sy_url_<n>`. */
+export const UPSTREAM_PREFIX = 'sy_app_';
+
+/** The upstream block of app or site `name`. */
 export function upstreamName(name: string): string {
-  return `sy_app_${name}`;
+  return `${UPSTREAM_PREFIX}${name}`;
 }
 
 /** Servers with a port; a member without one (starting, backing off) cannot be written and takes no requests anyway. */
