@@ -17,7 +17,7 @@ function named(name: string) {
 
 describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped without /usr/sbin/nginx)', () => {
   it('routes by longest prefix and host as the route table does, strips prefixes, and logs the route', async () => {
-    const [api, web, admin, strip] = await Promise.all([named('api'), named('web'), named('admin'), named('strip')]);
+    const [api, web, admin, strip, ext] = await Promise.all([named('api'), named('web'), named('admin'), named('strip'), named('ext')]);
     const cfg = config(
       [
         route('/api/', 'api'),
@@ -25,6 +25,7 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
         route('/', 'admin', { host: 'admin.test' }),
         route('/strip/', 'strip', { stripPrefix: true }),
         route('/raw', 'strip', { stripPrefix: true }),
+        route('/ext/', `http://127.0.0.1:${ext.port}/base/`, { target: 'url', stripPrefix: true }),
       ],
       [app('api', [member('api-1', api.port)]), app('web', [member('web-1', web.port)]), app('admin', [member('admin-1', admin.port)]), app('strip', [member('strip-1', strip.port)])],
     );
@@ -44,6 +45,10 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(await body('/strip')).toBe('strip /');
     // A prefix without a trailing slash matches as a string prefix, as route-table.ts does.
     expect(await body('/rawfile')).toBe('strip /file');
+    // A URL route: its base path before the rest, its own Host.
+    expect(await body('/ext/a?b=1')).toBe('ext /base/a?b=1');
+    expect(ext.requests[0]!.headers.host).toBe(`127.0.0.1:${ext.port}`);
+    expect(await nginx.accessFor('/ext/a?b=1')).toMatchObject({ route: '/ext/', worker: `http://127.0.0.1:${ext.port}/base/`, member: null, attempts: 1 });
     expect(await nginx.accessFor('/api/x?q=1')).toMatchObject({ method: 'GET', status: 200, route: '/api/', worker: 'api-1', member: `api-1@${api.port}`, attempts: 1, error: null });
     expect(await nginx.accessFor('/x')).toMatchObject({ route: '/', worker: 'web-1' });
     expect(nginx.events().find((event) => event.route === 'admin.test/')).toMatchObject({ worker: 'admin-1', status: 200 });
@@ -206,20 +211,30 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     });
     const [refused, alsoRefused, dead1, dead2] = await Promise.all([refusedPort(), refusedPort(), refusedPort(), refusedPort()]);
     const cfg = config(
-      [route('/refused/', 'gone'), route('/slow/', 'slow', { timeout: 300 }), route('/none/', 'none'), route('/dead/', 'dead')],
+      [
+        route('/refused/', 'gone'),
+        route('/slow/', 'slow', { timeout: 300 }),
+        route('/none/', 'none'),
+        route('/dead/', 'dead'),
+        route('/url/', `http://127.0.0.1:${refused}/base/`, { target: 'url' }),
+      ],
       [app('gone', [member('gone-1', refused)]), app('slow', [member('slow-1', slow.port)]), app('none', [member('none-1', 0, 'down'), member('none-2', alsoRefused, 'draining')]), app('dead', [member('dead-1', dead1), member('dead-2', dead2)])],
     );
     const nginx = await startNginx(cfg);
     const bad = await send(nginx.port, '/refused/x', { headers: { 'x-request-id': 'r-502' } });
     expect(bad.status).toBe(502);
-    expect(bad.body).toMatch(/^502 Bad Gateway: route \/refused\/ → 127\.0\.0\.1:\d+/);
+    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): the worker refused or dropped the connection before its response\n`);
     expect(bad.headers['x-request-id']).toBe('r-502');
     expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(await nginx.accessFor('/refused/x')).toMatchObject({ status: 502, worker: 'gone-1', attempts: 1, error: 'connection refused' });
 
+    const url = await send(nginx.port, '/url/x');
+    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: the worker refused or dropped the connection before its response\n`);
+    expect(await nginx.accessFor('/url/x')).toMatchObject({ status: 502, worker: `http://127.0.0.1:${refused}/base/`, member: null, error: 'connection refused' });
+
     const late = await send(nginx.port, '/slow/x');
     expect(late.status).toBe(504);
-    expect(late.body).toContain('no response within 300ms');
+    expect(late.body).toBe(`504 Gateway Timeout: route /slow/ → slow-1 (127.0.0.1:${slow.port}): no response within 300ms\n`);
     expect(await nginx.accessFor('/slow/x')).toMatchObject({ status: 504, route: '/slow/', worker: 'slow-1', attempts: 1, error: 'no response within 300ms' });
     // A timeout is not retried: the slow worker got the request once.
     expect(slow.requests).toHaveLength(1);

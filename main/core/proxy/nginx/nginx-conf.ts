@@ -11,7 +11,7 @@ import { accessLogFormat, ACCESS_FORMAT } from './nginx-access-log.ts';
 import { writeProxyHeaders, writeServers } from './nginx-servers.ts';
 import { writeStaticMaps, writeTypes } from './nginx-static.ts';
 import { address, ConfWriter, duration, quoted, quotedRegex, regexLiteral } from './nginx-syntax.ts';
-import { CONNECT_TIMEOUT, hasLiveServer, writableServers, writeUpstream, type NginxServer } from './nginx-upstreams.ts';
+import { CONNECT_TIMEOUT, hasLiveServer, writableServers, writeTargetDescriptions, writeUpstream, type NginxServer } from './nginx-upstreams.ts';
 
 export { parseAccessLine, type MemberAt } from './nginx-access-log.ts';
 export type { NginxServer } from './nginx-upstreams.ts';
@@ -192,12 +192,16 @@ function writeProxyDefaults(out: ConfWriter): void {
 
 function writeUpstreams(out: ConfWriter, config: ProxyConfig, target: NginxTarget): void {
   const servers = new Map<string, readonly NginxServer[]>();
+  const live: { upstream: UpstreamConfig; servers: readonly NginxServer[] }[] = [];
   for (const name of Object.keys(config.upstreams).sort()) {
     const upstream = config.upstreams[name] as UpstreamConfig;
     const written = writableServers(target.servers(upstream));
     servers.set(name, written);
-    if (hasLiveServer(written)) writeUpstream(out, upstream, written);
+    if (!hasLiveServer(written)) continue;
+    writeUpstream(out, upstream, written);
+    live.push({ upstream, servers: written });
   }
+  writeTargetDescriptions(out, live);
   const urlUpstreams = new Map<string, string>();
   const origins = [...new Set(config.routes.filter((route) => route.target === 'url').map((route) => new URL(route.to).origin))].sort();
   origins.forEach((origin, i) => {

@@ -6,7 +6,7 @@ import type { UpstreamConfig } from '../../../../shared/proxy.ts';
 import { CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS } from '../builtin/connection-pools.ts';
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
 import { MAX_ATTEMPTS } from '../builtin/upstream-pool.ts';
-import { address, duration, type ConfWriter } from './nginx-syntax.ts';
+import { address, duration, quoted, quotedRegex, regexLiteral, type ConfWriter } from './nginx-syntax.ts';
 
 /** One `server` line of an upstream. */
 export interface NginxServer {
@@ -68,4 +68,26 @@ export function writeUpstream(out: ConfWriter, upstream: UpstreamConfig, servers
 export function unavailableReason(upstream: UpstreamConfig): string {
   if (upstream.members.length === 0) return 'it has no workers';
   return upstream.members.map((member) => `${member.name} ${member.state === 'ready' ? 'not reachable' : member.state}`).join(', ');
+}
+
+/**
+ * `$sy_target_described`: what the error pages name as the target, as error-page.ts does: the
+ * member last tried as `api-2 (127.0.0.1:41234)`, a URL route's URL, else nginx's address list.
+ */
+export function writeTargetDescriptions(out: ConfWriter, written: readonly { upstream: UpstreamConfig; servers: readonly NginxServer[] }[]): void {
+  out.block('map $upstream_addr $sy_member_tried', () => {
+    for (const { upstream, servers } of written) {
+      for (const server of servers) {
+        const member = upstream.members.find((candidate) => candidate.host === server.host && candidate.port === server.port);
+        if (member === undefined || server.down === true) continue;
+        const where = address(server.host, server.port);
+        out.line(`${quotedRegex(`~(^|, | : )${regexLiteral(where)}$`)} ${quoted(`${member.name} (${where})`)}`);
+      }
+    }
+    out.line('default $upstream_addr');
+  });
+  out.block('map $sy_worker $sy_target_described', () => {
+    out.line('"" $sy_member_tried');
+    out.line('default $sy_worker');
+  });
 }
