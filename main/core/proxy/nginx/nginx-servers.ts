@@ -68,7 +68,8 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
       if (bare !== null && exactWins(entry, bare, placed)) out.block(`location = ${quoted(bare)}`, () => writeRouteBody(out, context, entry.route, true));
     }
     if (!placed.some((entry) => entry.route.path === '/')) {
-      const where = host === null && hasHostRoutes ? ' on host $http_host' : host === null ? '' : ` on host ${host}`;
+      // noRoutePage names the Host header as sent whenever some route has a host.
+      const where = hasHostRoutes ? ' on host $http_host' : '';
       out.block('location /', () => {
         out.line('set $sy_error "no route"');
         writeTextAnswer(out, 404, `404 Not Found: no route for $uri${where}\n`);
@@ -128,9 +129,10 @@ function cutLiteral(route: ProxyRoute): string {
 
 /** The `rewrite` of forwardedTarget: the prefix cut (keeping a leading slash), then a URL's base path put before it. */
 function rewriteFor(route: ProxyRoute, basePath: string): string | null {
-  const base = quotedTemplate(basePath.replace(/\$/g, '${sy_dollar}'));
-  if (route.stripPrefix) return `rewrite ${quotedRegex(`^${cutLiteral(route)}/?+(.*)$`)} ${base.slice(0, -1)}/$1" break`;
-  return basePath === '' ? null : `rewrite ^(.*)$ ${base.slice(0, -1)}$1" break`;
+  // The replacement expands variables: `$1` is the capture, a `$` of the path goes through $sy_dollar.
+  const base = basePath.replace(/\$/g, '${sy_dollar}');
+  if (route.stripPrefix) return `rewrite ${quotedRegex(`^${cutLiteral(route)}/?+(.*)$`)} ${quotedTemplate(`${base}/$1`)} break`;
+  return basePath === '' ? null : `rewrite ^(.*)$ ${quotedTemplate(`${base}$1`)} break`;
 }
 
 /** A route's location; `exact` for its `= /api` twin. */
