@@ -81,7 +81,7 @@ describe('renderNginxConf', () => {
       'user root;',
       'pid "/run/sy/nginx.pid";',
       'error_log stderr warn;',
-      'access_log /dev/stdout sy_access;',
+      'access_log "/dev/stdout" sy_access;',
       'client_body_temp_path "/run/sy/client_body_temp";',
       'listen 127.0.0.1:18099 default_server;',
       'server_name spa.test;',
@@ -115,7 +115,9 @@ describe('renderNginxConf', () => {
     // The host server's `/api` prefix beats the host-less `/api/`'s whole-path match, so no `= /api` there.
     const admin = conf.slice(conf.indexOf('server_name admin.test;'));
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
-    expect(renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto' })).toContain('worker_processes auto;');
+    const asked = renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto', accessLog: '/run/sy/access.fifo' });
+    expect(asked).toContain('worker_processes auto;');
+    expect(asked).toContain('access_log "/run/sy/access.fifo" sy_access;');
   });
 
   it('writes export paths and the listen address of the target', () => {

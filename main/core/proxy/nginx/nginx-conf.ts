@@ -45,6 +45,12 @@ export interface NginxTarget {
    * the requests of one worker on this 2-core machine under wrk (very noisy, load average 9-10).
    */
   workers?: number | 'auto';
+  /**
+   * engine: the file nginx writes the JSON access log to, `/dev/stdout` unless given. nginx opens it
+   * by path, which works for a pipe, a FIFO or a file but fails (ENXIO) on the socketpair that Node's
+   * `stdio: 'pipe'` gives a child: hand nginx a FIFO as stdout (test/nginx/nginx-helpers.ts does) or name one here.
+   */
+  accessLog?: string;
 }
 
 /** Client connections are capped by nginx's per-worker connection table, which also holds upstream connections. */
@@ -109,7 +115,8 @@ function writeHttp(out: ConfWriter, config: ProxyConfig, target: NginxTarget): v
     for (const kind of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.line(`${kind}_temp_path ${quoted(`${prefix}/${kind}_temp`)}`);
   }
   out.line(accessLogFormat());
-  out.line(`access_log ${target.mode === 'engine' ? '/dev/stdout' : '/var/log/nginx/access.log'} ${ACCESS_FORMAT}`);
+  const accessLog = target.mode === 'engine' ? quoted(target.accessLog ?? '/dev/stdout') : '/var/log/nginx/access.log';
+  out.line(`access_log ${accessLog} ${ACCESS_FORMAT}`);
   // Variables a location sets (route, worker, error) are empty elsewhere, not worth a warning per request.
   out.line('uninitialized_variable_warn off');
   out.line('server_tokens off');
