@@ -92,7 +92,7 @@ export function parseAccessLine(line: string, memberAt: (address: string) => Mem
 
 /**
  * The addresses in `$upstream_addr`: `, ` separates the attempts of one upstream and ` : ` the
- * upstreams of internal redirects. A group name (`sy_api`, written when no server was live) is no attempt.
+ * upstreams of internal redirects. A group name (`sy_app_api`, written when no server was live) is no attempt.
  */
 function addressesTried(upstream: string): string[] {
   if (upstream === '' || upstream === '-') return [];
@@ -109,6 +109,8 @@ function errorOf(fields: AccessLine, attempts: number): string | null {
     if (fields.status === 504) return fields.timeout === '' ? 'upstream timeout' : `no response within ${fields.timeout}`;
     if (fields.status === 502) return (fields.connect.split(/, | : /).at(-1) ?? '-') === '-' ? 'connection refused' : 'connection closed before the response';
   }
+  // nginx closes the connection without an answer on either client timeout, and logs a 408.
+  if (fields.status === 408) return fields.route === '' ? 'the request head did not arrive in full (client_header_timeout)' : 'client sent nothing of its body (client_body_timeout)';
   if (fields.status !== 101 && fields.completion !== 'OK' && fields.status < 400) return 'response cut short (the client left or the worker failed mid-response)';
   return null;
 }
