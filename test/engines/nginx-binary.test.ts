@@ -1,7 +1,7 @@
 // Which nginx the engine runs (PATH, then /usr/sbin), whether it is new enough, and what `check` and
 // `up` say when it is not: the install command for the platform, exit 2, nothing started.
 
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
@@ -15,9 +15,15 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A folder holding an `nginx` that reports `version` (and does nothing else). */
 function fakeNginx(version: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-fake-nginx-'));
+  const dir = tempDir('switchyard-fake-nginx-');
   writeFileSync(path.join(dir, 'nginx'), `#!/bin/sh\necho "nginx version: nginx/${version}" >&2\n`, { mode: 0o755 });
   return dir;
 }
@@ -33,7 +39,7 @@ async function nginxStack(engineLine: string): Promise<{ dir: string; port: numb
 
 describe('finding nginx', () => {
   it('says nginx is missing, with the install command, when neither PATH nor the sbin folders have it', async () => {
-    const empty = mkdtempSync(path.join(os.tmpdir(), 'switchyard-no-nginx-'));
+    const empty = tempDir('switchyard-no-nginx-');
     const found = await findNginx({ PATH: empty }, []);
     expect(found).toEqual({ ok: false, problem: expect.stringMatching(/^nginx is not installed .*install it with `sudo (apt-get|dnf) install nginx`, or use `engine: builtin`$/) });
   });
@@ -45,7 +51,7 @@ describe('finding nginx', () => {
   });
 
   it.runIf(existsSync('/usr/sbin/nginx'))('finds the system nginx in /usr/sbin when PATH lacks it', async () => {
-    const found = await findNginx({ PATH: mkdtempSync(path.join(os.tmpdir(), 'switchyard-no-nginx-')) });
+    const found = await findNginx({ PATH: tempDir('switchyard-no-nginx-') });
     expect(found).toMatchObject({ ok: true, nginx: { path: '/usr/sbin/nginx' } });
   });
 

@@ -11,7 +11,7 @@ export interface LoadResult {
   failures: string[];
   /** Distinct `pid` values seen in JSON answers, in order of first sight. */
   pids: number[];
-  /** Requests sent again after the server closed their reused keep-alive socket before answering (with `retryStaleSockets`). */
+  /** GETs sent again after their connection was reset before any answer (with `retryResets`). */
   retried: number;
 }
 
@@ -25,11 +25,12 @@ export interface Load {
 
 /**
  * Sends GETs to `http://127.0.0.1:port/path` from `concurrency` clients; stops by itself after `maxMs`.
- * With `retryStaleSockets`, a GET whose reused keep-alive socket the server closed before reading it
- * (ECONNRESET on `reusedSocket`) is sent again, as Node's documentation advises and as browsers do:
- * nginx closes its idle client connections on every reload.
+ * With `retryResets`, a GET whose connection was reset before any answer (ECONNRESET) is sent again,
+ * as HTTP allows for an idempotent request and Node's documentation advises for a reused keep-alive
+ * socket: nginx closes its idle client connections on every reload, and resets some that were just
+ * opened. Such retries are counted in `retried`, not as failures.
  */
-export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 30_000, host = '127.0.0.1', retryStaleSockets = false } = {}): Load {
+export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 30_000, host = '127.0.0.1', retryResets = false } = {}): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const result: LoadResult = { ok: 0, failed: 0, failures: [], pids: [], retried: 0 };
   const seen = new Set<number>();
@@ -40,8 +41,8 @@ export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 3
     result.failed++;
     if (result.failures.length < 10) result.failures.push(`${what} at +${Date.now() - started}ms`);
   };
-  // Each retry may meet another idle socket the same server process is closing: at most one per socket.
-  const once = (retries = retryStaleSockets ? concurrency : 0): Promise<void> =>
+  // Each retry may meet another idle socket the same server process is closing: at most one per socket, and one more.
+  const once = (retries = retryResets ? concurrency + 1 : 0): Promise<void> =>
     new Promise<void>((resolve) => {
       const request = http.get({ host, port, path, agent }, (response) => {
         const chunks: Buffer[] = [];
@@ -70,11 +71,11 @@ export function startLoad(port: number, path = '/', { concurrency = 4, maxMs = 3
         });
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        if (retries > 0 && request.reusedSocket && error.code === 'ECONNRESET') {
+        if (retries > 0 && error.code === 'ECONNRESET') {
           result.retried++;
           return void once(retries - 1).then(resolve);
         }
-        fail(`request error ${error.code ?? error.message}`);
+        fail(`request error ${error.code ?? error.message}${request.reusedSocket ? ' on a reused socket' : ''}`);
         resolve();
       });
     });

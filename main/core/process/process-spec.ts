@@ -26,12 +26,6 @@ export type ProcessSpec = Pick<
   /** Open a Node IPC channel to it (Switchyard's own processes only). */
   ipc?: boolean;
   /**
-   * A file descriptor each run writes its stdout to instead of a pipe to its log, closed here once
-   * the run is spawned: nginx's access log, which it opens by path (/dev/stdout) and so cannot
-   * write to a socket pair, as Node's pipes to children are.
-   */
-  stdout?: () => number;
-  /**
    * Variables of the runtime that runs Switchyard's own processes (the proxy, static sites), set
    * after the environment is scrubbed; user processes never have any.
    */

@@ -1,7 +1,7 @@
 // How a worker process comes to life. Supervisors receive a Spawner rather than calling execa
 // themselves, so the same supervisor runs under the CLI, the tests and Electron.
 
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import type net from 'node:net';
 import { execa } from 'execa';
@@ -14,8 +14,6 @@ export interface SpawnRequest {
   env: Readonly<Record<string, string>>;
   /** Open a Node IPC channel (the child must be a Node program); only Switchyard's own processes ask. */
   ipc?: boolean;
-  /** A file descriptor for the child's stdout instead of a pipe; its `stdout` stream is then one that has ended. */
-  stdout?: number;
 }
 
 /** How a process ended; `error` is set when it never started (ENOENT, EACCES …). */
@@ -54,8 +52,7 @@ export const execaSpawner: Spawner = (request) => {
     env: request.env,
     extendEnv: false,
     stdin: 'ignore',
-    // A number (a file descriptor) leaves `child.stdout` null; execa's types cannot say which at compile time.
-    stdout: (request.stdout ?? 'pipe') as 'pipe',
+    stdout: 'pipe',
     stderr: 'pipe',
     buffer: false,
     reject: false,
@@ -66,11 +63,10 @@ export const execaSpawner: Spawner = (request) => {
     cleanup: false,
     forceKillAfterDelay: false,
   });
-  const stdout = request.stdout === undefined ? child.stdout : endedStream();
   // The exit is the process's own: a descendant that outlives it (a daemon, a setsid child) may hold
   // stdout and stderr open for good, so their closing cannot be what says the worker ended.
   const exited = new Promise<SpawnExit>((resolve) => {
-    child.nodeChildProcess.once('exit', (code, signal) => void outputSettled(stdout, child.stderr).then(() => resolve({ code, signal, error: null })));
+    child.nodeChildProcess.once('exit', (code, signal) => void outputSettled(child.stdout, child.stderr).then(() => resolve({ code, signal, error: null })));
     // Settles only for a process that never started: a started one has already resolved on its exit.
     child.then(
       (result) => {
@@ -81,15 +77,8 @@ export const execaSpawner: Spawner = (request) => {
       (error: unknown) => resolve({ code: null, signal: null, error: { code: 'ESPAWN', message: error instanceof Error ? error.message : String(error) } }),
     );
   });
-  return { pid: child.pid, stdout, stderr: child.stderr, exited };
+  return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited };
 };
-
-/** A stream with nothing in it, already closed: the stdout of a child that writes it elsewhere. */
-function endedStream(): Readable {
-  const stream = new PassThrough();
-  stream.destroy();
-  return stream;
-}
 
 /**
  * Switchyard's own Node processes (the proxy, static servers) with an IPC channel. node:child_process

@@ -3,7 +3,6 @@
 // the table in states.ts; what follows an exit is restart-policy.ts's to say, what health checks
 // mean is the HealthTracker's.
 
-import { closeSync } from 'node:fs';
 import { HELD_STATES, LIVE_STATES, type ExitInfo, type ProcessInfo, type ProcessRole, type ProcessState } from '../../../shared/process.ts';
 import { Emitter } from '../events.ts';
 import { HealthProbe, type ProbeResult } from '../health/health-probe.ts';
@@ -214,16 +213,12 @@ export class Supervisor {
     const env = processEnvironment(this.spec, port, marker);
     const command = processCommand(this.spec, env);
     if (command.unexpanded.length > 0) this.system(`${command.unexpanded.join(', ')} in the command: not defined in its environment, so passed as empty text`);
-    const stdout = this.spec.stdout?.();
     const child = this.deps.spawner({
       argv: command.argv,
       cwd: this.spec.cwd,
       env,
       ...(this.spec.ipc ? { ipc: true } : {}),
-      ...(stdout === undefined ? {} : { stdout }),
     });
-    // The child has its own copy now.
-    if (stdout !== undefined) closeSync(stdout);
     this.pid = child.pid ?? null;
     this.startedAt = Date.now();
     this.tree = this.pid === null ? null : new RunTree(this.pid, marker);

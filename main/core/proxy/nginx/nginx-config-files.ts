@@ -47,7 +47,6 @@ export class NginxConfigFiles {
   /** nginx's complaint about `file`, or null when `nginx -t` accepts it. */
   private check(file: string): Promise<string | null> {
     return new Promise((resolve) => {
-      // stdout goes nowhere: nginx -t opens the access log, and /dev/stdout cannot be opened on a socket pair.
       const child = spawn(this.binary, ['-t', '-q', ...this.args(file)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: TEST_TIMEOUT_MS });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

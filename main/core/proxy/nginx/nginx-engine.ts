@@ -64,7 +64,7 @@ export class NginxEngine implements ProxyEngine {
     this.context = context;
     this.reloader = new NginxReloader({
       files: () => this.filesOrThrow(),
-      render: (config) => renderNginxConf(config, engineTarget(this.context.listen, this.filesOrThrow().prefix)),
+      render: (config) => renderNginxConf(config, { ...engineTarget(this.context.listen, this.filesOrThrow().prefix), accessLog: this.pipeOrThrow().path }),
       master: () => this.serving,
       note: (text) => this.note(text),
     });
@@ -92,12 +92,13 @@ export class NginxEngine implements ProxyEngine {
     const prefix = path.join(this.context.cwd, NGINX_PREFIX);
     mkdirSync(prefix, { recursive: true });
     this.files = new NginxConfigFiles(found.nginx.path, prefix);
-    await this.reloader.initial(this.early ?? config);
+    // Before the first `nginx -t`: nginx opens the pipe for writing, which waits for a reader.
     this.accessPipe = new AccessPipe(prefix);
     this.output.readAccess(this.accessPipe.open());
+    await this.reloader.initial(this.early ?? config);
     this.output.learn(this.early ?? config);
     this.early = null;
-    this.supervisor = this.createSupervisor(found.nginx.path, this.files, this.accessPipe);
+    this.supervisor = this.createSupervisor(found.nginx.path, this.files);
     await this.supervisor.start();
   }
 
@@ -172,7 +173,7 @@ export class NginxEngine implements ProxyEngine {
     return { engine: 'nginx', program: nginx ? `nginx ${nginx.version}, ${nginx.path}` : null, config: file === undefined || text === null ? null : { file, text } };
   }
 
-  private createSupervisor(binary: string, files: NginxConfigFiles, pipe: AccessPipe): Supervisor {
+  private createSupervisor(binary: string, files: NginxConfigFiles): Supervisor {
     const { listen, cwd, env } = this.context;
     const supervisor = new Supervisor(
       {
@@ -185,7 +186,6 @@ export class NginxEngine implements ProxyEngine {
         env,
         portEnv: null,
         fixedPort: listen.port,
-        stdout: () => pipe.writer(),
         health: NGINX_HEALTH,
         restart: 'always',
         backoff: { initial: 200, max: 5000 },
@@ -226,6 +226,11 @@ export class NginxEngine implements ProxyEngine {
       this.reloader.ready();
     }
     return result.ok ? { ...result, detail: `nginx listens on ${host}:${port}` } : result;
+  }
+
+  private pipeOrThrow(): AccessPipe {
+    if (this.accessPipe === null) throw new SwitchyardError('internal', 'nginx has not been found yet');
+    return this.accessPipe;
   }
 
   private filesOrThrow(): NginxConfigFiles {
