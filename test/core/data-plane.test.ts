@@ -1,5 +1,7 @@
 // The data plane as users run it: a Stack with the builtin proxy, a static site and app workers,
-// driven with real requests while workers are reloaded, scaled, killed and the proxy replaced.
+// driven with real requests while workers are reloaded, scaled, killed and the proxy replaced. What
+// every proxy engine must do alike (routing, rolling reloads and killed workers under load, access
+// events) is in test/engines/data-plane.test.ts, run against each engine.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,7 +17,7 @@ import { Stack } from '../../main/core/stack.ts';
 import { startLoad } from '../helpers/load.ts';
 import { newMarker, processesWithMarker } from '../helpers/processes.ts';
 import { FIXTURES, fixtureApp } from '../helpers/specs.ts';
-import { waitFor, waitForState } from '../helpers/wait.ts';
+import { waitFor, waitForEveryProcessReady, waitForState } from '../helpers/wait.ts';
 
 const running: Stack[] = [];
 
@@ -52,11 +54,7 @@ async function dataPlane(apps: AppSpec[], routes?: RouteSpec[], dir = FIXTURES):
   const stack = new Stack(spec, { retainedLines: 2000 });
   running.push(stack);
   await stack.start();
-  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready').catch((error: Error) => {
-    const states = stack.processes().map((p) => `${p.name} ${p.state} ${p.reason ?? ''}`);
-    const logs = stack.logs.query({ sources: null, tail: 30 }).map((line) => `${line.source}: ${line.text}`);
-    throw new Error(`${error.message}\n${states.join('\n')}\n${logs.join('\n')}`);
-  });
+  await waitForEveryProcessReady(stack);
   // The proxy is ready once it listens; its members arrive by IPC right after.
   await waitFor(async () => (await get(port, '/api/who')).status === 200, 'the proxy to route to a worker');
   return { stack, port, spec };
@@ -90,57 +88,6 @@ describe('the data plane', () => {
     const kinds = Object.fromEntries(stack.processes().map((p) => [p.name, p.kind]));
     expect(kinds).toEqual({ proxy: 'proxy', web: 'static', 'api-1': 'worker', 'api-2': 'worker' });
     expect(stack.processes().find((p) => p.name === 'proxy')?.port).toBe(port);
-  });
-
-  it('records an access event per request and shows it as a proxy log line', async () => {
-    const { stack, port } = await dataPlane([workerApp(1)]);
-    const answer = await get(port, '/api/logged?x=1', { 'x-request-id': 'trace-me-42' });
-    expect(answer.headers.get('x-request-id')).toBe('trace-me-42');
-    const event = await waitFor(() => stack.access.recent().find((e) => e.requestId === 'trace-me-42'), 'the access event');
-    expect(event).toMatchObject({ method: 'GET', path: '/api/logged?x=1', status: 200, route: '/api/', worker: 'api-1' });
-    expect(event.bytes).toBeGreaterThan(0);
-    const lines = stack.logs.query({ sources: stack.logSources('proxy'), tail: 50 }).map((line) => line.text);
-    expect(lines.some((text) => text.includes('GET /api/logged?x=1') && text.includes('api-1') && text.includes('trace-me-42'))).toBe(true);
-  });
-
-  it('reloads 4 workers under continuous load with zero failed requests and never fewer than 4 in rotation', async () => {
-    const { stack, port } = await dataPlane([workerApp(4)]);
-    const before = pidsOf(stack, 'api-');
-    let lowest = Infinity;
-    const watch = stack.onProcessChange(() => {
-      lowest = Math.min(lowest, stack.members('api').filter((m) => m.state === 'ready').length);
-    });
-    const load = startLoad(port, '/api/load', { concurrency: 6 });
-    await waitFor(() => load.count > 50, 'load to be flowing');
-    const atReload = load.count;
-    const replaced = await stack.reload('api');
-    const result = await load.stop();
-    watch.dispose();
-
-    expect(replaced).toEqual(['api-1', 'api-2', 'api-3', 'api-4']);
-    expect(result.failures).toEqual([]);
-    // Requests were answered while the reload ran.
-    expect(result.ok).toBeGreaterThan(atReload);
-    const after = pidsOf(stack, 'api-');
-    expect(after).toHaveLength(4);
-    expect(after.filter((pid) => before.includes(pid))).toEqual([]);
-    expect(lowest).toBeGreaterThanOrEqual(4);
-    // The old workers are gone, not just out of the list.
-    for (const pid of before) expect(() => process.kill(pid, 0)).toThrow();
-  });
-
-  it('loses no request when a worker is SIGKILLed under GET load', async () => {
-    const { stack, port } = await dataPlane([workerApp(3, { restart: 'always' })]);
-    const load = startLoad(port, '/api/kill', { concurrency: 6 });
-    await waitFor(() => load.count > 50, 'load to be flowing');
-    const victim = stack.processes().find((p) => p.name === 'api-2')?.pid as number;
-    process.kill(victim, 'SIGKILL');
-    const countAtKill = load.count;
-    await waitFor(() => load.count > countAtKill + 300, 'more requests after the kill');
-    await waitForState(stack, 'api-2', 'ready');
-    const result = await load.stop();
-    expect(result.failures).toEqual([]);
-    expect(stack.processes().find((p) => p.name === 'api-2')?.pid).not.toBe(victim);
   });
 
   it('scales up into rotation and drains removed workers before stopping them', async () => {
@@ -179,18 +126,6 @@ describe('the data plane', () => {
     expect(proxies).toHaveLength(1);
     expect(proxies[0]?.pid).not.toBe(before);
     expect((await get(port, '/')).status).toBe(200);
-  });
-
-  it('restarts a proxy that was killed, with its routes and members', async () => {
-    const { stack, port } = await dataPlane([workerApp(1)]);
-    const pid = stack.processes().find((p) => p.name === 'proxy')?.pid as number;
-    process.kill(pid, 'SIGKILL');
-    await waitFor(() => {
-      const proxy = stack.processes().find((p) => p.name === 'proxy');
-      return proxy?.state === 'ready' && proxy.pid !== pid;
-    }, 'a new proxy process');
-    await waitFor(async () => (await get(port, '/api/again')).status === 200, 'the new proxy to route');
-    expect((await get(port, '/')).body).toContain('hello from the site');
   });
 
   it('serves the static site from the proxy process, which a person can stop and start', async () => {

@@ -42,6 +42,21 @@ export function waitForState(
   }) as Promise<true>;
 }
 
+/** A stack whose processes and log lines a failed wait reports. */
+export interface ReportsProcesses {
+  processes(): { name: string; state: string; reason: string | null }[];
+  logs: { query(query: { sources: null; tail: number }): { source: string; text: string }[] };
+}
+
+/** Waits until every process of `stack` is ready; a timeout names each one's state and the last log lines. */
+export async function waitForEveryProcessReady(stack: ReportsProcesses): Promise<void> {
+  await waitFor(() => stack.processes().every((p) => p.state === 'ready'), 'every process ready').catch((error: Error) => {
+    const states = stack.processes().map((p) => `${p.name} ${p.state} ${p.reason ?? ''}`);
+    const logs = stack.logs.query({ sources: null, tail: 30 }).map((line) => `${line.source}: ${line.text}`);
+    throw new Error(`${error.message}\n${states.join('\n')}\n${logs.join('\n')}`);
+  });
+}
+
 /**
  * Lets `ms` pass before asserting that something did not happen (no request after a stop, no
  * second notification). Only for absences: it gives a mistake time to show, and a busy machine can

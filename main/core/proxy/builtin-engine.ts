@@ -5,25 +5,19 @@
 
 import type { ProxyEngineInfo } from '../../../shared/api.ts';
 import type { AccessEvent, ListenerHandle, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../shared/proxy.ts';
-import type { HealthSpec } from '../../../shared/stack.ts';
 import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { childScript } from '../process/child-script.ts';
 import type { StateChange, Supervisor } from '../process/supervisor.ts';
 import { ListenerHandover } from './builtin/listener-handover.ts';
 import { ProxyInstance } from './builtin/proxy-instance.ts';
+import { routesTo } from './proxy-config.ts';
 import type { ProxyInstanceHost } from './builtin/proxy-instance.ts';
-import type { EngineContext, EngineFactory, ProxyEngine, RecycleDue } from './engine.ts';
+import { PROXY_PROCESS, type EngineContext, type EngineFactory, type ProxyEngine, type RecycleDue } from './engine.ts';
 
 /** The proxy process's entry point. */
 export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url);
 
-/**
- * The proxy's own checks (see ProxyInstance's ping): every 20 ms while it starts, every 2 s once it
- * listens (a ping a second kept an idle proxy at 0.2% of a core); a hung proxy leaves ready after 3
- * misses (about 6 s) and is restarted after 10 (about 20 s).
- */
-const PROXY_HEALTH: HealthSpec = { path: null, interval: 2000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
 /** How long the proxy may take to say what is under way on a member before the question counts as unanswered. */
 const LOAD_ANSWER_MS = 1000;
 /** How long a retiring proxy may spend finishing its in-flight requests. */
@@ -132,8 +126,7 @@ export class BuiltinEngine implements ProxyEngine {
 
   drained(member: string, timeout: number): Promise<boolean> {
     // The proxy only reports members of upstreams it routes to (an app just removed from the stack file is not one).
-    const routed = Object.values(this.config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
-    if (!routed) return Promise.resolve(true);
+    if (!routesTo(this.config, member)) return Promise.resolve(true);
     // During a proxy handover both processes may have requests on the member: each must report it.
     const pending = new Set(this.instances().filter((instance) => instance.configured && instance.alive && !instance.hasDrained(member)));
     if (pending.size === 0) return Promise.resolve(true);
@@ -252,22 +245,14 @@ export class BuiltinEngine implements ProxyEngine {
     const { listen, cwd, env, node } = this.options;
     return new ProxyInstance(
       {
-        name: 'proxy',
-        app: 'proxy',
-        kind: 'proxy',
-        worker: 1,
+        // Its health checks are pings on its channel (see ProxyInstance's ping).
+        ...PROXY_PROCESS,
         argv: [...node.argv, PROXY_MAIN],
         cwd,
         env,
         runtimeEnv: { ...node.env, GLIBC_TUNABLES: PROXY_MALLOC_TUNABLES },
-        portEnv: null,
         fixedPort: listen.port,
         ipc: true,
-        health: PROXY_HEALTH,
-        restart: 'always',
-        backoff: { initial: 200, max: 5000 },
-        maxRestarts: 10,
-        minUptime: 2000,
         stop: { signal: 'SIGTERM', timeout: RETIRE_GRACE_MS },
       },
       this.host,

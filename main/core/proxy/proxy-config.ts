@@ -34,6 +34,11 @@ export function buildProxyConfig(spec: StackSpec, id: string, members: (upstream
   return { id, clients, routes, upstreams };
 }
 
+/** Whether some upstream of `config` has `member`: an engine only has requests on members it routes to. */
+export function routesTo(config: ProxyConfig | null, member: string): boolean {
+  return Object.values(config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
+}
+
 function clientLimitsOf(proxy: NonNullable<StackSpec['proxy']>): ClientLimits {
   const { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections } = proxy;
   return { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections };

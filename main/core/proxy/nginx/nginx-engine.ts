@@ -9,14 +9,14 @@ import path from 'node:path';
 import type { ProxyEngineInfo } from '../../../../shared/api.ts';
 import type { AccessEvent, MemberLoad, PassiveMark, ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { LIVE_STATES } from '../../../../shared/process.ts';
-import type { HealthSpec } from '../../../../shared/stack.ts';
 import { SwitchyardError } from '../../errors.ts';
 import { DisposableStore, Emitter } from '../../events.ts';
 import type { ProbeResult } from '../../health/health-probe.ts';
 import { probeWorker } from '../../health/health-probe.ts';
 import { Supervisor } from '../../process/supervisor.ts';
 import type { StateChange } from '../../process/supervisor.ts';
-import type { EngineContext, EngineFactory, ProxyEngine, RecycleDue } from '../engine.ts';
+import { PROXY_PROCESS, type EngineContext, type EngineFactory, type ProxyEngine, type RecycleDue } from '../engine.ts';
+import { routesTo } from '../proxy-config.ts';
 import { AccessPipe } from './access-pipe.ts';
 import { NginxOutputReader } from './nginx-access.ts';
 import { findNginx, type NginxBinary } from './nginx-binary.ts';
@@ -28,8 +28,6 @@ import { workerPids } from './nginx-workers.ts';
 /** nginx's prefix, beside the stack file: its configuration, pid file and temp folders. */
 export const NGINX_PREFIX = path.join('.switchyard', 'nginx');
 
-/** Checked as the builtin proxy is: quickly while it starts, every 2 s once it serves. */
-const NGINX_HEALTH: HealthSpec = { path: null, interval: 2000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
 /** How long a stopping nginx (SIGQUIT) may spend finishing its requests before its tree is killed. */
 const STOP_GRACE_MS = 10_000;
 
@@ -123,8 +121,7 @@ export class NginxEngine implements ProxyEngine {
   }
 
   drained(member: string, timeout: number): Promise<boolean> {
-    const routed = Object.values(this.reloader.config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
-    if (!routed) return Promise.resolve(true);
+    if (!routesTo(this.reloader.config, member)) return Promise.resolve(true);
     return this.reloader.drained(member, timeout);
   }
 
@@ -177,20 +174,11 @@ export class NginxEngine implements ProxyEngine {
     const { listen, cwd, env } = this.context;
     const supervisor = new Supervisor(
       {
-        name: 'proxy',
-        app: 'proxy',
-        kind: 'proxy',
-        worker: 1,
+        ...PROXY_PROCESS,
         argv: [binary, ...files.args()],
         cwd,
         env,
-        portEnv: null,
         fixedPort: listen.port,
-        health: NGINX_HEALTH,
-        restart: 'always',
-        backoff: { initial: 200, max: 5000 },
-        maxRestarts: 10,
-        minUptime: 2000,
         // nginx's graceful shutdown: stop accepting, finish the requests in flight, exit.
         stop: { signal: 'SIGQUIT', timeout: STOP_GRACE_MS },
         check: ({ pid }) => () => this.check(pid),
@@ -220,7 +208,7 @@ export class NginxEngine implements ProxyEngine {
   private async check(master: number): Promise<ProbeResult> {
     const { host, port } = this.context.listen;
     if ((await workerPids(master)).length === 0) return { ok: false, detail: 'nginx has not started its workers yet', host: null };
-    const result = await probeWorker(port, NGINX_HEALTH, host === '0.0.0.0' || host === '::' ? null : host);
+    const result = await probeWorker(port, PROXY_PROCESS.health, host === '0.0.0.0' || host === '::' ? null : host);
     if (result.ok && this.serving !== master && this.supervisor?.currentPid === master) {
       this.serving = master;
       this.reloader.ready();
