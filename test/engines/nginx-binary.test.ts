@@ -8,7 +8,9 @@ import getPort from 'get-port';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUpstreamFailure } from '../../main/core/proxy/nginx/nginx-error-log.ts';
 import { compareVersions, findNginx, installCommand, MIN_NGINX_VERSION } from '../../main/core/proxy/nginx/nginx-binary.ts';
-import { runCli, stackDir } from '../helpers/cli.ts';
+import { isAlive } from '../../main/core/process/process-tree.ts';
+import { psJson, runCli, stackDir, startUp } from '../helpers/cli.ts';
+import { commandLine } from '../helpers/processes.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -93,6 +95,22 @@ describe('check and up with the nginx engine', () => {
     const result = await runCli(['check'], dir);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Proxy http://127\\.0\\.0\\.1:${port}  engine nginx \\d+\\.\\d+\\.\\d+ \\(/.*nginx\\)$`, 'm'));
+  });
+
+  it.runIf(existsSync('/usr/sbin/nginx'))('up --engine nginx serves the stack through nginx, and down leaves no nginx process', async () => {
+    const { dir, port } = await nginxStack('');
+    writeFileSync(path.join(dir, 'index.html'), '<h1>served by nginx</h1>');
+    const up = startUp(dir, ['--engine', 'nginx']);
+    cleanups.push(() => void up.child.kill('SIGKILL'));
+    await up.waitForOutput(/all \d+ ready/);
+    expect(up.output()).toMatch(/proxy +http:\/\/127\.0\.0\.1:\d+ +\(1 route, nginx \d+\.\d+\.\d+\)/);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('served by nginx');
+    const proxy = (await psJson(dir)).find((p) => p.name === 'proxy');
+    expect(proxy?.pid).toEqual(expect.any(Number));
+    expect(commandLine(proxy?.pid as number)).toMatch(/^nginx: master process/);
+    expect((await runCli(['down'], dir)).exitCode).toBe(0);
+    await up.child;
+    expect(isAlive(proxy?.pid as number)).toBe(false);
   });
 
   it('names the line and column of an engine that does not exist', async () => {

@@ -41,6 +41,8 @@ export class NginxReloader {
   /** Per member taken out of rotation by a reload: the workers alive before it, which may still hold its requests. */
   private readonly leftBehind = new Map<string, number[]>();
   private _reloads = 0;
+  /** Stopped with its nginx: nothing more is checked, written or signalled. */
+  private disposed = false;
 
   constructor(host: NginxReloaderHost) {
     this.host = host;
@@ -145,12 +147,15 @@ export class NginxReloader {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(job);
+    // A change while nginx stops (its members leave too) is not applied: an `nginx -t` then would
+    // also create a plain file where the engine's access pipe was.
+    const run = this.queue.then(() => (this.disposed ? undefined : job()));
     // The queue goes on after a refused configuration; the caller hears of the refusal.
     this.queue = run.catch(() => {});
     return run;
@@ -178,7 +183,7 @@ export class NginxReloader {
   }
 
   private scheduleIfRoutingChanged(): void {
-    if (this.timer !== null || this.wanted === null || routableKey(this.wanted) === this.appliedKey) return;
+    if (this.disposed || this.timer !== null || this.wanted === null || routableKey(this.wanted) === this.appliedKey) return;
     this.timer = setTimeout(() => void this.flushNow(), RELOAD_BATCH_MS);
   }
 
