@@ -54,6 +54,28 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(nginx.events().find((event) => event.route === 'admin.test/')).toMatchObject({ worker: 'admin-1', status: 200 });
   });
 
+  it('balances round-robin, keeps a client on its member with ip-hash, and sends nothing to a member not ready', async () => {
+    const rr = await Promise.all(['a-1', 'a-2', 'a-3'].map((name) => named(name)));
+    const hash = await Promise.all(['h-1', 'h-2', 'h-3'].map((name) => named(name)));
+    const nginx = await startNginx(
+      config(
+        [route('/rr/', 'rr'), route('/hash/', 'hash')],
+        [
+          app('rr', rr.map((upstream, i) => member(`a-${i + 1}`, upstream.port, i === 2 ? 'draining' : 'ready'))),
+          app('hash', hash.map((upstream, i) => member(`h-${i + 1}`, upstream.port)), 'ip-hash'),
+        ],
+      ),
+    );
+    const bodies: (string | undefined)[] = [];
+    for (let i = 0; i < 6; i++) bodies.push((await send(nginx.port, `/rr/${i}`)).body.split(' ')[0]);
+    expect(bodies.filter((name) => name === 'a-1')).toHaveLength(3);
+    expect(bodies.filter((name) => name === 'a-2')).toHaveLength(3);
+    expect(rr[2]!.requests).toHaveLength(0);
+    const hashed = new Set<string>();
+    for (let i = 0; i < 6; i++) hashed.add((await send(nginx.port, `/hash/${i}`)).body.split(' ')[0]!);
+    expect(hashed.size).toBe(1);
+  });
+
   it('sends the forwarded headers, Via and the request id upstream, and the id back', async () => {
     const upstream = await startUpstream((req, res) => {
       if (req.url === '/echo-id') res.setHeader('x-request-id', 'from-worker');
