@@ -76,6 +76,25 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(hashed.size).toBe(1);
   });
 
+  it('takes a new configuration with a graceful reload, finishing the request under way on the old one', async () => {
+    let release: (() => void) | undefined;
+    const old = await startUpstream((req, res) => {
+      if (req.url === '/slow') release = () => res.end('old slow');
+      else res.end('old');
+    });
+    const next = await named('new');
+    const nginx = await startNginx(config([route('/', 'api')], [app('api', [member('api-1', old.port)])]));
+    const slow = send(nginx.port, '/slow');
+    await waitFor(() => release, 'the slow request at the old member');
+    const cfg = config([route('/', 'api')], [app('api', [member('api-1', old.port, 'draining'), member('api-2', next.port)])]);
+    nginx.reload(cfg);
+    await waitFor(async () => (await send(nginx.port, '/probe')).body === 'new /probe', 'requests to reach the new member');
+    release!();
+    expect(await slow).toMatchObject({ status: 200, body: 'old slow' });
+    expect(await nginx.accessFor('/slow')).toMatchObject({ status: 200, worker: 'api-1' });
+    expect(nginx.events().filter((event) => event.path === '/probe').every((event) => event.status === 200)).toBe(true);
+  });
+
   it('sends the forwarded headers, Via and the request id upstream, and the id back', async () => {
     const upstream = await startUpstream((req, res) => {
       if (req.url === '/echo-id') res.setHeader('x-request-id', 'from-worker');
