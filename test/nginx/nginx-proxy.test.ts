@@ -6,6 +6,7 @@ import http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, send, startUpstream } from '../proxy/helpers.ts';
+import { NO_RESPONSE_HEAD } from '../../main/core/proxy/nginx/nginx-access-log.ts';
 import { hasNginx, startNginx } from './nginx-helpers.ts';
 
 cleanUpAfterEach();
@@ -240,8 +241,8 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(getPair.map((upstream) => upstream.requests.length)).toEqual([1, 1]);
     expect((await send(dropNginx.port, '/post', { method: 'POST', body: 'once' })).status).toBe(502);
     expect(postPair[0]!.requests.length + postPair[1]!.requests.length).toBe(1);
-    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: 'connection closed before the response' });
-    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: 'connection closed before the response' });
+    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: NO_RESPONSE_HEAD });
+    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: NO_RESPONSE_HEAD });
   });
 
   it('answers 502 for a refused worker, 504 past the route timeout and 503 without a ready worker, with the builtin pages', async () => {
@@ -264,13 +265,13 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     const nginx = await startNginx(cfg);
     const bad = await send(nginx.port, '/refused/x', { headers: { 'x-request-id': 'r-502' } });
     expect(bad.status).toBe(502);
-    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): the worker refused or dropped the connection before its response\n`);
+    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
     expect(bad.headers['x-request-id']).toBe('r-502');
     expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(await nginx.accessFor('/refused/x')).toMatchObject({ status: 502, worker: 'gone-1', attempts: 1, error: 'connection refused' });
 
     const url = await send(nginx.port, '/url/x');
-    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: the worker refused or dropped the connection before its response\n`);
+    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
     expect(await nginx.accessFor('/url/x')).toMatchObject({ status: 502, worker: `http://127.0.0.1:${refused}/base/`, member: null, error: 'connection refused' });
 
     const late = await send(nginx.port, '/slow/x');
