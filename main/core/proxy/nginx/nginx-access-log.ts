@@ -95,7 +95,7 @@ export function parseAccessLine(line: string, memberAt: (address: string) => Mem
 
 /**
  * The addresses in `$upstream_addr`: `, ` separates the attempts of one upstream and ` : ` the
- * upstreams of internal redirects. A group name (`sy_app_api`, written when no server was live) is no attempt.
+ * upstreams of internal redirects. A group name (`sy_api`, written when no server was live) is no attempt.
  */
 function addressesTried(upstream: string): string[] {
   if (upstream === '' || upstream === '-') return [];
