@@ -32,7 +32,7 @@ function everything(): ProxyConfig {
         app('admin', [member('admin-1', 41004)]),
         app('sticky', [member('sticky-1', 41005), member('sticky-2', 0, 'down'), member('sticky-3', 41006)], 'ip-hash'),
         app('none', [member('none-1', 0, 'down')]),
-        // Named like a URL origin's upstream block would be without the app prefix.
+        // Its block, sy_url_0, must not collide with the first URL origin's, sy-url-0.
         app('url_0', [member('url_0-1', 41008)]),
         { name: 'web', kind: 'static', balance: 'round-robin', members: [member('web', 41007)], site: { root: '/srv/web', spa: false } },
         { name: 'spa', kind: 'static', balance: 'round-robin', members: [], site: { root: '/srv/spa/', spa: true } },
@@ -99,7 +99,7 @@ describe('renderNginxConf', () => {
       'location = "/api" {',
       'rewrite "^/api/?+(.*)$" "/$1" break;',
       'proxy_read_timeout 250ms;',
-      'proxy_pass https://sy_url_1;',
+      'proxy_pass https://sy-url-1;',
       'proxy_ssl_name "localhost";',
       'rewrite "^/ext/?+(.*)$" "/base/$1" break;',
       'location ^~ "/${sy_dollar}odd \\"path\\"/" {',
@@ -111,7 +111,7 @@ describe('renderNginxConf', () => {
     }
     // A member without a port cannot be written; an upstream without a live server is not written at all.
     expect(conf).not.toContain(':0 ');
-    expect(conf).not.toContain('upstream sy_app_none');
+    expect(conf).not.toContain('upstream sy_none');
     // The host server's `/api` prefix beats the host-less `/api/`'s whole-path match, so no `= /api` there.
     const admin = conf.slice(conf.indexOf('server_name admin.test;'));
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
@@ -198,7 +198,7 @@ describe('parseAccessLine', () => {
   it('names the errors nginx answered itself as the builtin does', () => {
     expect(parseAccessLine(line({ status: 499, upstream: '', connect: '', header: '' }), memberAt)).toMatchObject({ status: 0, error: 'client aborted', attempts: 0 });
     expect(parseAccessLine(line({ status: 504, upstream: '127.0.0.1:41002', connect: '0.001', header: '-' }), memberAt)).toMatchObject({ error: 'no response within 10s' });
-    expect(parseAccessLine(line({ status: 502, upstream: 'sy_app_api', connect: '', header: '' }), memberAt)).toMatchObject({ attempts: 0, worker: null });
+    expect(parseAccessLine(line({ status: 502, upstream: 'sy_api', connect: '', header: '' }), memberAt)).toMatchObject({ attempts: 0, worker: null });
     expect(parseAccessLine(line({ status: 200, completion: '' }), memberAt)?.error).toContain('cut short');
     expect(parseAccessLine(line({ route: '', worker: 'web', upstream: '' }), memberAt)).toMatchObject({ route: null, worker: 'web', member: null, attempts: 0 });
   });

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, send, startUpstream } from '../proxy/helpers.ts';
+import { NO_RESPONSE_HEAD } from '../../main/core/proxy/nginx/nginx-access-log.ts';
 import { hasNginx, startNginx } from './nginx-helpers.ts';
 
 cleanUpAfterEach();
@@ -52,6 +53,47 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(await nginx.accessFor('/api/x?q=1')).toMatchObject({ method: 'GET', status: 200, route: '/api/', worker: 'api-1', member: `api-1@${api.port}`, attempts: 1, error: null });
     expect(await nginx.accessFor('/x')).toMatchObject({ route: '/', worker: 'web-1' });
     expect(nginx.events().find((event) => event.route === 'admin.test/')).toMatchObject({ worker: 'admin-1', status: 200 });
+  });
+
+  it('balances round-robin, keeps a client on its member with ip-hash, and sends nothing to a member not ready', async () => {
+    const rr = await Promise.all(['a-1', 'a-2', 'a-3'].map((name) => named(name)));
+    const hash = await Promise.all(['h-1', 'h-2', 'h-3'].map((name) => named(name)));
+    const nginx = await startNginx(
+      config(
+        [route('/rr/', 'rr'), route('/hash/', 'hash')],
+        [
+          app('rr', rr.map((upstream, i) => member(`a-${i + 1}`, upstream.port, i === 2 ? 'draining' : 'ready'))),
+          app('hash', hash.map((upstream, i) => member(`h-${i + 1}`, upstream.port)), 'ip-hash'),
+        ],
+      ),
+    );
+    const bodies: (string | undefined)[] = [];
+    for (let i = 0; i < 6; i++) bodies.push((await send(nginx.port, `/rr/${i}`)).body.split(' ')[0]);
+    expect(bodies.filter((name) => name === 'a-1')).toHaveLength(3);
+    expect(bodies.filter((name) => name === 'a-2')).toHaveLength(3);
+    expect(rr[2]!.requests).toHaveLength(0);
+    const hashed = new Set<string>();
+    for (let i = 0; i < 6; i++) hashed.add((await send(nginx.port, `/hash/${i}`)).body.split(' ')[0]!);
+    expect(hashed.size).toBe(1);
+  });
+
+  it('takes a new configuration with a graceful reload, finishing the request under way on the old one', async () => {
+    let release: (() => void) | undefined;
+    const old = await startUpstream((req, res) => {
+      if (req.url === '/slow') release = () => res.end('old slow');
+      else res.end('old');
+    });
+    const next = await named('new');
+    const nginx = await startNginx(config([route('/', 'api')], [app('api', [member('api-1', old.port)])]));
+    const slow = send(nginx.port, '/slow');
+    await waitFor(() => release, 'the slow request at the old member');
+    const cfg = config([route('/', 'api')], [app('api', [member('api-1', old.port, 'draining'), member('api-2', next.port)])]);
+    nginx.reload(cfg);
+    await waitFor(async () => (await send(nginx.port, '/probe')).body === 'new /probe', 'requests to reach the new member');
+    release!();
+    expect(await slow).toMatchObject({ status: 200, body: 'old slow' });
+    expect(await nginx.accessFor('/slow')).toMatchObject({ status: 200, worker: 'api-1' });
+    expect(nginx.events().filter((event) => event.path === '/probe').every((event) => event.status === 200)).toBe(true);
   });
 
   it('sends the forwarded headers, Via and the request id upstream, and the id back', async () => {
@@ -199,8 +241,8 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(getPair.map((upstream) => upstream.requests.length)).toEqual([1, 1]);
     expect((await send(dropNginx.port, '/post', { method: 'POST', body: 'once' })).status).toBe(502);
     expect(postPair[0]!.requests.length + postPair[1]!.requests.length).toBe(1);
-    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: 'connection closed before the response' });
-    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: 'connection closed before the response' });
+    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: NO_RESPONSE_HEAD });
+    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: NO_RESPONSE_HEAD });
   });
 
   it('answers 502 for a refused worker, 504 past the route timeout and 503 without a ready worker, with the builtin pages', async () => {
@@ -223,13 +265,13 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     const nginx = await startNginx(cfg);
     const bad = await send(nginx.port, '/refused/x', { headers: { 'x-request-id': 'r-502' } });
     expect(bad.status).toBe(502);
-    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): the worker refused or dropped the connection before its response\n`);
+    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
     expect(bad.headers['x-request-id']).toBe('r-502');
     expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(await nginx.accessFor('/refused/x')).toMatchObject({ status: 502, worker: 'gone-1', attempts: 1, error: 'connection refused' });
 
     const url = await send(nginx.port, '/url/x');
-    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: the worker refused or dropped the connection before its response\n`);
+    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
     expect(await nginx.accessFor('/url/x')).toMatchObject({ status: 502, worker: `http://127.0.0.1:${refused}/base/`, member: null, error: 'connection refused' });
 
     const late = await send(nginx.port, '/slow/x');

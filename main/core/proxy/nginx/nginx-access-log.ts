@@ -57,6 +57,9 @@ interface AccessLine {
   completion: string;
 }
 
+/** The error of a 502 after the connection was made. */
+export const NO_RESPONSE_HEAD = 'no valid response head (the connection was closed or reset, or the head was malformed)';
+
 /** nginx's status for a client that closed the connection before the response. */
 const CLIENT_CLOSED = 499;
 
@@ -92,7 +95,7 @@ export function parseAccessLine(line: string, memberAt: (address: string) => Mem
 
 /**
  * The addresses in `$upstream_addr`: `, ` separates the attempts of one upstream and ` : ` the
- * upstreams of internal redirects. A group name (`sy_app_api`, written when no server was live) is no attempt.
+ * upstreams of internal redirects. A group name (`sy_api`, written when no server was live) is no attempt.
  */
 function addressesTried(upstream: string): string[] {
   if (upstream === '' || upstream === '-') return [];
@@ -107,7 +110,8 @@ function errorOf(fields: AccessLine, attempts: number): string | null {
   const answered = fields.header.split(/, | : /).at(-1) ?? '-';
   if (attempts > 0 && answered === '-') {
     if (fields.status === 504) return fields.timeout === '' ? 'upstream timeout' : `no response within ${fields.timeout}`;
-    if (fields.status === 502) return (fields.connect.split(/, | : /).at(-1) ?? '-') === '-' ? 'connection refused' : 'connection closed before the response';
+    // Connected but no head: closed, reset or malformed, which nginx's variables do not tell apart (its error log does).
+    if (fields.status === 502) return (fields.connect.split(/, | : /).at(-1) ?? '-') === '-' ? 'connection refused' : NO_RESPONSE_HEAD;
   }
   // nginx closes the connection without an answer on either client timeout, and logs a 408.
   if (fields.status === 408) return fields.route === '' ? 'the request head did not arrive in full (client_header_timeout)' : 'client sent nothing of its body (client_body_timeout)';

@@ -212,7 +212,7 @@ function writeUpstreams(out: ConfWriter, config: ProxyConfig, target: NginxTarge
   const urlUpstreams = new Map<string, string>();
   const origins = [...new Set(config.routes.filter((route) => route.target === 'url').map((route) => new URL(route.to).origin))].sort();
   origins.forEach((origin, i) => {
-    const name = `sy_url_${i}`;
+    const name = `sy-url-${i}`;
     urlUpstreams.set(origin, name);
     const url = new URL(origin);
     const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;

@@ -261,7 +261,7 @@ function writeErrorPages(out: ConfWriter): void {
       out.line('set $sy_error "no ready worker"');
       writeTextAnswer(out, 503, '503 Service Unavailable: no ready worker for $1: every ready worker is out after a connection failure\n', false);
     });
-    writeTextAnswer(out, 502, '502 Bad Gateway: route $sy_route → $sy_target_described: the worker refused or dropped the connection before its response\n');
+    writeTextAnswer(out, 502, '502 Bad Gateway: route $sy_route → $sy_target_described: no valid response (the connection was refused, closed or reset, or the head was malformed)\n');
   });
   out.block('location @sy_504', () => {
     writeTextAnswer(out, 504, '504 Gateway Timeout: route $sy_route → $sy_target_described: no response within $sy_timeout\n');

@@ -22,8 +22,11 @@ const KEEPALIVE_CONNECTIONS = 64;
 /** The connect timeout of every attempt, as the builtin's connector has it. */
 export const CONNECT_TIMEOUT = duration(CONNECT_TIMEOUT_MS);
 
-/** Before an app or site name in its upstream block's name; its own prefix keeps it apart from the URL origins' `sy_url_<n>`. */
-export const UPSTREAM_PREFIX = 'sy_app_';
+/**
+ * Before an app or site name in its upstream block's name. A URL origin's block is `sy-url-<n>`:
+ * stack names cannot make that (they follow `sy_`), and nginx refuses two blocks of one name.
+ */
+export const UPSTREAM_PREFIX = 'sy_';
 
 /** The upstream block of app or site `name`. */
 export function upstreamName(name: string): string {
