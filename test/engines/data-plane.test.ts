@@ -196,6 +196,9 @@ describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
 
   it('reloads 4 workers under load with zero failed requests and never fewer than 4 in rotation', async () => {
     const { stack, port, nginx } = await dataPlane(engine, [api(4)]);
+    // Counted from when nginx routes to all four: their becoming ready one by one is no part of the reload.
+    const answering = new Set<number>();
+    await waitFor(async () => answering.add((await echo(port, '/api/who')).worker).size === 4, 'all four workers to answer');
     const before = readyPids(stack);
     let lowest = Infinity;
     const watch = stack.onProcessChange(() => {

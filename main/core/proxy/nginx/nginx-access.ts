@@ -1,6 +1,6 @@
-// What nginx's two output streams tell the stack: its stdout is the JSON access log (one request a
-// line, the upstream named by address), its stderr the error log, whose upstream failures are the
-// passive marks. Addresses are turned back into members, also after a member has left the
+// What nginx's two logs tell the stack: the JSON access log on the engine's named pipe (one request
+// a line, the upstream named by address), and the error log on its stderr, whose upstream failures
+// are the passive marks. Addresses are turned back into members, also after a member has left the
 // configuration: its last requests are logged by an old worker after the reload that removed it.
 
 import type { Readable } from 'node:stream';
@@ -21,7 +21,7 @@ export interface NginxOutputHost {
   recycle(member: string, requests: number): void;
 }
 
-/** Reads the access and error logs of each nginx run, and counts requests against members' maxRequests. */
+/** Reads nginx's access log and each run's error log, and counts requests against members' maxRequests. */
 export class NginxOutputReader {
   private readonly host: NginxOutputHost;
   private readonly byAddress = new Map<string, MemberAt>();
@@ -60,7 +60,7 @@ export class NginxOutputReader {
     for (const member of this.outUntil.keys()) if (!live.has(member)) this.outUntil.delete(member);
   }
 
-  /** Reads one run's access log: each chunk's requests are one batch. */
+  /** Reads the access log, across nginx's runs: each chunk's requests are one batch. */
   readAccess(stdout: Readable): void {
     let batch: AccessEvent[] = [];
     const lines = new LineSplitter((line) => {

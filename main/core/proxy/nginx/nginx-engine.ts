@@ -1,7 +1,8 @@
 // The nginx engine: the system's nginx as the stack's proxy, run in the foreground by a supervisor
 // like any process, on a configuration generated from the stack file (nginx-conf.ts) in its own
 // prefix under .switchyard/nginx. No IPC: configurations go through files, `nginx -t` and SIGHUP
-// (nginx-reloader.ts), requests and failures come back on its stdout and stderr (nginx-access.ts).
+// (nginx-reloader.ts); requests come back on a named pipe (access-pipe.ts) and upstream failures on
+// its stderr, its error log (nginx-access.ts).
 
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -45,7 +46,7 @@ export class NginxEngine implements ProxyEngine {
   private readonly output: NginxOutputReader;
   /** The master's pid once it has started its workers: from then on it takes signals. */
   private serving: number | null = null;
-  /** A configuration given before nginx was found and started. */
+  /** The configuration, with its members' changes, while nginx is being found (before the reloader holds it). */
   private early: ProxyConfig | null = null;
   private readonly subscriptions = new DisposableStore();
 
@@ -78,12 +79,8 @@ export class NginxEngine implements ProxyEngine {
     return this.reloader.reloads;
   }
 
-  /** The configuration nginx runs, as written to its prefix; null before the first. */
-  get confFile(): string | null {
-    return this.files?.file ?? null;
-  }
-
   async start(config: ProxyConfig): Promise<void> {
+    this.early = config;
     const found = await findNginx(this.context.env);
     if (!found.ok) throw new SwitchyardError('bad-request', found.problem);
     this.nginx = found.nginx;
@@ -93,9 +90,12 @@ export class NginxEngine implements ProxyEngine {
     // Before the first `nginx -t`: nginx opens the pipe for writing, which waits for a reader.
     this.accessPipe = new AccessPipe(prefix);
     this.output.readAccess(this.accessPipe.open());
-    await this.reloader.initial(this.early ?? config);
-    this.output.learn(this.early ?? config);
+    const first = this.early;
     this.early = null;
+    // Synchronously after `files`: from here on the reloader takes the members' changes.
+    const checked = this.reloader.initial(first);
+    this.output.learn(first);
+    await checked;
     this.supervisor = this.createSupervisor(found.nginx.path, this.files);
     await this.supervisor.start();
   }
@@ -111,8 +111,8 @@ export class NginxEngine implements ProxyEngine {
 
   setMembers(upstream: string, members: UpstreamMember[]): void {
     if (this.files === null) {
-      const early = this.early?.upstreams[upstream];
-      if (this.early && early) this.early.upstreams[upstream] = { ...early, members };
+      const existing = this.early?.upstreams[upstream];
+      if (this.early && existing) this.early = { ...this.early, upstreams: { ...this.early.upstreams, [upstream]: { ...existing, members } } };
       return;
     }
     this.reloader.setMembers(upstream, members);

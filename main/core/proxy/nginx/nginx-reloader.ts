@@ -213,7 +213,7 @@ function withMembersOf(config: ProxyConfig, latest: ProxyConfig): ProxyConfig {
   return { ...config, upstreams };
 }
 
-/** Which members each upstream routes to, as `upstream member-id@host:port` lines: equal keys route alike. */
+/** Which members each upstream routes to, one `upstream member-id host:port` line each: equal keys route alike. */
 function routableKey(config: ProxyConfig): string {
   const lines: string[] = [];
   for (const upstream of Object.values(config.upstreams)) {
