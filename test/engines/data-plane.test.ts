@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_CLIENT_LIMITS } from '../../shared/stack.ts';
 import type { AppSpec, ProxyEngineName, ProxySpec, RouteSpec, StackSpec } from '../../shared/stack.ts';
 import { builtinEngine } from '../../main/core/proxy/builtin-engine.ts';
@@ -111,8 +111,8 @@ async function echo(port: number, at: string, headers: Record<string, string> = 
   return JSON.parse(answer.body) as Echo;
 }
 
-/** Opens an upgraded connection through the proxy and sends `text`; resolves with what came back. */
-function tunnel(port: number, text: string): Promise<{ head: string; echoed: string }> {
+/** Opens an upgraded connection through the proxy and sends `text`; resolves with what came back, and the connection, still open. */
+function tunnel(port: number, text: string): Promise<{ head: string; echoed: string; socket: net.Socket }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
@@ -128,10 +128,7 @@ function tunnel(port: number, text: string): Promise<{ head: string; echoed: str
         received = received.slice(end + 4);
         socket.write(text);
       }
-      if (received.length >= text.length) {
-        socket.destroy();
-        resolve({ head, echoed: received });
-      }
+      if (received.length >= text.length) resolve({ head, echoed: received, socket });
     });
   });
 }
@@ -165,7 +162,8 @@ describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
 
   it('tunnels WebSocket upgrades and streams server-sent events as they come', async () => {
     const { port } = await dataPlane(engine, [api(1)]);
-    const { head, echoed } = await tunnel(port, 'ping through the proxy');
+    const { head, echoed, socket } = await tunnel(port, 'ping through the proxy');
+    socket.destroy();
     expect(head).toMatch(/^HTTP\/1\.1 101/);
     expect(echoed).toBe('ping through the proxy');
 
@@ -240,6 +238,24 @@ describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
     const answers = await Promise.all(slow);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect(new Set(answers.map((answer) => (JSON.parse(answer.body) as Echo).worker))).toEqual(new Set([1, 2]));
+  });
+
+  it('a WebSocket open on one worker during a rolling reload holds up no other worker\'s drain', async () => {
+    const { stack, port } = await dataPlane(engine, [api(2, { stop: { signal: 'SIGTERM', timeout: 1500 } })]);
+    const workers = new Set<number>();
+    await waitFor(async () => workers.add((await echo(port, '/api/who')).worker).size === 2, 'both workers to answer');
+    // On the worker reloaded last: a drain that waited for old nginx workers to exit would wait for it on api-1's turn too.
+    const socket = await waitFor(async () => {
+      const opened = await tunnel(port, 'held open');
+      if (/^x-worker: 2$/im.test(opened.head)) return opened.socket;
+      opened.socket.destroy();
+      return null;
+    }, 'a tunnel to api-2');
+    onTestFinished(() => void socket.destroy());
+    expect(await stack.reload('api')).toEqual(['api-1', 'api-2']);
+    // nginx waits for the tunnel on its worker's drain (the builtin lets a tunnel go with its worker).
+    const notes = stack.logs.query({ sources: null, tail: 500 }).filter((line) => line.text.includes('still in flight after'));
+    expect(notes.length).toBeLessThanOrEqual(1);
   });
 
   it('loses no GET when a worker is SIGKILLed under load', async () => {

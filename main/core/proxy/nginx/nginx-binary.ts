@@ -34,6 +34,10 @@ export async function findNginx(env: Readonly<Record<string, string | undefined>
   if (compareVersions(version, MIN_NGINX_VERSION) < 0) {
     return { ok: false, problem: `${found} is nginx ${version}; the nginx engine needs ${MIN_NGINX_VERSION} or newer: upgrade it with \`${installCommand()}\`, or use \`engine: builtin\`` };
   }
+  if (process.platform === 'win32') {
+    // nginx for Windows takes no signals (it reloads through `nginx -s`), and Windows has no FIFO files for the access log.
+    return { ok: false, problem: `${found} is nginx ${version}, but the nginx engine runs on Linux and macOS only; use \`engine: builtin\` on Windows` };
+  }
   return { ok: true, nginx: { path: found, version } };
 }
 

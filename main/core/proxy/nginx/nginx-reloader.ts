@@ -7,7 +7,7 @@
 import type { ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { signalProcess } from '../../process/process-tree.ts';
 import type { NginxConfigFiles } from './nginx-config-files.ts';
-import { workerPids, workersGone } from './nginx-workers.ts';
+import { workerPids, workersDone } from './nginx-workers.ts';
 
 /** How long membership changes are gathered before one reload applies them all. */
 export const RELOAD_BATCH_MS = 40;
@@ -38,8 +38,8 @@ export class NginxReloader {
   private running = 0;
   private timer: NodeJS.Timeout | null = null;
   private queue: Promise<void> = Promise.resolve();
-  /** Per member taken out of rotation by a reload: the workers alive before it, which may still hold its requests. */
-  private readonly leftBehind = new Map<string, number[]>();
+  /** Per member taken out of rotation by a reload: its port, and the workers alive before it, which may still hold its requests. */
+  private readonly leftBehind = new Map<string, { port: number; workers: number[] }>();
   private _reloads = 0;
   /** Stopped with its nginx: nothing more is checked, written or signalled. */
   private disposed = false;
@@ -139,11 +139,11 @@ export class NginxReloader {
   async drained(member: string, timeout: number): Promise<boolean> {
     const deadline = Date.now() + timeout;
     await this.flushNow();
-    const pids = this.leftBehind.get(member);
-    if (pids === undefined) return true;
-    const gone = await workersGone(pids, Math.max(0, deadline - Date.now()));
-    if (gone) this.leftBehind.delete(member);
-    return gone;
+    const left = this.leftBehind.get(member);
+    if (left === undefined) return true;
+    const done = await workersDone(left.workers, left.port, Math.max(0, deadline - Date.now()));
+    if (done) this.leftBehind.delete(member);
+    return done;
   }
 
   dispose(): void {
@@ -167,7 +167,8 @@ export class NginxReloader {
     if (!this.stale || config === null) return;
     await this.install(config);
     const key = routableKey(config);
-    const removed = [...routableMembers(this.appliedKey)].filter((member) => !routableMembers(key).has(member));
+    const routable = routableMembers(key);
+    const removed = [...routableMembers(this.appliedKey)].filter(([member]) => !routable.has(member));
     this.appliedKey = key;
     await this.reloadRunning(removed);
     // Changes that came during the check or the reload get their own.
@@ -187,8 +188,8 @@ export class NginxReloader {
     this.timer = setTimeout(() => void this.flushNow(), RELOAD_BATCH_MS);
   }
 
-  /** SIGHUP to the master and a wait for its new workers; `removed` members are left with the old ones. */
-  private async reloadRunning(removed: string[]): Promise<void> {
+  /** SIGHUP to the master and a wait for its new workers; `removed` members (with their ports) are left with the old ones. */
+  private async reloadRunning(removed: [member: string, port: number][]): Promise<void> {
     const master = this.host.master();
     // Not running its loop: a starting master is reloaded once ready, a stopped one reads the file when started.
     if (master === null) return;
@@ -196,7 +197,7 @@ export class NginxReloader {
     if (!signalProcess(master, 'SIGHUP')) return;
     this.running = this.installed;
     this._reloads++;
-    for (const member of removed) this.leftBehind.set(member, before);
+    for (const [member, port] of removed) this.leftBehind.set(member, { port, workers: before });
     const deadline = Date.now() + RELOAD_ANSWER_MS;
     while (Date.now() < deadline) {
       const now = await workerPids(master);
@@ -222,7 +223,12 @@ function routableKey(config: ProxyConfig): string {
   return lines.sort().join('\n');
 }
 
-/** The member ids a routable key names. */
-function routableMembers(key: string): Set<string> {
-  return new Set(key === '' ? [] : key.split('\n').map((line) => line.split(' ')[1] ?? ''));
+/** The member ids a routable key names, with their ports. */
+function routableMembers(key: string): Map<string, number> {
+  const members = new Map<string, number>();
+  for (const line of key === '' ? [] : key.split('\n')) {
+    const [, member = '', address = ''] = line.split(' ');
+    members.set(member, Number(address.slice(address.lastIndexOf(':') + 1)));
+  }
+  return members;
 }

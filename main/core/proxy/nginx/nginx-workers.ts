@@ -1,8 +1,11 @@
 // nginx's worker processes, seen from outside: the children of its master. A graceful reload starts
 // new workers and tells the old ones to finish their requests and exit, so a member taken out of the
-// configuration is drained once every worker that was alive before that reload has gone.
+// configuration is drained once no worker that was alive before that reload still holds a
+// connection to it: on Linux, read from the TCP table and the workers' descriptors, so that an old
+// worker kept alive by a WebSocket on another member does not hold up this one; elsewhere, once
+// those workers have exited.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { descendantsOf, isAlive } from '../../process/process-tree.ts';
 
 /** The pids of `master`'s children now: /proc's children list on Linux, a process listing elsewhere. */
@@ -19,17 +22,62 @@ export async function workerPids(master: number): Promise<number[]> {
 const WORKER_POLL_MS = 25;
 
 /**
- * Resolves true once none of `pids` is alive, false when `timeout` passes first (or at once with
- * `cancelled`). Polled: nginx reaps its workers itself, so this process cannot wait on their exit.
+ * Resolves true once none of `pids` is alive or holds a connection to `port`, false when `timeout`
+ * passes first. Polled: nginx reaps its workers itself, and no event says a connection closed.
  */
-export function workersGone(pids: readonly number[], timeout: number): Promise<boolean> {
+export function workersDone(pids: readonly number[], port: number, timeout: number): Promise<boolean> {
   const deadline = Date.now() + timeout;
   return new Promise((resolve) => {
     const look = () => {
-      if (pids.every((pid) => !isAlive(pid))) return resolve(true);
+      const holding = connectionsTo(port);
+      if (pids.every((pid) => !isAlive(pid) || (holding !== null && !holdsAny(pid, holding)))) return resolve(true);
       if (Date.now() >= deadline) return resolve(false);
       setTimeout(look, WORKER_POLL_MS).unref();
     };
     look();
   });
+}
+
+/** The socket inodes of TCP connections whose far end is `port` (any state but LISTEN); null without /proc. */
+function connectionsTo(port: number): Set<string> | null {
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  let readOne = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    readOne = true;
+    // `sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …`
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9 && fields[2]?.endsWith(wanted) && fields[3] !== '0A') inodes.add(fields[9] as string);
+    }
+  }
+  return readOne ? inodes : null;
+}
+
+/** Whether one of `pid`'s descriptors is a socket in `inodes`. */
+function holdsAny(pid: number, inodes: ReadonlySet<string>): boolean {
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    // Gone meanwhile, or not ours to read: counted as holding, so the exit check decides.
+    return isAlive(pid);
+  }
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return true;
+  }
+  return false;
 }
