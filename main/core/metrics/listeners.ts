@@ -31,10 +31,9 @@ function exposedAddress(field: string): string | null {
   return `${new URL(`http://[${groups.join(':')}]`).hostname}:${port}`;
 }
 
-/** The listening TCP sockets of this network namespace not bound to loopback; empty off Linux. */
-export function exposedSockets(): ExposedSockets {
-  const found = new Map<string, string>();
-  if (process.platform !== 'linux') return found;
+/** The rows of this network namespace's TCP tables (IPv4, then IPv6) without their headers; null when neither can be read (no /proc). */
+export function tcpTableRows(): string[] | null {
+  let rows: string[] | null = null;
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -43,17 +42,46 @@ export function exposedSockets(): ExposedSockets {
       // No IPv6 in this kernel, or no /proc.
       continue;
     }
-    for (const line of text.split('\n').slice(1)) {
-      // Most rows are connections, not listeners: the state column is the only place ` 0A ` can
-      // appear (the others are hex pairs joined by colons, or decimal), so they are skipped unsplit.
-      if (!line.includes(` ${LISTEN} `)) continue;
-      const columns = line.trim().split(/\s+/);
-      const [, local, , state] = columns;
-      const inode = columns[9];
-      if (state !== LISTEN || local === undefined || inode === undefined) continue;
-      const address = exposedAddress(local);
-      if (address !== null) found.set(inode, address);
+    rows = [...(rows ?? []), ...text.split('\n').slice(1)];
+  }
+  return rows;
+}
+
+/** The socket inodes among `pid`'s descriptors (`socket:[12345]` is `12345`); null when they cannot be read (gone, or not ours). */
+export function socketInodes(pid: number): string[] | null {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return null;
+  }
+  const inodes: string[] = [];
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
     }
+    if (target.startsWith('socket:[')) inodes.push(target.slice(8, -1));
+  }
+  return inodes;
+}
+
+/** The listening TCP sockets of this network namespace not bound to loopback; empty off Linux. */
+export function exposedSockets(): ExposedSockets {
+  const found = new Map<string, string>();
+  if (process.platform !== 'linux') return found;
+  for (const line of tcpTableRows() ?? []) {
+    // Most rows are connections, not listeners: the state column is the only place ` 0A ` can
+    // appear (the others are hex pairs joined by colons, or decimal), so they are skipped unsplit.
+    if (!line.includes(` ${LISTEN} `)) continue;
+    const columns = line.trim().split(/\s+/);
+    const [, local, , state] = columns;
+    const inode = columns[9];
+    if (state !== LISTEN || local === undefined || inode === undefined) continue;
+    const address = exposedAddress(local);
+    if (address !== null) found.set(inode, address);
   }
   return found;
 }
@@ -63,22 +91,8 @@ export function exposedBy(pids: readonly number[], exposed: ExposedSockets): str
   if (exposed.size === 0) return [];
   const addresses = new Set<string>();
   for (const pid of pids) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      let target: string;
-      try {
-        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      // `socket:[12345]`
-      if (!target.startsWith('socket:[')) continue;
-      const address = exposed.get(target.slice(8, -1));
+    for (const inode of socketInodes(pid) ?? []) {
+      const address = exposed.get(inode);
       if (address !== undefined) addresses.add(address);
     }
   }

@@ -5,7 +5,8 @@
 // worker kept alive by a WebSocket on another member does not hold up this one; elsewhere, once
 // those workers have exited.
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { socketInodes, tcpTableRows } from '../../metrics/listeners.ts';
 import { descendantsOf, isAlive } from '../../process/process-tree.ts';
 
 /** The pids of `master`'s children now: /proc's children list on Linux, a process listing elsewhere. */
@@ -40,44 +41,22 @@ export function workersDone(pids: readonly number[], port: number, timeout: numb
 
 /** The socket inodes of TCP connections whose far end is `port` (any state but LISTEN); null without /proc. */
 function connectionsTo(port: number): Set<string> | null {
+  const rows = tcpTableRows();
+  if (rows === null) return null;
   const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const inodes = new Set<string>();
-  let readOne = false;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    readOne = true;
-    // `sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …`
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length > 9 && fields[2]?.endsWith(wanted) && fields[3] !== '0A') inodes.add(fields[9] as string);
-    }
+  // `sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …`
+  for (const row of rows) {
+    const fields = row.trim().split(/\s+/);
+    if (fields.length > 9 && fields[2]?.endsWith(wanted) && fields[3] !== '0A') inodes.add(fields[9] as string);
   }
-  return readOne ? inodes : null;
+  return inodes;
 }
 
 /** Whether one of `pid`'s descriptors is a socket in `inodes`. */
 function holdsAny(pid: number, inodes: ReadonlySet<string>): boolean {
   if (inodes.size === 0) return false;
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    // Gone meanwhile, or not ours to read: counted as holding, so the exit check decides.
-    return isAlive(pid);
-  }
-  for (const fd of fds) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return true;
-  }
-  return false;
+  // Descriptors that cannot be read (gone meanwhile, or not ours) count as holding: the exit check decides.
+  const own = socketInodes(pid);
+  return own === null ? isAlive(pid) : own.some((inode) => inodes.has(inode));
 }
