@@ -50,7 +50,7 @@ export interface ProxyEngine {
   kill(): Promise<void>;
   /** The processes the engine runs, for listings, logs and metrics. */
   supervisors(): Supervisor[];
-  /** Batches of access events, in arrival order. */
+  /** Batches of access events, in arrival order; the stack keeps the objects as its records (AccessLog.add). */
   readonly onAccess: Event<readonly AccessEvent[]>;
   /** Members taken out of rotation (or returned) by failed connections. */
   readonly onPassive: Event<PassiveMark>;
