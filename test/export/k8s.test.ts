@@ -31,7 +31,7 @@ type Manifest = { kind: keyof typeof MODELS; metadata: { name: string }; spec: R
 
 /** The manifests of `spec`, each checked against its Kubernetes schema; the test fails on the first invalid one. */
 function manifestsOf(spec: StackSpec): { objects: Manifest[]; notes: string[]; text: string } {
-  const { files, untranslated } = exportKubernetes(spec, (file) => path.relative(spec.dir, file) || '.');
+  const { files, untranslated } = exportKubernetes(spec);
   expect(files.map((file) => file.name)).toEqual(['manifests.yaml']);
   const text = files[0]?.text ?? '';
   const objects = parseAllDocuments(text).map((doc) => {
@@ -85,7 +85,7 @@ describe('export k8s', () => {
     expect(notes).toEqual([
       `app 'api': image: neither image: nor build: is given, so 'REPLACE-ME' stands in; add image: NAME to it in the stack file`,
       `app 'api': watch: a file change does not redeploy; build and roll out a new image instead`,
-      `static site 'web': root: Kubernetes has no place for the files of web: its routes go to a Service 'web' on port 80 that you provide (an nginx image with the folder copied in)`,
+      `static site 'web': root: Kubernetes has no place for the files of ./web: its routes go to a Service 'web' on port 80 that you provide (an nginx image with the folder copied in)`,
     ]);
   });
 
@@ -191,7 +191,7 @@ describe('export k8s of every kind of setting', () => {
     expect(notes).toEqual([
       `task 'migrate': env_file: its values are in ConfigMap migrate-env, readable by anyone who can read the namespace: move secrets to a Secret`,
       `app 'api_v2': name: Kubernetes names allow no _, so its objects are named 'api-v2'`,
-      `app 'api_v2': build: Kubernetes runs published images only: build backend, push it, and put its name in place of 'REPLACE-ME' (or give image: in the stack file)`,
+      `app 'api_v2': build: Kubernetes runs published images only: build ./backend, push it, and put its name in place of 'REPLACE-ME' (or give image: in the stack file)`,
       `app 'api_v2': env_file: its values are in ConfigMap api-v2-env, readable by anyone who can read the namespace: move secrets to a Secret`,
       `app 'api_v2': depends_on: Kubernetes starts everything at once, so it does not wait for migrate (completed); wait in an init container, or apply the Jobs first`,
       `app 'api_v2': balance: a Service spreads connections its own way; ip-hash is your Ingress controller's setting (session affinity for ip-hash)`,

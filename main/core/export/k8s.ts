@@ -1,5 +1,6 @@
 // `switchyard export k8s`: a Deployment and a Service per app, a Job per task, a ConfigMap per env
 // file set, and an Ingress with the routes (k8s-ingress.ts), in one multi-document manifests.yaml.
+import path from 'node:path';
 import type { AppSpec, HealthSpec, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
 import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, supervisorOnly } from './container.ts';
@@ -8,8 +9,10 @@ import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
 import { yamlStream } from './yaml-file.ts';
 
-/** The manifests for `spec`, and what they could not translate. */
-export function exportKubernetes(spec: StackSpec, relative: (file: string) => string): ExportResult {
+/** The manifests for `spec`, and what they could not translate (paths in messages relative to the stack file). */
+export function exportKubernetes(spec: StackSpec): ExportResult {
+  // Nothing is mounted from this machine: a path is only named, as the stack file writes it.
+  const relative = (file: string) => `./${path.relative(spec.dir, file).split(path.sep).join('/')}`.replace(/^\.\/$/, '.');
   const untranslated: Untranslated[] = [];
   const partOf = kubeName(spec.name);
   const objects: unknown[] = [];
@@ -56,7 +59,7 @@ export function exportKubernetes(spec: StackSpec, relative: (file: string) => st
     objects.push(ingress.object);
     untranslated.push(...ingress.untranslated);
   }
-  const header = `Written by \`switchyard export k8s\` from ${relative(spec.file)}: change the stack file and export again.\nApps listen on port ${CONTAINER_PORT} in their containers; each app's Service answers on port ${SERVICE_PORT}.`;
+  const header = `Written by \`switchyard export k8s\` from ${path.basename(spec.file)}: change the stack file and export again.\nApps listen on port ${CONTAINER_PORT} in their containers; each app's Service answers on port ${SERVICE_PORT}.`;
   return { files: [{ name: 'manifests.yaml', text: yamlStream(objects, header) }], untranslated };
 }
 
