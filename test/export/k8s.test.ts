@@ -34,6 +34,8 @@ function manifestsOf(spec: StackSpec): { objects: Manifest[]; notes: string[]; t
   const { files, untranslated } = exportKubernetes(spec);
   expect(files.map((file) => file.name)).toEqual(['manifests.yaml']);
   const text = files[0]?.text ?? '';
+  // A value used twice (one check in three probes) is written twice, never as a YAML anchor and alias.
+  expect(text).not.toMatch(/(^|\s)[&*]a\d+(\s|$)/m);
   const objects = parseAllDocuments(text).map((doc) => {
     expect(doc.errors).toEqual([]);
     return doc.toJS() as Manifest;
@@ -106,6 +108,7 @@ describe('export k8s', () => {
         `app 'catalog': command: '127.0.0.1' binds loopback, which nothing outside the container reaches; written as '0.0.0.0'`,
         `app 'orders': command: '127.0.0.1:8000' binds loopback, which nothing outside the container reaches; written as '0.0.0.0:8000'`,
         `app 'orders': reload.signal: a rollout replaces containers; SIGHUP is not sent to reload in place`,
+        `app 'orders': command: \${PYTHON:-…} is not set in the container, so its default '/usr/bin/python3' is written; make sure the image has it, or set PYTHON in env`,
       ]),
     );
   });
@@ -190,8 +193,8 @@ describe('export k8s of every kind of setting', () => {
     ]);
     expect(notes).toEqual([
       `task 'migrate': env_file: its values are in ConfigMap migrate-env, readable by anyone who can read the namespace: move secrets to a Secret`,
-      `app 'api_v2': name: Kubernetes names allow no _, so its objects are named 'api-v2'`,
       `app 'api_v2': build: Kubernetes runs published images only: build ./backend, push it, and put its name in place of 'REPLACE-ME' (or give image: in the stack file)`,
+      `app 'api_v2': name: Kubernetes names allow no _, so its objects are named 'api-v2'`,
       `app 'api_v2': env_file: its values are in ConfigMap api-v2-env, readable by anyone who can read the namespace: move secrets to a Secret`,
       `app 'api_v2': depends_on: Kubernetes starts everything at once, so it does not wait for migrate (completed); wait in an init container, or apply the Jobs first`,
       `app 'api_v2': balance: a Service spreads connections its own way; ip-hash is your Ingress controller's setting (session affinity for ip-hash)`,

@@ -44,6 +44,9 @@ export function containerEnvironment(program: AppSpec | TaskSpec): { inline: Rec
 // Service, reaches it on the container's own address.
 const LOOPBACK_BIND = /(^|=)(127\.0\.0\.1|localhost)(?=$|:)/;
 
+// `${NAME:-default}`, not after a `$` that makes it literal text (`$${…}`).
+const DEFAULTED = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}/g;
+
 /**
  * The command as the container runs it (exec form, no shell), its variables expanded as a worker's
  * would be with the container's port, and a loopback bind address widened to 0.0.0.0. `notes`
@@ -59,6 +62,9 @@ export function containerCommand(program: AppSpec | TaskSpec): { argv: string[];
       const names = problems.map((problem) => problem.written).join(', ');
       notes.push({ owner, key: 'command', why: `${names} comes from the environment Switchyard runs in, which the container does not have; kept as written in '${argument}', set it in env or fix the command` });
       return argument;
+    }
+    for (const [, name, fallback] of argument.matchAll(DEFAULTED)) {
+      if (name !== undefined && env[name] === undefined) notes.push({ owner, key: 'command', why: `\${${name}:-…} is not set in the container, so its default '${fallback}' is written; make sure the image has it, or set ${name} in env` });
     }
     if (!LOOPBACK_BIND.test(text)) return text;
     const widened = text.replace(LOOPBACK_BIND, (_bind, before: string) => `${before}0.0.0.0`);

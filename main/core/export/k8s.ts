@@ -73,6 +73,7 @@ function labels(name: string, partOf: string): Record<string, string> {
 
 /** The container of an app or a task, and the ConfigMap holding its env files' values when it has any. */
 function containerOf(owner: AppSpec | TaskSpec, partOf: string, relative: (file: string) => string, untranslated: Untranslated[]): { container: Record<string, unknown>; configMap: unknown } {
+  const runs = image(owner, relative, untranslated);
   const command = containerCommand(owner);
   untranslated.push(...command.notes);
   if (owner.name !== kubeName(owner.name)) untranslated.push({ owner: ownerOf(owner), key: 'name', why: `Kubernetes names allow no _, so its objects are named '${kubeName(owner.name)}'` });
@@ -80,7 +81,7 @@ function containerOf(owner: AppSpec | TaskSpec, partOf: string, relative: (file:
   const configName = `${kubeName(owner.name)}-env`;
   const container: Record<string, unknown> = {
     name: kubeName(owner.name),
-    image: image(owner, relative, untranslated),
+    image: runs,
     // Kubernetes expands $(NAME) in commands and values itself: `$$(` keeps one as written.
     command: command.argv.map(escapeReferences),
     env: Object.entries(inline).map(([name, value]) => ({ name, value: escapeReferences(value) })),
