@@ -3,23 +3,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import type { StackSpec } from '../../shared/stack.ts';
-import { loadStack } from '../../main/core/config/load.ts';
+import { EXAMPLES, loadOffline } from './offline-stack.ts';
 import { exportCompose } from '../../main/core/export/compose.ts';
 import { formatUntranslated } from '../../main/core/export/untranslated.ts';
 import { makeStackDir, yaml } from '../config/stack-dir.ts';
 import type { StackDir } from '../config/stack-dir.ts';
 
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
-async function load(file: string): Promise<StackSpec> {
-  const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
-  if (!spec) throw new Error(issues.map((issue) => issue.message).join('\n'));
-  return spec;
-}
 
 // Parsed YAML whose shape each test asserts on, after docker-compose has checked it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,7 +52,7 @@ describe('export compose', () => {
   });
 
   it('the demo: the app with replicas and its healthcheck, nginx in front with the conf and the site mounted read-only', async () => {
-    const spec = await load(path.join(EXAMPLES, 'demo/switchyard.yaml'));
+    const spec = await loadOffline(path.join(EXAMPLES, 'demo/switchyard.yaml'));
     const outDir = path.join(stack.dir, 'out');
     const { services, notes, conf } = exportAndCheck(spec, outDir);
     expect(Object.keys(services)).toEqual(['api', 'proxy']);
@@ -95,7 +88,7 @@ describe('export compose', () => {
   it('depends_on conditions, env files, build folders, and $ kept from Compose\'s own substitution', async () => {
     await stack.folder('backend');
     await stack.write('backend/.env', 'DATABASE_URL=postgres://db/shop\n');
-    const spec = await load(
+    const spec = await loadOffline(
       await stack.write(
         'switchyard.yaml',
         yaml(
@@ -143,8 +136,8 @@ describe('export compose', () => {
 
   it('writes the same bytes for the same stack file', async () => {
     const outDir = path.join(stack.dir, 'out');
-    const first = exportCompose(await load(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
-    const second = exportCompose(await load(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
+    const first = exportCompose(await loadOffline(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
+    const second = exportCompose(await loadOffline(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
     expect(second.files).toEqual(first.files);
   });
 });

@@ -1,7 +1,6 @@
 // `export k8s`: manifests a maintained Kubernetes models package accepts, the same bytes every time,
 // and every setting without a Kubernetes field named on its own line.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -10,20 +9,14 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { StackSpec } from '../../shared/stack.ts';
-import { loadStack } from '../../main/core/config/load.ts';
+import { EXAMPLES, loadOffline } from './offline-stack.ts';
 import { exportKubernetes } from '../../main/core/export/k8s.ts';
 import { formatUntranslated } from '../../main/core/export/untranslated.ts';
 import { makeStackDir, yaml } from '../config/stack-dir.ts';
 import type { StackDir } from '../config/stack-dir.ts';
 
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const MODELS = { Deployment, Job, Ingress, ConfigMap, Service } as const;
 
-async function load(file: string): Promise<StackSpec> {
-  const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
-  if (!spec) throw new Error(issues.map((issue) => issue.message).join('\n'));
-  return spec;
-}
 
 // Parsed YAML whose shape each test asserts on, after the Kubernetes schema has checked it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,7 +49,7 @@ function find(objects: Manifest[], kind: string, name: string): Manifest {
 
 describe('export k8s', () => {
   it('turns the demo into a Deployment and Service per app and an Ingress with its routes', async () => {
-    const spec = await load(path.join(EXAMPLES, 'demo/switchyard.yaml'));
+    const spec = await loadOffline(path.join(EXAMPLES, 'demo/switchyard.yaml'));
     const { objects, notes } = manifestsOf(spec);
     expect(objects.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(['Deployment/api', 'Service/api', 'Ingress/demo']);
     const api = find(objects, 'Deployment', 'api').spec;
@@ -92,7 +85,7 @@ describe('export k8s', () => {
   });
 
   it('the Python example: a Job for the migration, its order, the reload signal, and binds widened to 0.0.0.0', async () => {
-    const spec = await load(path.join(EXAMPLES, 'python/switchyard.yaml'));
+    const spec = await loadOffline(path.join(EXAMPLES, 'python/switchyard.yaml'));
     const { objects, notes } = manifestsOf(spec);
     const job = find(objects, 'Job', 'migrate').spec;
     expect(job.backoffLimit).toBe(0);
@@ -126,7 +119,7 @@ describe('export k8s of every kind of setting', () => {
   async function richStack(): Promise<StackSpec> {
     await stack.folder('backend');
     await stack.write('backend/.env', 'DATABASE_URL=postgres://db/shop\nSHARED=from-file\n');
-    return load(
+    return loadOffline(
       await stack.write(
         'switchyard.yaml',
         yaml(

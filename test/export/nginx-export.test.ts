@@ -6,18 +6,15 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StackSpec } from '../../shared/stack.ts';
-import { loadStack } from '../../main/core/config/load.ts';
+import { EXAMPLES, loadOffline } from './offline-stack.ts';
 import { exportNginxConf, parseUpstreamOption } from '../../main/core/export/nginx-export.ts';
 import { Stack } from '../../main/core/stack.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const NGINX = '/usr/sbin/nginx';
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 /**
  * The export writes a production host's paths (pid in /run, logs in /var/log/nginx), which a test may
@@ -39,18 +36,13 @@ function nginxTest(conf: string, prefix: string): { status: number | null; outpu
   return { status: result.status, output: result.stderr };
 }
 
-async function load(file: string): Promise<StackSpec> {
-  const { spec, issues } = await loadStack(file, { checkPorts: false, checkCommands: false });
-  if (!spec) throw new Error(issues.map((issue) => issue.message).join('\n'));
-  return spec;
-}
 
 describe('export nginx', () => {
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'sy-export-nginx-'));
   afterAll(() => rmSync(prefix, { recursive: true, force: true }));
 
   it.each(['demo', 'python'])('the %s example passes nginx -t, with the default upstreams and with given ones', async (example) => {
-    const spec = await load(path.join(EXAMPLES, example, 'switchyard.yaml'));
+    const spec = await loadOffline(path.join(EXAMPLES, example, 'switchyard.yaml'));
     const defaults = exportNginxConf(spec, { listen: { host: '0.0.0.0', port: 80 } });
     expect(defaults.untranslated).toEqual([]);
     const conf = defaults.files[0]?.text ?? '';
@@ -111,7 +103,7 @@ describe('the exported nginx.conf, run in front of a running stack, answers as t
         '',
       ].join('\n'),
     );
-    const spec = await load(path.join(dir, 'switchyard.yaml'));
+    const spec = await loadOffline(path.join(dir, 'switchyard.yaml'));
     const [builtinPort, nginxPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
     stack = new Stack({ ...spec, proxy: spec.proxy && { ...spec.proxy, listen: { host: '127.0.0.1', port: builtinPort } } });
     await stack.start();
