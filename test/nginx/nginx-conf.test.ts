@@ -112,6 +112,7 @@ describe('renderNginxConf', () => {
     // The host server's `/api` prefix beats the host-less `/api/`'s whole-path match, so no `= /api` there.
     const admin = conf.slice(conf.indexOf('server_name admin.test;'));
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
+    expect(renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto' })).toContain('worker_processes auto;');
   });
 
   it('writes export paths and the listen address of the target', () => {

@@ -53,15 +53,24 @@ export function memberIndex(upstreams: Record<string, UpstreamConfig>): (address
   return (address) => byAddress.get(address) ?? null;
 }
 
+/** How a test runs nginx. */
+export interface NginxOptions {
+  /** Changes the engine target before rendering. */
+  adjust?: (target: NginxTarget) => NginxTarget;
+  /** Runs nginx as this account (the test must be root); the prefix is handed to it. */
+  runAs?: { uid: number; gid: number };
+}
+
 /** Renders `config` for the engine, checks it and runs nginx with it on a free loopback port. */
-export async function startNginx(config: ProxyConfig, adjust: (target: NginxTarget) => NginxTarget = (target) => target): Promise<RunningNginx> {
+export async function startNginx(config: ProxyConfig, { adjust = (target) => target, runAs }: NginxOptions = {}): Promise<RunningNginx> {
   const prefix = tempPrefix();
   const port = await refusedPort();
   const conf = renderNginxConf(config, adjust(engineTarget({ host: '127.0.0.1', port }, prefix)));
   const check = checkConf(conf, prefix);
   if (!check.ok) throw new Error(`nginx -t refused the configuration:\n${check.output}`);
   const { writeFd, reader } = accessPipe(prefix);
-  const child = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: ['ignore', writeFd, 'pipe'] });
+  if (runAs !== undefined) for (const file of fs.readdirSync(prefix, { recursive: true, encoding: 'utf8' }).concat('.')) fs.chownSync(path.join(prefix, file), runAs.uid, runAs.gid);
+  const child = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: ['ignore', writeFd, 'pipe'], ...runAs });
   fs.closeSync(writeFd);
   onCleanup(() => void reader.destroy());
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

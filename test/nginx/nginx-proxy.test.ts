@@ -76,6 +76,8 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
 
     const echoed = await send(nginx.port, '/echo-id');
     expect(echoed.headers['x-request-id']).toBe('from-worker');
+    // The worker's own headers pass as they are, Server included.
+    expect(echoed.headers.server).toBeUndefined();
 
     const loop = await send(nginx.port, '/loop', { headers: { via: `1.1 switchyard-${cfg.id}` } });
     expect(loop.status).toBe(508);
@@ -101,6 +103,25 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(await reply).toBe('echo: hi');
     client.close();
     expect(await nginx.accessFor('/ws')).toMatchObject({ status: 101, worker: 'api-1', attempts: 1, error: null });
+  });
+
+  it('keeps a quiet WebSocket open past the route timeout, as the builtin has no idle timeout on tunnels', async () => {
+    const upstream = await startUpstream((_req, res) => res.end('plain'));
+    const wss = new WebSocketServer({ server: upstream.server });
+    // The worker's own pacing: it speaks once, three route timeouts after the upgrade.
+    wss.on('connection', (socket) => setTimeout(() => socket.send('late'), 900).unref());
+    onCleanup(() => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    });
+    const nginx = await startNginx(config([route('/', 'api', { timeout: 300, stripPrefix: true })], [app('api', [member('api-1', upstream.port)])]));
+    const client = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws`);
+    onCleanup(() => client.terminate());
+    const first = new Promise<string>((resolve) => {
+      client.once('message', (data) => resolve(data.toString()));
+      client.once('close', () => resolve('closed'));
+    });
+    expect(await first).toBe('late');
   });
 
   it('passes server-sent events on as they come', async () => {
@@ -156,7 +177,11 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
   });
 
   it('answers 502 for a refused worker, 504 past the route timeout and 503 without a ready worker, with the builtin pages', async () => {
-    const slow = await startUpstream(() => {});
+    const slow = await startUpstream((req, res) => {
+      if (req.url !== '/slow/own-502') return;
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('the worker’s own 502');
+    });
     const [refused, alsoRefused] = await Promise.all([refusedPort(), refusedPort()]);
     const cfg = config(
       [route('/refused/', 'gone'), route('/slow/', 'slow', { timeout: 300 }), route('/none/', 'none')],
@@ -176,6 +201,10 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(await nginx.accessFor('/slow/x')).toMatchObject({ status: 504, route: '/slow/', worker: 'slow-1', attempts: 1, error: 'no response within 300ms' });
     // A timeout is not retried: the slow worker got the request once.
     expect(slow.requests).toHaveLength(1);
+    // A worker's own error status passes as it is.
+    const own = await send(nginx.port, '/slow/own-502');
+    expect(own).toMatchObject({ status: 502, body: 'the worker’s own 502' });
+    expect(await nginx.accessFor('/slow/own-502')).toMatchObject({ status: 502, worker: 'slow-1', error: null });
 
     const none = await send(nginx.port, '/none/x');
     expect(none.status).toBe(503);

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { UpstreamConfig } from '../../shared/proxy.ts';
 import { cleanUpAfterEach, config, route, send } from '../proxy/helpers.ts';
@@ -61,6 +62,8 @@ describe.skipIf(!hasNginx)('static sites served by nginx (skipped without /usr/s
     expect((await send(nginx.port, '/.env')).body).toBe('404 Not Found: /.env was not found under this site\n');
     expect((await send(nginx.port, '/.well-known/security.txt')).body).toBe('contact');
     expect((await send(nginx.port, '/missing')).status).toBe(404);
+    // A folder without index.html is missing too (nginx itself would say 403).
+    expect(await send(nginx.port, '/assets/')).toMatchObject({ status: 404, body: '404 Not Found: /assets/ was not found under this site\n' });
 
     const post = await send(nginx.port, '/index.html', { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
@@ -81,8 +84,25 @@ describe.skipIf(!hasNginx)('static sites served by nginx (skipped without /usr/s
     // A dotfile is not a missing page: no fallback.
     expect((await send(nginx.port, '/app/.env', { headers: HTML })).status).toBe(404);
     expect((await send(nginx.port, '/app/about.html')).body).toBe('<h1>about</h1>');
+    expect((await send(nginx.port, '/app/assets/', { headers: HTML })).body).toBe('<h1>index</h1>');
     expect((await send(nginx.port, '/app')).body).toBe('<h1>index</h1>');
     expect(await nginx.accessFor('/app/about.html')).toMatchObject({ status: 200, route: '/app/', worker: 'spa' });
     expect(nginx.events().filter((event) => event.path === '/app/some/page').map((event) => event.status)).toEqual([200, 404]);
+  });
+
+  // Started by a non-root user, nginx runs its workers as that user and needs no `user`
+  // directive; engineTarget writes one only when Switchyard runs as root (as here, in CI).
+  it.skipIf(process.getuid?.() !== 0)('runs as an unprivileged user with the engine target it gets there', async () => {
+    const root = siteFolder();
+    for (let dir = root; dir !== os.tmpdir(); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+    const nobody = { uid: 65534, gid: 65534 };
+    const nginx = await startNginx(config([route('/', 'web', { target: 'static' })], [site('web', root, false)]), {
+      adjust: ({ user: _root, ...target }) => target,
+      runAs: nobody,
+    });
+    expect(nginx.conf).not.toMatch(/^user /m);
+    expect((await send(nginx.port, '/about.html')).body).toBe('<h1>about</h1>');
+    expect(await nginx.accessFor('/about.html')).toMatchObject({ status: 200, worker: 'web' });
+    expect(nginx.stderr()).toBe('');
   });
 });

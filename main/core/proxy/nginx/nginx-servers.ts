@@ -70,6 +70,7 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
       });
     }
     writeErrorPages(out);
+    writeTunnels(out, context, placed);
     if (host === null) {
       // nginx knows a variable only once some `set` names it; the access log names these in every request.
       out.block('location @sy_declare_variables', () => {
@@ -148,46 +149,84 @@ function writeRouteBody(out: ConfWriter, context: ServerContext, route: ProxyRou
     });
     return;
   }
-  if (route.target === 'url') {
-    writeUrlRoute(out, context, route);
-    return;
-  }
-  const upstream = context.config.upstreams[route.to];
-  const servers = context.servers.get(route.to);
-  if (upstream === undefined || servers === undefined || !hasLiveServer(servers)) {
+  const forward = forwardOf(context, route);
+  if (forward === null) {
+    const upstream = context.config.upstreams[route.to];
     out.line('set $sy_error "no ready worker"');
     const why = upstream === undefined ? 'it has no workers' : unavailableReason(upstream);
     writeTextAnswer(out, 503, `503 Service Unavailable: no ready worker for ${route.to}: ${why}\n`);
     return;
   }
-  out.line(`set $sy_timeout ${quoted(formatMillis(route.timeout))}`);
-  const rewrite = rewriteFor(route, '');
-  if (rewrite !== null) out.line(rewrite);
-  out.line(`proxy_pass http://${upstreamName(upstream.name)}`);
-  writeAttemptLimits(out, route, attemptsFor(servers));
+  if (forward.kind === 'url') out.line(`set $sy_worker ${quoted(route.to)}`);
+  // error_page in a location replaces the server's, so the proxied locations name all theirs.
+  out.line(`error_page ${TUNNEL_STATUS} = ${tunnelName(context, route)}`);
+  out.line('error_page 502 @sy_502');
+  out.line('error_page 504 @sy_504');
+  writeForwarding(out, route, forward);
 }
 
-function writeUrlRoute(out: ConfWriter, context: ServerContext, route: ProxyRoute): void {
-  const url = new URL(route.to);
-  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-  out.line(`set $sy_worker ${quoted(route.to)}`);
+/** Where a proxied route forwards: an app's upstream block, or a URL's (with its own Host). */
+type Forward = { kind: 'app'; upstream: string; attempts: number } | { kind: 'url'; upstream: string; url: URL };
+
+/**
+ * The builtin's tunnels have no idle timeout once upgraded, but nginx applies proxy_read_timeout
+ * to a tunnel too, so upgrade requests are sent on (by a status only this `if` uses) to a named
+ * location whose timeout is a day.
+ */
+const TUNNEL_STATUS = 418;
+const TUNNEL_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** The named location a route's WebSocket upgrades go to; one per route, shared by its `= /api` twin. */
+function tunnelName(context: ServerContext, route: ProxyRoute): string {
+  return `@sy_tunnel_${context.config.routes.indexOf(route)}`;
+}
+
+function writeForwarding(out: ConfWriter, route: ProxyRoute, forward: Forward): void {
   out.line(`set $sy_timeout ${quoted(formatMillis(route.timeout))}`);
+  out.block('if ($http_upgrade)', () => out.line(`return ${TUNNEL_STATUS}`));
+  writeForwardTo(out, route, forward, route.timeout);
+}
+
+/** The rewrite, proxy_pass and limits of one forwarding, with `timeout` for reads and writes. */
+function writeForwardTo(out: ConfWriter, route: ProxyRoute, forward: Forward, timeout: number): void {
+  const basePath = forward.kind === 'url' ? forward.url.pathname.replace(/\/$/, '') : '';
   const rewrite = rewriteFor(route, basePath);
   if (rewrite !== null) out.line(rewrite);
-  const block = context.urlUpstreams.get(url.origin) as string;
-  out.line(`proxy_pass ${url.protocol}//${block}`);
-  writeProxyHeaders(out, quoted(url.host));
-  if (url.protocol === 'https:') {
-    out.line('proxy_ssl_server_name on');
-    out.line(`proxy_ssl_name ${quoted(url.hostname)}`);
+  if (forward.kind === 'app') {
+    out.line(`proxy_pass http://${forward.upstream}`);
+  } else {
+    out.line(`proxy_pass ${forward.url.protocol}//${forward.upstream}`);
+    writeProxyHeaders(out, quoted(forward.url.host));
+    if (forward.url.protocol === 'https:') {
+      out.line('proxy_ssl_server_name on');
+      out.line(`proxy_ssl_name ${quoted(forward.url.hostname)}`);
+    }
   }
-  writeAttemptLimits(out, route, 2);
+  out.line(`proxy_read_timeout ${duration(timeout)}`);
+  out.line(`proxy_send_timeout ${duration(timeout)}`);
+  // A URL route has one target; its second attempt covers a keep-alive connection closed under the request.
+  out.line(`proxy_next_upstream_tries ${forward.kind === 'app' ? forward.attempts : 2}`);
 }
 
-function writeAttemptLimits(out: ConfWriter, route: ProxyRoute, attempts: number): void {
-  out.line(`proxy_read_timeout ${duration(route.timeout)}`);
-  out.line(`proxy_send_timeout ${duration(route.timeout)}`);
-  out.line(`proxy_next_upstream_tries ${attempts}`);
+/** The named locations of a server's WebSocket tunnels. */
+function writeTunnels(out: ConfWriter, context: ServerContext, placed: readonly Placed[]): void {
+  for (const { route } of placed) {
+    const forward = forwardOf(context, route);
+    if (forward !== null) out.block(`location ${tunnelName(context, route)}`, () => writeForwardTo(out, route, forward, TUNNEL_TIMEOUT_MS));
+  }
+}
+
+/** How a route is proxied, or null when nginx answers it itself (a static site, no live worker). */
+function forwardOf(context: ServerContext, route: ProxyRoute): Forward | null {
+  if (siteOf(context, route) !== null) return null;
+  if (route.target === 'url') {
+    const url = new URL(route.to);
+    return { kind: 'url', upstream: context.urlUpstreams.get(url.origin) as string, url };
+  }
+  const upstream = context.config.upstreams[route.to];
+  const servers = context.servers.get(route.to);
+  if (upstream === undefined || servers === undefined || !hasLiveServer(servers)) return null;
+  return { kind: 'app', upstream: upstreamName(upstream.name), attempts: attemptsFor(servers) };
 }
 
 /**

@@ -144,7 +144,9 @@ export function writeStaticLocationBody(out: ConfWriter, location: StaticLocatio
   out.line(`gzip_types ${types().compressibleTypes.join(' ')}`);
   out.line('error_page 405 @sy_static_method');
   out.line(`error_page ${HIDDEN_STATUS} =404 @sy_static_missing`);
-  out.line(`error_page 404 ${location.spa ? `= ${spaFallbackName(location.site)}` : '@sy_static_missing'}`);
+  // 403 is nginx's answer for a folder without index.html, which the builtin treats as missing
+  // (so a file nginx may not read is a 404 here, where the builtin says 403).
+  out.line(`error_page 403 404 ${location.spa ? `= ${spaFallbackName(location.site)}` : '=404 @sy_static_missing'}`);
 }
 
 function spaFallbackName(site: string): string {
