@@ -18,6 +18,9 @@ const USAGE = `Usage: switchyard <command> [options]
   reload APP                replace an app's workers one by one with no failed request
   scale APP N               change the number of an app's workers while running
   down                      stop the running stack gracefully
+  export nginx|compose|k8s [-o DIR]
+                            write the stack as an nginx.conf, a compose.yaml or Kubernetes manifests
+                            (default DIR: deploy/<target>/ beside the stack file); export --help for more
 
 Commands other than up and check find the running stack through .switchyard/run.json beside the
 stack file (switchyard.yaml in the current folder, or --file FILE).`;
@@ -84,6 +87,37 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         const { values, positionals } = parse(rest, fileOption, 1, 1, 'reload APP');
         const { reload } = await import('./commands/actions.ts');
         return await reload({ cwd, file: str(values.file), target: positionals[0] as string });
+      }
+      case 'export': {
+        const { values, positionals } = parse(
+          rest,
+          {
+            ...fileOption,
+            out: { type: 'string', short: 'o' },
+            listen: { type: 'string' },
+            upstream: { type: 'string', multiple: true },
+            'static-dir': { type: 'string' },
+            help: { type: 'boolean', short: 'h' },
+          },
+          0,
+          1,
+          'export nginx|compose|k8s [-f FILE] [-o DIR]',
+        );
+        const { EXPORT_USAGE, exportStack } = await import('./commands/export.ts');
+        if (values.help === true) {
+          process.stdout.write(`${EXPORT_USAGE}\n`);
+          return EXIT.ok;
+        }
+        if (positionals[0] === undefined) throw new CliError(`export needs a target: nginx, compose or k8s\n\n${EXPORT_USAGE}`, EXIT.usage);
+        return await exportStack({
+          cwd,
+          file: str(values.file),
+          target: positionals[0],
+          out: str(values.out),
+          listen: str(values.listen),
+          upstreams: values.upstream ?? [],
+          staticDir: str(values['static-dir']),
+        });
       }
       case undefined:
       case 'help':

@@ -170,12 +170,15 @@ export const appSchema = z.strictObject(
     reload: z.strictObject({ signal: choice(RELOAD_SIGNALS) }, { error: 'must be a map, like { signal: SIGHUP }' }).optional(),
     max_requests: integer(0).default(0),
     max_requests_jitter: integer(0).default(0),
+    // Only `switchyard export compose|k8s` reads these: the image a container runs, or the folder to build it from.
+    image: z.string({ error: 'must be an image name, like shop/api:1.4' }).regex(/^\S+$/, { error: 'must be an image name without spaces, like shop/api:1.4' }).optional(),
+    build: pathText.optional(),
   },
   { error: 'must be a map of settings, like { command: node server.js }' },
 );
 
 /** `tasks.NAME`: a command run to completion, with what an app runs with and nothing about serving. */
-export const taskSchema = appSchema.pick({ command: true, cwd: true, env: true, env_file: true, depends_on: true });
+export const taskSchema = appSchema.pick({ command: true, cwd: true, env: true, env_file: true, depends_on: true, image: true, build: true });
 
 /** A route as the schema returns it. */
 export type RouteInput = z.output<typeof routeSchema>;
