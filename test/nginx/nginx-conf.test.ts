@@ -23,6 +23,7 @@ function everything(): ProxyConfig {
         route('/plain', 'http://127.0.0.1:9000', { target: 'url' }),
         route('/sticky/', 'sticky'),
         route('/none/', 'none'),
+        route('/clash/', 'url_0'),
         route('/$odd "path"/', 'api'),
       ],
       [
@@ -31,6 +32,8 @@ function everything(): ProxyConfig {
         app('admin', [member('admin-1', 41004)]),
         app('sticky', [member('sticky-1', 41005), member('sticky-2', 0, 'down'), member('sticky-3', 41006)], 'ip-hash'),
         app('none', [member('none-1', 0, 'down')]),
+        // Its block, sy_url_0, must not collide with the first URL origin's, sy-url-0.
+        app('url_0', [member('url_0-1', 41008)]),
         { name: 'web', kind: 'static', balance: 'round-robin', members: [member('web', 41007)], site: { root: '/srv/web', spa: false } },
         { name: 'spa', kind: 'static', balance: 'round-robin', members: [], site: { root: '/srv/spa/', spa: true } },
       ],
@@ -78,7 +81,7 @@ describe('renderNginxConf', () => {
       'user root;',
       'pid "/run/sy/nginx.pid";',
       'error_log stderr warn;',
-      'access_log /dev/stdout sy_access;',
+      'access_log "/dev/stdout" sy_access;',
       'client_body_temp_path "/run/sy/client_body_temp";',
       'listen 127.0.0.1:18099 default_server;',
       'server_name spa.test;',
@@ -96,7 +99,7 @@ describe('renderNginxConf', () => {
       'location = "/api" {',
       'rewrite "^/api/?+(.*)$" "/$1" break;',
       'proxy_read_timeout 250ms;',
-      'proxy_pass https://sy_url_1;',
+      'proxy_pass https://sy-url-1;',
       'proxy_ssl_name "localhost";',
       'rewrite "^/ext/?+(.*)$" "/base/$1" break;',
       'location ^~ "/${sy_dollar}odd \\"path\\"/" {',
@@ -112,7 +115,9 @@ describe('renderNginxConf', () => {
     // The host server's `/api` prefix beats the host-less `/api/`'s whole-path match, so no `= /api` there.
     const admin = conf.slice(conf.indexOf('server_name admin.test;'));
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
-    expect(renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto' })).toContain('worker_processes auto;');
+    const asked = renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto', accessLog: '/run/sy/access.fifo' });
+    expect(asked).toContain('worker_processes auto;');
+    expect(asked).toContain('access_log "/run/sy/access.fifo" sy_access;');
   });
 
   it('writes export paths and the listen address of the target', () => {

@@ -42,15 +42,21 @@ export interface RunningNginx {
   events(): AccessEvent[];
   /** The access event for `path`, once nginx has logged it. */
   accessFor(path: string): Promise<AccessEvent>;
+  /** Renders `config` in place of the running one, checks it and asks nginx for a graceful reload (HUP). */
+  reload(config: ProxyConfig): void;
 }
 
-/** Every member of `config`'s upstreams by `host:port`, for parseAccessLine. */
-export function memberIndex(upstreams: Record<string, UpstreamConfig>): (address: string) => { worker: string; member: string } | null {
-  const byAddress = new Map<string, { worker: string; member: string }>();
-  for (const upstream of Object.values(upstreams)) {
-    for (const member of upstream.members) byAddress.set(`${member.host}:${member.port}`, { worker: member.name, member: member.id });
+/** Every member of the upstreams added so far by `host:port`, for parseAccessLine. */
+class MemberIndex {
+  private readonly byAddress = new Map<string, { worker: string; member: string }>();
+
+  add(upstreams: Record<string, UpstreamConfig>): void {
+    for (const upstream of Object.values(upstreams)) {
+      for (const member of upstream.members) this.byAddress.set(`${member.host}:${member.port}`, { worker: member.name, member: member.id });
+    }
   }
-  return (address) => byAddress.get(address) ?? null;
+
+  readonly memberAt = (address: string) => this.byAddress.get(address) ?? null;
 }
 
 /** How a test runs nginx. */
@@ -65,9 +71,16 @@ export interface NginxOptions {
 export async function startNginx(config: ProxyConfig, { adjust = (target) => target, runAs }: NginxOptions = {}): Promise<RunningNginx> {
   const prefix = tempPrefix();
   const port = await refusedPort();
-  const conf = renderNginxConf(config, adjust(engineTarget({ host: '127.0.0.1', port }, prefix)));
-  const check = checkConf(conf, prefix);
-  if (!check.ok) throw new Error(`nginx -t refused the configuration:\n${check.output}`);
+  const target = adjust(engineTarget({ host: '127.0.0.1', port }, prefix));
+  const members = new MemberIndex();
+  const render = (next: ProxyConfig): string => {
+    const conf = renderNginxConf(next, target);
+    const check = checkConf(conf, prefix);
+    if (!check.ok) throw new Error(`nginx -t refused the configuration:\n${check.output}`);
+    members.add(next.upstreams);
+    return conf;
+  };
+  const conf = render(config);
   const { writeFd, reader } = accessPipe(prefix);
   if (runAs !== undefined) for (const file of fs.readdirSync(prefix, { recursive: true, encoding: 'utf8' }).concat('.')) fs.chownSync(path.join(prefix, file), runAs.uid, runAs.gid);
   const child = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: ['ignore', writeFd, 'pipe'], ...runAs });
@@ -88,15 +101,18 @@ export async function startNginx(config: ProxyConfig, { adjust = (target) => tar
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   await waitFor(() => (child.exitCode !== null ? Promise.reject(new Error(`nginx exited: ${stderr}`)) : accepts(port)), 'nginx to accept connections');
-  const memberAt = memberIndex(config.upstreams);
-  const events = () => lines.map((line) => parseAccessLine(line, memberAt)).filter((event) => event !== null);
+  const events = () => lines.map((line) => parseAccessLine(line, members.memberAt)).filter((event) => event !== null);
   return {
     port,
     conf,
     lines,
     stderr: () => stderr,
     events,
-    accessFor: (target) => waitFor(() => events().findLast((event) => event.path === target), `an access event for ${target}`, { interval: 5 }),
+    accessFor: (path) => waitFor(() => events().findLast((event) => event.path === path), `an access event for ${path}`, { interval: 5 }),
+    reload: (next) => {
+      render(next);
+      child.kill('SIGHUP');
+    },
   };
 }
 

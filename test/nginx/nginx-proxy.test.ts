@@ -6,6 +6,7 @@ import http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, send, startUpstream } from '../proxy/helpers.ts';
+import { NO_RESPONSE_HEAD } from '../../main/core/proxy/nginx/nginx-access-log.ts';
 import { hasNginx, startNginx } from './nginx-helpers.ts';
 
 cleanUpAfterEach();
@@ -17,7 +18,7 @@ function named(name: string) {
 
 describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped without /usr/sbin/nginx)', () => {
   it('routes by longest prefix and host as the route table does, strips prefixes, and logs the route', async () => {
-    const [api, web, admin, strip] = await Promise.all([named('api'), named('web'), named('admin'), named('strip')]);
+    const [api, web, admin, strip, ext] = await Promise.all([named('api'), named('web'), named('admin'), named('strip'), named('ext')]);
     const cfg = config(
       [
         route('/api/', 'api'),
@@ -25,6 +26,7 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
         route('/', 'admin', { host: 'admin.test' }),
         route('/strip/', 'strip', { stripPrefix: true }),
         route('/raw', 'strip', { stripPrefix: true }),
+        route('/ext/', `http://127.0.0.1:${ext.port}/base/`, { target: 'url', stripPrefix: true }),
       ],
       [app('api', [member('api-1', api.port)]), app('web', [member('web-1', web.port)]), app('admin', [member('admin-1', admin.port)]), app('strip', [member('strip-1', strip.port)])],
     );
@@ -44,9 +46,54 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(await body('/strip')).toBe('strip /');
     // A prefix without a trailing slash matches as a string prefix, as route-table.ts does.
     expect(await body('/rawfile')).toBe('strip /file');
+    // A URL route: its base path before the rest, its own Host.
+    expect(await body('/ext/a?b=1')).toBe('ext /base/a?b=1');
+    expect(ext.requests[0]!.headers.host).toBe(`127.0.0.1:${ext.port}`);
+    expect(await nginx.accessFor('/ext/a?b=1')).toMatchObject({ route: '/ext/', worker: `http://127.0.0.1:${ext.port}/base/`, member: null, attempts: 1 });
     expect(await nginx.accessFor('/api/x?q=1')).toMatchObject({ method: 'GET', status: 200, route: '/api/', worker: 'api-1', member: `api-1@${api.port}`, attempts: 1, error: null });
     expect(await nginx.accessFor('/x')).toMatchObject({ route: '/', worker: 'web-1' });
     expect(nginx.events().find((event) => event.route === 'admin.test/')).toMatchObject({ worker: 'admin-1', status: 200 });
+  });
+
+  it('balances round-robin, keeps a client on its member with ip-hash, and sends nothing to a member not ready', async () => {
+    const rr = await Promise.all(['a-1', 'a-2', 'a-3'].map((name) => named(name)));
+    const hash = await Promise.all(['h-1', 'h-2', 'h-3'].map((name) => named(name)));
+    const nginx = await startNginx(
+      config(
+        [route('/rr/', 'rr'), route('/hash/', 'hash')],
+        [
+          app('rr', rr.map((upstream, i) => member(`a-${i + 1}`, upstream.port, i === 2 ? 'draining' : 'ready'))),
+          app('hash', hash.map((upstream, i) => member(`h-${i + 1}`, upstream.port)), 'ip-hash'),
+        ],
+      ),
+    );
+    const bodies: (string | undefined)[] = [];
+    for (let i = 0; i < 6; i++) bodies.push((await send(nginx.port, `/rr/${i}`)).body.split(' ')[0]);
+    expect(bodies.filter((name) => name === 'a-1')).toHaveLength(3);
+    expect(bodies.filter((name) => name === 'a-2')).toHaveLength(3);
+    expect(rr[2]!.requests).toHaveLength(0);
+    const hashed = new Set<string>();
+    for (let i = 0; i < 6; i++) hashed.add((await send(nginx.port, `/hash/${i}`)).body.split(' ')[0]!);
+    expect(hashed.size).toBe(1);
+  });
+
+  it('takes a new configuration with a graceful reload, finishing the request under way on the old one', async () => {
+    let release: (() => void) | undefined;
+    const old = await startUpstream((req, res) => {
+      if (req.url === '/slow') release = () => res.end('old slow');
+      else res.end('old');
+    });
+    const next = await named('new');
+    const nginx = await startNginx(config([route('/', 'api')], [app('api', [member('api-1', old.port)])]));
+    const slow = send(nginx.port, '/slow');
+    await waitFor(() => release, 'the slow request at the old member');
+    const cfg = config([route('/', 'api')], [app('api', [member('api-1', old.port, 'draining'), member('api-2', next.port)])]);
+    nginx.reload(cfg);
+    await waitFor(async () => (await send(nginx.port, '/probe')).body === 'new /probe', 'requests to reach the new member');
+    release!();
+    expect(await slow).toMatchObject({ status: 200, body: 'old slow' });
+    expect(await nginx.accessFor('/slow')).toMatchObject({ status: 200, worker: 'api-1' });
+    expect(nginx.events().filter((event) => event.path === '/probe').every((event) => event.status === 200)).toBe(true);
   });
 
   it('sends the forwarded headers, Via and the request id upstream, and the id back', async () => {
@@ -83,7 +130,7 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(loop.status).toBe(508);
     expect(loop.body).toContain('came back to the proxy');
     expect(upstream.requests).toHaveLength(3);
-    expect(await nginx.accessFor('/loop')).toMatchObject({ status: 508, error: 'loop', attempts: 0 });
+    expect(await nginx.accessFor('/loop')).toMatchObject({ status: 508, attempts: 0, error: expect.stringContaining(`came back to the proxy it already passed (Via: 1.1 switchyard-${cfg.id})`) });
   });
 
   it('carries a WebSocket both ways', async () => {
@@ -138,13 +185,35 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
       onCleanup(() => void request.destroy());
     });
     expect(response.headers['content-type']).toBe('text/event-stream');
-    let received = '';
-    response.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    for (let i = 0; i < 3; i++) {
-      stream!.write(`data: event ${i}\n\n`);
-      await waitFor(() => received.endsWith(`data: event ${i}\n\n`), `event ${i} at the client`);
+    // Each event reaches the client while the worker keeps the response open.
+    for (const event of ['data: one\n\n', 'event: tick\ndata: two\n\n']) {
+      const arrived = new Promise<string>((resolve) => response.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      stream!.write(event);
+      expect(await arrived).toBe(event);
     }
     expect(stream!.writableEnded).toBe(false);
+  });
+
+  it('logs a client that leaves before or during the response, and tells the worker', async () => {
+    const closed: string[] = [];
+    const upstream = await startUpstream((req, res) => {
+      res.on('close', () => closed.push(req.url ?? ''));
+      if (req.url === '/during') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+      }
+    });
+    const nginx = await startNginx(config([route('/', 'api')], [app('api', [member('api-1', upstream.port)])]));
+    for (const path of ['/before', '/during']) {
+      const request = http.get({ host: '127.0.0.1', port: nginx.port, path, agent: false });
+      request.on('error', () => {});
+      if (path === '/during') await new Promise((resolve) => request.once('response', (response) => response.once('data', resolve)));
+      else await waitFor(() => upstream.requests.some((seen) => seen.url === path), 'the worker to get the request');
+      request.destroy();
+      await waitFor(() => closed.includes(path), `the worker to see ${path} close`);
+    }
+    expect(await nginx.accessFor('/before')).toMatchObject({ status: 0, worker: 'api-1', error: 'client aborted' });
+    expect(await nginx.accessFor('/during')).toMatchObject({ status: 200, worker: 'api-1', error: expect.stringContaining('cut short') });
   });
 
   it('retries a GET on another member after a refused connection, and never sends a POST twice', async () => {
@@ -172,8 +241,8 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(getPair.map((upstream) => upstream.requests.length)).toEqual([1, 1]);
     expect((await send(dropNginx.port, '/post', { method: 'POST', body: 'once' })).status).toBe(502);
     expect(postPair[0]!.requests.length + postPair[1]!.requests.length).toBe(1);
-    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: 'connection closed before the response' });
-    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: 'connection closed before the response' });
+    expect(await dropNginx.accessFor('/get')).toMatchObject({ status: 502, attempts: 2, error: NO_RESPONSE_HEAD });
+    expect(await dropNginx.accessFor('/post')).toMatchObject({ status: 502, attempts: 1, error: NO_RESPONSE_HEAD });
   });
 
   it('answers 502 for a refused worker, 504 past the route timeout and 503 without a ready worker, with the builtin pages', async () => {
@@ -182,22 +251,32 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end('the worker’s own 502');
     });
-    const [refused, alsoRefused] = await Promise.all([refusedPort(), refusedPort()]);
+    const [refused, alsoRefused, dead1, dead2] = await Promise.all([refusedPort(), refusedPort(), refusedPort(), refusedPort()]);
     const cfg = config(
-      [route('/refused/', 'gone'), route('/slow/', 'slow', { timeout: 300 }), route('/none/', 'none')],
-      [app('gone', [member('gone-1', refused)]), app('slow', [member('slow-1', slow.port)]), app('none', [member('none-1', 0, 'down'), member('none-2', alsoRefused, 'draining')])],
+      [
+        route('/refused/', 'gone'),
+        route('/slow/', 'slow', { timeout: 300 }),
+        route('/none/', 'none'),
+        route('/dead/', 'dead'),
+        route('/url/', `http://127.0.0.1:${refused}/base/`, { target: 'url' }),
+      ],
+      [app('gone', [member('gone-1', refused)]), app('slow', [member('slow-1', slow.port)]), app('none', [member('none-1', 0, 'down'), member('none-2', alsoRefused, 'draining')]), app('dead', [member('dead-1', dead1), member('dead-2', dead2)])],
     );
     const nginx = await startNginx(cfg);
     const bad = await send(nginx.port, '/refused/x', { headers: { 'x-request-id': 'r-502' } });
     expect(bad.status).toBe(502);
-    expect(bad.body).toMatch(/^502 Bad Gateway: route \/refused\/ → 127\.0\.0\.1:\d+/);
+    expect(bad.body).toBe(`502 Bad Gateway: route /refused/ → gone-1 (127.0.0.1:${refused}): no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
     expect(bad.headers['x-request-id']).toBe('r-502');
     expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(await nginx.accessFor('/refused/x')).toMatchObject({ status: 502, worker: 'gone-1', attempts: 1, error: 'connection refused' });
 
+    const url = await send(nginx.port, '/url/x');
+    expect(url.body).toBe(`502 Bad Gateway: route /url/ → http://127.0.0.1:${refused}/base/: no valid response (the connection was refused, closed or reset, or the head was malformed)\n`);
+    expect(await nginx.accessFor('/url/x')).toMatchObject({ status: 502, worker: `http://127.0.0.1:${refused}/base/`, member: null, error: 'connection refused' });
+
     const late = await send(nginx.port, '/slow/x');
     expect(late.status).toBe(504);
-    expect(late.body).toContain('no response within 300ms');
+    expect(late.body).toBe(`504 Gateway Timeout: route /slow/ → slow-1 (127.0.0.1:${slow.port}): no response within 300ms\n`);
     expect(await nginx.accessFor('/slow/x')).toMatchObject({ status: 504, route: '/slow/', worker: 'slow-1', attempts: 1, error: 'no response within 300ms' });
     // A timeout is not retried: the slow worker got the request once.
     expect(slow.requests).toHaveLength(1);
@@ -210,6 +289,13 @@ describe.skipIf(!hasNginx)('nginx from the generated configuration (skipped with
     expect(none.status).toBe(503);
     expect(none.body).toBe('503 Service Unavailable: no ready worker for none: none-1 down, none-2 draining\n');
     expect(await nginx.accessFor('/none/x')).toMatchObject({ status: 503, attempts: 0, error: 'no ready worker' });
+
+    // Both members refused: both out for fail_timeout, so the next request finds no server to try.
+    expect((await send(nginx.port, '/dead/1')).status).toBe(502);
+    const out = await send(nginx.port, '/dead/2');
+    expect(out).toMatchObject({ status: 503, body: '503 Service Unavailable: no ready worker for dead: every ready worker is out after a connection failure\n' });
+    expect(out.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(await nginx.accessFor('/dead/2')).toMatchObject({ status: 503, attempts: 0, worker: null, error: 'no ready worker' });
 
     const nowhere = await send(nginx.port, '/nowhere');
     expect(nowhere.status).toBe(404);

@@ -57,6 +57,9 @@ interface AccessLine {
   completion: string;
 }
 
+/** The error of a 502 after the connection was made. */
+export const NO_RESPONSE_HEAD = 'no valid response head (the connection was closed or reset, or the head was malformed)';
+
 /** nginx's status for a client that closed the connection before the response. */
 const CLIENT_CLOSED = 499;
 
@@ -107,8 +110,11 @@ function errorOf(fields: AccessLine, attempts: number): string | null {
   const answered = fields.header.split(/, | : /).at(-1) ?? '-';
   if (attempts > 0 && answered === '-') {
     if (fields.status === 504) return fields.timeout === '' ? 'upstream timeout' : `no response within ${fields.timeout}`;
-    if (fields.status === 502) return (fields.connect.split(/, | : /).at(-1) ?? '-') === '-' ? 'connection refused' : 'connection closed before the response';
+    // Connected but no head: closed, reset or malformed, which nginx's variables do not tell apart (its error log does).
+    if (fields.status === 502) return (fields.connect.split(/, | : /).at(-1) ?? '-') === '-' ? 'connection refused' : NO_RESPONSE_HEAD;
   }
+  // nginx closes the connection without an answer on either client timeout, and logs a 408.
+  if (fields.status === 408) return fields.route === '' ? 'the request head did not arrive in full (client_header_timeout)' : 'client sent nothing of its body (client_body_timeout)';
   if (fields.status !== 101 && fields.completion !== 'OK' && fields.status < 400) return 'response cut short (the client left or the worker failed mid-response)';
   return null;
 }

@@ -10,7 +10,7 @@ import { formatMillis } from '../builtin/upstream-failure.ts';
 import { ACCESS_LOG_VARIABLES } from './nginx-access-log.ts';
 import { hiddenPathPattern, writeStaticFallbacks, writeStaticLocationBody } from './nginx-static.ts';
 import { address, duration, quoted, quotedRegex, quotedTemplate, regexLiteral, type ConfWriter } from './nginx-syntax.ts';
-import { attemptsFor, hasLiveServer, unavailableReason, upstreamName, type NginxServer } from './nginx-upstreams.ts';
+import { attemptsFor, hasLiveServer, unavailableReason, UPSTREAM_PREFIX, upstreamName, type NginxServer } from './nginx-upstreams.ts';
 
 /** What the servers need to know about the upstreams and URL origins written before them. */
 export interface ServerContext {
@@ -22,6 +22,10 @@ export interface ServerContext {
   urlUpstreams: ReadonlyMap<string, string>;
   siteRoot(site: string, files: StaticSiteFiles): string;
 }
+
+/** proxy-server.ts's words for a request that came back through this proxy (the access event's error too). */
+const LOOP_DETAIL =
+  "this request came back to the proxy it already passed (Via: $http_via); a route forwards to the proxy's own address, so point its to: at an app, a static site or another server";
 
 /** A route placed in one server block. */
 interface Placed {
@@ -50,10 +54,11 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
     out.line(`server_name ${host === null ? '""' : host}`);
     // `if` at server level may only set and return: the page itself is a named location's.
     out.block('if ($sy_loop)', () => {
-      out.line('set $sy_error "loop"');
+      out.line(`set $sy_error ${quotedTemplate(LOOP_DETAIL)}`);
       out.line('return 508');
     });
-    out.line('error_page 502 @sy_502');
+    // `=`: the page's own status, a 503 when nginx had no server left to try.
+    out.line('error_page 502 = @sy_502');
     out.line('error_page 504 @sy_504');
     out.line('error_page 508 @sy_508');
     const byPath = [...placed].sort((a, b) => (a.route.path < b.route.path ? -1 : a.route.path > b.route.path ? 1 : 0));
@@ -63,7 +68,8 @@ function writeServer(out: ConfWriter, context: ServerContext, host: string | nul
       if (bare !== null && exactWins(entry, bare, placed)) out.block(`location = ${quoted(bare)}`, () => writeRouteBody(out, context, entry.route, true));
     }
     if (!placed.some((entry) => entry.route.path === '/')) {
-      const where = host === null && hasHostRoutes ? ' on host $http_host' : host === null ? '' : ` on host ${host}`;
+      // noRoutePage names the Host header as sent whenever some route has a host.
+      const where = hasHostRoutes ? ' on host $http_host' : '';
       out.block('location /', () => {
         out.line('set $sy_error "no route"');
         writeTextAnswer(out, 404, `404 Not Found: no route for $uri${where}\n`);
@@ -123,9 +129,10 @@ function cutLiteral(route: ProxyRoute): string {
 
 /** The `rewrite` of forwardedTarget: the prefix cut (keeping a leading slash), then a URL's base path put before it. */
 function rewriteFor(route: ProxyRoute, basePath: string): string | null {
-  const base = quotedTemplate(basePath.replace(/\$/g, '${sy_dollar}'));
-  if (route.stripPrefix) return `rewrite ${quotedRegex(`^${cutLiteral(route)}/?+(.*)$`)} ${base.slice(0, -1)}/$1" break`;
-  return basePath === '' ? null : `rewrite ^(.*)$ ${base.slice(0, -1)}$1" break`;
+  // The replacement expands variables: `$1` is the capture, a `$` of the path goes through $sy_dollar.
+  const base = basePath.replace(/\$/g, '${sy_dollar}');
+  if (route.stripPrefix) return `rewrite ${quotedRegex(`^${cutLiteral(route)}/?+(.*)$`)} ${quotedTemplate(`${base}/$1`)} break`;
+  return basePath === '' ? null : `rewrite ^(.*)$ ${quotedTemplate(`${base}$1`)} break`;
 }
 
 /** A route's location; `exact` for its `= /api` twin. */
@@ -160,7 +167,7 @@ function writeRouteBody(out: ConfWriter, context: ServerContext, route: ProxyRou
   if (forward.kind === 'url') out.line(`set $sy_worker ${quoted(route.to)}`);
   // error_page in a location replaces the server's, so the proxied locations name all theirs.
   out.line(`error_page ${TUNNEL_STATUS} = ${tunnelName(context, route)}`);
-  out.line('error_page 502 @sy_502');
+  out.line('error_page 502 = @sy_502');
   out.line('error_page 504 @sy_504');
   writeForwarding(out, route, forward);
 }
@@ -249,23 +256,24 @@ export function writeProxyHeaders(out: ConfWriter, host: string): void {
 /** The builtin's error pages for what nginx answers itself after an attempt (error-page.ts failurePage). */
 function writeErrorPages(out: ConfWriter): void {
   out.block('location @sy_502', () => {
-    writeTextAnswer(out, 502, '502 Bad Gateway: route $sy_route → $upstream_addr: the worker refused or dropped the connection before its response\n');
+    // nginx names the upstream block instead of an address when passive checks left no server to try.
+    out.block(`if ($upstream_addr ~ ${quotedRegex(`^${UPSTREAM_PREFIX}(.+)$`)})`, () => {
+      out.line('set $sy_error "no ready worker"');
+      writeTextAnswer(out, 503, '503 Service Unavailable: no ready worker for $1: every ready worker is out after a connection failure\n', false);
+    });
+    writeTextAnswer(out, 502, '502 Bad Gateway: route $sy_route → $sy_target_described: no valid response (the connection was refused, closed or reset, or the head was malformed)\n');
   });
   out.block('location @sy_504', () => {
-    writeTextAnswer(out, 504, '504 Gateway Timeout: route $sy_route → $upstream_addr: no response within $sy_timeout\n');
+    writeTextAnswer(out, 504, '504 Gateway Timeout: route $sy_route → $sy_target_described: no response within $sy_timeout\n');
   });
   out.block('location @sy_508', () => {
-    writeTextAnswer(
-      out,
-      508,
-      "508 Loop Detected: this request came back to the proxy it already passed (Via: $http_via); a route forwards to the proxy's own address, so point its to: at an app, a static site or another server\n",
-    );
+    writeTextAnswer(out, 508, '508 Loop Detected: $sy_error\n');
   });
 }
 
-/** A one-line text answer with the headers of error-page.ts errorPageHeaders. */
-function writeTextAnswer(out: ConfWriter, status: number, body: string): void {
-  out.line('default_type "text/plain; charset=utf-8"');
+/** A one-line text answer with the headers of error-page.ts errorPageHeaders; `typed` false inside an `if`, which takes its location's type. */
+function writeTextAnswer(out: ConfWriter, status: number, body: string, typed = true): void {
+  if (typed) out.line('default_type "text/plain; charset=utf-8"');
   out.line('add_header X-Content-Type-Options nosniff always');
   out.line('add_header X-Request-Id $sy_request_id always');
   out.line(`return ${status} ${quotedTemplate(body)}`);

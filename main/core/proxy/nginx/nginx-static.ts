@@ -116,8 +116,8 @@ function writeStaticHeaders(out: ConfWriter, cacheControl: string, always: boole
 }
 
 /**
- * Statuses the static location's `if`s return to reach their pages: an `if` cannot set the text
- * content type, and a plain 404 would take an SPA site's fallback, which a dotfile must not.
+ * What the hidden-path `if` returns to reach the 404 page: an `if` cannot set the text content
+ * type itself, and a plain 404 would take an SPA site's fallback, which a dotfile must not.
  */
 const HIDDEN_STATUS = 418;
 

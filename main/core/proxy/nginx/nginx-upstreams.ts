@@ -6,7 +6,7 @@ import type { UpstreamConfig } from '../../../../shared/proxy.ts';
 import { CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS } from '../builtin/connection-pools.ts';
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
 import { MAX_ATTEMPTS } from '../builtin/upstream-pool.ts';
-import { address, duration, type ConfWriter } from './nginx-syntax.ts';
+import { address, duration, quoted, quotedRegex, regexLiteral, type ConfWriter } from './nginx-syntax.ts';
 
 /** One `server` line of an upstream. */
 export interface NginxServer {
@@ -22,9 +22,15 @@ const KEEPALIVE_CONNECTIONS = 64;
 /** The connect timeout of every attempt, as the builtin's connector has it. */
 export const CONNECT_TIMEOUT = duration(CONNECT_TIMEOUT_MS);
 
-/** The name of the nginx upstream block for app or site `name` (stack names are `[a-z0-9_-]`). */
+/**
+ * Before an app or site name in its upstream block's name. A URL origin's block is `sy-url-<n>`:
+ * stack names cannot make that (they follow `sy_`), and nginx refuses two blocks of one name.
+ */
+export const UPSTREAM_PREFIX = 'sy_';
+
+/** The upstream block of app or site `name`. */
 export function upstreamName(name: string): string {
-  return `sy_${name}`;
+  return `${UPSTREAM_PREFIX}${name}`;
 }
 
 /** Servers with a port; a member without one (starting, backing off) cannot be written and takes no requests anyway. */
@@ -65,4 +71,26 @@ export function writeUpstream(out: ConfWriter, upstream: UpstreamConfig, servers
 export function unavailableReason(upstream: UpstreamConfig): string {
   if (upstream.members.length === 0) return 'it has no workers';
   return upstream.members.map((member) => `${member.name} ${member.state === 'ready' ? 'not reachable' : member.state}`).join(', ');
+}
+
+/**
+ * `$sy_target_described`: what the error pages name as the target, as error-page.ts does: the
+ * member last tried as `api-2 (127.0.0.1:41234)`, a URL route's URL, else nginx's address list.
+ */
+export function writeTargetDescriptions(out: ConfWriter, written: readonly { upstream: UpstreamConfig; servers: readonly NginxServer[] }[]): void {
+  out.block('map $upstream_addr $sy_member_tried', () => {
+    for (const { upstream, servers } of written) {
+      for (const server of servers) {
+        const member = upstream.members.find((candidate) => candidate.host === server.host && candidate.port === server.port);
+        if (member === undefined || server.down === true) continue;
+        const where = address(server.host, server.port);
+        out.line(`${quotedRegex(`~(^|, | : )${regexLiteral(where)}$`)} ${quoted(`${member.name} (${where})`)}`);
+      }
+    }
+    out.line('default $upstream_addr');
+  });
+  out.block('map $sy_worker $sy_target_described', () => {
+    out.line('"" $sy_member_tried');
+    out.line('default $sy_worker');
+  });
 }
