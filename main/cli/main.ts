@@ -26,8 +26,11 @@ const fileOption = { file: { type: 'string', short: 'f' } } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the exit code. `prebuiltDir` holds
+ * the bundled check command (prebuilt.ts), dist/cli/ unless a test builds one elsewhere.
+ */
+export async function main(argv: string[], cwd = process.cwd(), prebuiltDir?: string): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -43,7 +46,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await openApp({ cwd, file: str(values.file) });
       }
       case 'check': {
-        const { check } = await import('./commands/check.ts');
+        const { importCheck } = await import('./prebuilt.ts');
+        const { check } = await importCheck(prebuiltDir);
         return await check({ cwd, file: str(parse(rest, fileOption, 0).values.file) });
       }
       case 'ps': {
