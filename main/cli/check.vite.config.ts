@@ -1,4 +1,4 @@
-// Bundles `switchyard check`, packages included, into dist/cli/check.js (prebuilt.ts says why), with
+// Bundles `switchyard check`, packages included, into dist/cli/check.cjs (prebuilt.ts says why), with
 // the list of files it was built from. What main.ts must recognise by identity (the error classes it
 // tells apart with instanceof) and what check loads only while a stack runs stay outside, imported
 // from their sources.
@@ -47,7 +47,9 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     target: 'node22',
-    rollupOptions: { output: { entryFileNames: CHECK_BUNDLE } },
+    // CommonJS, so Node's modules come in by require: an ES import of node:fs or node:util reads every
+    // export, loading what their lazy getters hold (fs.promises' readline, util's diff and workers).
+    rollupOptions: { output: { entryFileNames: CHECK_BUNDLE, format: 'cjs' } },
   },
   ssr: { noExternal: true, target: 'node' },
 });

@@ -1,9 +1,13 @@
 // The command line: parse, dispatch, and turn failures into one clear message and an exit code.
 // Each command is imported when it runs, so `ps` does not pay for loading what `up` needs.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { SwitchyardError } from '../core/errors.ts';
 import { CliError, EXIT } from './cli-error.ts';
+
+// Not an ES import: that reads every export of node:util, and its lazy ones load a dozen more of
+// Node's modules (worker_threads among them), a few ms of every command's start.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 const USAGE = `Usage: switchyard <command> [options]
 

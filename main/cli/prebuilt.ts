@@ -1,17 +1,18 @@
 // `check` is run often and waited on, and from source it loads about 200 modules (zod alone is 100,
 // most of them locales it never uses): resolving and linking them cost more than the check itself.
-// `npm install` and `npm run build` bundle it into dist/cli/check.js (check.vite.config.ts), with a
+// `npm install` and `npm run build` bundle it into dist/cli/check.cjs (check.vite.config.ts), with a
 // list of the files it was built from. The CLI runs that file only while each of those files is as
 // it was then, so an edited source is never shadowed by an old build: it runs from source instead.
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type * as CheckModule from './commands/check.ts';
 
 /** Where the bundled command and the list of its inputs are written. */
 export const PREBUILT_DIR = fileURLToPath(new URL('../../dist/cli/', import.meta.url));
 /** The bundled check command, in PREBUILT_DIR. */
-export const CHECK_BUNDLE = 'check.js';
+export const CHECK_BUNDLE = 'check.cjs';
 /** The stamps of the bundle and of every file it was built from, in PREBUILT_DIR. */
 export const CHECK_INPUTS = 'check.inputs.json';
 
@@ -67,6 +68,6 @@ export function isCurrent(listFile: string): boolean {
 
 /** The check command: the bundle in `dir` when it is current, the source otherwise. */
 export async function importCheck(dir = PREBUILT_DIR): Promise<typeof CheckModule> {
-  if (isCurrent(path.join(dir, CHECK_INPUTS))) return (await import(pathToFileURL(path.join(dir, CHECK_BUNDLE)).href)) as typeof CheckModule;
+  if (isCurrent(path.join(dir, CHECK_INPUTS))) return createRequire(import.meta.url)(path.join(dir, CHECK_BUNDLE)) as typeof CheckModule;
   return import('./commands/check.ts');
 }

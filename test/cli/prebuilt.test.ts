@@ -65,7 +65,7 @@ describe('the check command the CLI runs', () => {
     try {
       const input = path.join(dir, 'input.ts');
       writeFileSync(input, 'export {};');
-      writeFileSync(path.join(dir, CHECK_BUNDLE), 'export const check = () => "bundled";\n');
+      writeFileSync(path.join(dir, CHECK_BUNDLE), 'exports.check = () => "bundled";\n');
       writeFileSync(path.join(dir, CHECK_INPUTS), JSON.stringify([stampOf(dir, path.join(dir, CHECK_BUNDLE)), stampOf(dir, input)]));
       const source = await import('../../main/cli/commands/check.ts');
       expect((await importCheck(dir)).check).not.toBe(source.check);
