@@ -21,7 +21,8 @@ function prebuiltCheck(): Plugin {
     },
     async resolveId(source, importer) {
       const resolved = await this.resolve(source, importer, { skipSelf: true });
-      if (!resolved || !OUTSIDE.has(resolved.id)) return null;
+      // vite's ids have forward slashes on Windows too.
+      if (!resolved || !OUTSIDE.has(path.normalize(resolved.id))) return null;
       return { id: path.relative(outDir, resolved.id).split(path.sep).join('/'), external: true };
     },
     // The list is written last, and renamed into place, so a CLI started mid-build finds none and runs from source.

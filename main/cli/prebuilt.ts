@@ -32,9 +32,11 @@ export function stampOf(dir: string, file: string): FileStamp {
  */
 export function inputFiles(moduleIds: Iterable<string>): string[] {
   const files = new Set<string>();
-  for (const id of moduleIds) {
-    if (!path.isAbsolute(id)) continue; // a bundler's own helper modules
-    const marker = `${path.sep}node_modules${path.sep}`;
+  const marker = `${path.sep}node_modules${path.sep}`;
+  for (const moduleId of moduleIds) {
+    if (!path.isAbsolute(moduleId)) continue; // a bundler's own helper modules
+    // vite writes ids with forward slashes on Windows too.
+    const id = path.normalize(moduleId);
     const at = id.lastIndexOf(marker);
     if (at === -1) {
       files.add(id);
