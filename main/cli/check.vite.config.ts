@@ -47,10 +47,16 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: 'node22',
-    // CommonJS, so Node's modules come in by require: an ES import of node:fs or node:util reads every
-    // export, loading what their lazy getters hold (fs.promises' readline, util's diff and workers).
-    // Half the bytes to read and compile; names are kept, so that an unexpected error's stack still reads.
-    rollupOptions: { output: { entryFileNames: CHECK_BUNDLE, format: 'cjs', minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } } } },
+    rollupOptions: {
+      output: {
+        entryFileNames: CHECK_BUNDLE,
+        // CommonJS, so Node's modules come in by require: an ES import of node:fs or node:util reads
+        // every export, loading what their lazy getters hold (fs.promises' readline, util's workers).
+        format: 'cjs',
+        // A third fewer bytes to read and compile; names are kept, so an unexpected error's stack reads.
+        minify: { compress: true, mangle: false, codegen: { removeWhitespace: true } },
+      },
+    },
   },
   ssr: { noExternal: true, target: 'node' },
 });
