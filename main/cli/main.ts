@@ -1,9 +1,13 @@
 // The command line: parse, dispatch, and turn failures into one clear message and an exit code.
 // Each command is imported when it runs, so `ps` does not pay for loading what `up` needs.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { SwitchyardError } from '../core/errors.ts';
 import { CliError, EXIT } from './cli-error.ts';
+
+// Not an ES import: that reads every export of node:util, and its lazy ones load a dozen more of
+// Node's modules (worker_threads among them), a few ms of every command's start.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -29,8 +33,11 @@ const fileOption = { file: { type: 'string', short: 'f' } } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the exit code. `prebuiltDir` holds
+ * the bundled check command (prebuilt.ts), dist/cli/ unless a test builds one elsewhere.
+ */
+export async function main(argv: string[], cwd = process.cwd(), prebuiltDir?: string): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -46,7 +53,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await openApp({ cwd, file: str(values.file) });
       }
       case 'check': {
-        const { check } = await import('./commands/check.ts');
+        const { importCheck } = await import('./prebuilt.ts');
+        const { check } = await importCheck(prebuiltDir);
         return await check({ cwd, file: str(parse(rest, fileOption, 0).values.file) });
       }
       case 'ps': {
