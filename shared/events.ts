@@ -49,7 +49,7 @@ export interface EventMap {
   /** Log lines, in seq order. */
   logs: LogLine[];
   /** Access events, in seq order. */
-  access: AccessRecord[];
+  access: readonly AccessRecord[];
   /** The last second of traffic. */
   traffic: TrafficSample;
   /** A stack file change was applied or refused. */

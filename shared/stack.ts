@@ -132,7 +132,14 @@ export interface AppSpec {
   reload: { signal: ReloadSignal } | null;
   /** What must stand before its workers start (`depends_on`). */
   dependsOn: Dependency[];
+  /** `image:` or `build:`, read only by `switchyard export compose|k8s`; absent when neither is written. */
+  container?: ContainerImage;
+  /** The `env_file` files, absolute, in the order written (their values are already in `env`). */
+  envFiles?: string[];
 }
+
+/** Where an exported container's image comes from: a published image, or a folder (absolute) to build one from. */
+export type ContainerImage = { image: string } | { build: string };
 
 /** What a dependant waits for: the target `started`, `healthy` (every worker ready) or `completed` (a task that exited 0). */
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -155,6 +162,10 @@ export interface TaskSpec {
   env: Record<string, string>;
   /** What must stand before it runs (`depends_on`), as for an app. */
   dependsOn: Dependency[];
+  /** `image:` or `build:`, as for an app. */
+  container?: ContainerImage;
+  /** The `env_file` files, absolute, in the order written, as for an app. */
+  envFiles?: string[];
 }
 
 /** A whole validated stack. */

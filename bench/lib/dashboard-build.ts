@@ -2,10 +2,10 @@
 // and which an edit to the renderer or to shared/ leaves behind: the bench builds it itself then,
 // with the project's own vite config, rather than measure a page that is missing or out of date.
 
-import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { viteBuild } from './vite-build.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RENDERER = path.join(ROOT, 'renderer');
@@ -14,7 +14,6 @@ const BUILT_INDEX = path.join(RENDERER, 'dist', 'index.html');
 const SOURCES = [RENDERER, path.join(ROOT, 'shared')];
 /** Tests sit beside the components but are not in the build. */
 const TEST_FILE = /\.test\.tsx?$/;
-const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
 /** Why the built dashboard needs building, or null when it is newer than every source file. */
 export function dashboardBuildReason(): string | null {
@@ -30,18 +29,7 @@ export async function ensureDashboardBuilt(): Promise<void> {
   const reason = dashboardBuildReason();
   if (reason === null) return;
   console.log(`\nDashboard: building renderer/dist first (${reason})`);
-  // The vite script run by this Node, not `npx`, so the build uses the same Node 24 as the bench.
-  const child = spawn(process.execPath, [VITE, 'build', '--config', path.join(RENDERER, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-  const code = await new Promise<number | string>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'));
-  });
-  if (code !== 0) throw new Error(`building the dashboard failed (vite exited with ${code}); \`npm run build\` shows the same error:\n${stderr.trim()}`);
+  await viteBuild('renderer/vite.config.ts', 'the dashboard');
   if (mtime(BUILT_INDEX) === null) throw new Error(`vite finished but wrote no ${path.relative(ROOT, BUILT_INDEX)}`);
 }
 

@@ -1,10 +1,14 @@
 // The command line: parse, dispatch, and turn failures into one clear message and an exit code.
 // Each command is imported when it runs, so `ps` does not pay for loading what `up` needs.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { SwitchyardError } from '../core/errors.ts';
 import type { ProxyEngineName } from '../../shared/stack.ts';
 import { CliError, EXIT } from './cli-error.ts';
+
+// Not an ES import: that reads every export of node:util, and its lazy ones load a dozen more of
+// Node's modules (worker_threads among them), a few ms of every command's start.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -22,6 +26,9 @@ const USAGE = `Usage: switchyard <command> [options]
   reload APP                replace an app's workers one by one with no failed request
   scale APP N               change the number of an app's workers while running
   down                      stop the running stack gracefully
+  export nginx|compose|k8s [-o DIR]
+                            write the stack as an nginx.conf, a compose.yaml or Kubernetes manifests
+                            (default DIR: deploy/<target>/ beside the stack file); export --help for more
 
 Commands other than up and check find the running stack through .switchyard/run.json beside the
 stack file (switchyard.yaml in the current folder, or --file FILE).`;
@@ -31,8 +38,11 @@ const engineOption = { engine: { type: 'string' } } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the exit code. `prebuiltDir` holds
+ * the bundled check command (prebuilt.ts), dist/cli/ unless a test builds one elsewhere.
+ */
+export async function main(argv: string[], cwd = process.cwd(), prebuiltDir?: string): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -51,7 +61,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case 'check': {
         const { values } = parse(rest, { ...fileOption, ...engineOption }, 0);
         const engine = engineName(values.engine);
-        const { check } = await import('./commands/check.ts');
+        const { importCheck } = await import('./prebuilt.ts');
+        const { check } = await importCheck(prebuiltDir);
         return await check({ cwd, file: str(values.file), ...(engine ? { engine } : {}) });
       }
       case 'ps': {
@@ -92,6 +103,37 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         const { values, positionals } = parse(rest, fileOption, 1, 1, 'reload APP');
         const { reload } = await import('./commands/actions.ts');
         return await reload({ cwd, file: str(values.file), target: positionals[0] as string });
+      }
+      case 'export': {
+        const { values, positionals } = parse(
+          rest,
+          {
+            ...fileOption,
+            out: { type: 'string', short: 'o' },
+            listen: { type: 'string' },
+            upstream: { type: 'string', multiple: true },
+            'static-dir': { type: 'string' },
+            help: { type: 'boolean', short: 'h' },
+          },
+          0,
+          1,
+          'export nginx|compose|k8s [-f FILE] [-o DIR]',
+        );
+        const { EXPORT_USAGE, exportStack } = await import('./commands/export.ts');
+        if (values.help === true) {
+          process.stdout.write(`${EXPORT_USAGE}\n`);
+          return EXIT.ok;
+        }
+        if (positionals[0] === undefined) throw new CliError(`export needs a target: nginx, compose or k8s\n\n${EXPORT_USAGE}`, EXIT.usage);
+        return await exportStack({
+          cwd,
+          file: str(values.file),
+          target: positionals[0],
+          out: str(values.out),
+          listen: str(values.listen),
+          upstreams: values.upstream ?? [],
+          staticDir: str(values['static-dir']),
+        });
       }
       case undefined:
       case 'help':

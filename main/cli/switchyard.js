@@ -19,7 +19,6 @@ else if (process.argv[2] === 'up' && typeof process.execve === 'function' && pro
   process.execve(process.execPath, [process.execPath, '--max-semi-space-size=1', ...process.execArgv, script, ...process.argv.slice(2)], { ...process.env, [RESPAWNED]: '1' });
 }
 // Caches compiled (and type-stripped) code between runs: `switchyard ps` starts in half the time.
-const { enableCompileCache } = await import('node:module');
-enableCompileCache?.();
+process.getBuiltinModule('node:module').enableCompileCache();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

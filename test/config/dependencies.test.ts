@@ -47,6 +47,7 @@ describe('tasks and depends_on', () => {
         argv: ['python3', 'manage.py', 'migrate'],
         cwd: path.join(stack.dir, 'backend'),
         env: { DATABASE_URL: 'sqlite:///db', DEBUG: '1' },
+        envFiles: [path.join(stack.dir, 'backend/.env')],
         dependsOn: [{ on: 'db', condition: 'healthy' }],
       },
     ]);
@@ -146,7 +147,7 @@ describe('tasks and depends_on', () => {
       error(7, 3, "'web' names both a static site and a task; depends_on and commands refer to them by name, so rename one"),
       error(8, 3, "task name 'seed-2' cannot end in -<number>: workers are named like seed-1, so it would be ambiguous; rename it, like seed2 or seed-v2"),
       error(9, 3, "task name 'all' is reserved by the command line (switchyard restart proxy, switchyard logs all); choose another"),
-      error(9, 30, "unknown key 'replicas' in task 'all'; valid keys: command, cwd, env, env_file, depends_on"),
+      error(9, 30, "unknown key 'replicas' in task 'all'; valid keys: command, cwd, env, env_file, depends_on, image, build"),
     ]);
   });
 

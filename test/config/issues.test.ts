@@ -32,7 +32,7 @@ describe('unknown and missing keys', () => {
       error(
         4,
         5,
-        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on, reload, max_requests, max_requests_jitter",
+        "unknown key 'replica' in app 'api'; did you mean 'replicas'? valid keys: command, cwd, replicas, port_env, env, env_file, health, balance, restart, backoff, max_restarts, min_uptime, stop, watch, depends_on, reload, max_requests, max_requests_jitter, image, build",
       ),
     ]);
   });

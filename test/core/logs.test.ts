@@ -269,6 +269,30 @@ describe('LogStore', () => {
     expect(store.lastSeq).toBe(51);
   });
 
+  it('keeps a deferred line as its value and makes its text when it is read, or at once for a listener', () => {
+    const store = new LogStore(10);
+    let formatted = 0;
+    const write = store.deferredWriter('proxy', (request: { status: number; path: string }) => {
+      formatted++;
+      return `${request.status} ${request.path}`;
+    });
+    write('stdout', { status: 200, path: '/a' }, 1000);
+    store.append('proxy', 'stderr', 'plain');
+    write('stdout', { status: 404, path: '/b' }, 1001);
+    expect(formatted).toBe(0);
+    expect(store.query({ sources: null }).map((line) => [line.seq, line.stream, line.text])).toEqual([
+      [1, 'stdout', '200 /a'],
+      [2, 'stderr', 'plain'],
+      [3, 'stdout', '404 /b'],
+    ]);
+    expect(formatted).toBe(2);
+    const heard: string[] = [];
+    const subscription = store.onLine((line) => heard.push(line.text));
+    write('stdout', { status: 500, path: '/c' }, 1002);
+    subscription.dispose();
+    expect(heard).toEqual(['500 /c']);
+  });
+
   describe('query', () => {
     // a: 1 4 7 10   b: 2 5 8   c: 3 6 9
     function interleaved(): LogStore {

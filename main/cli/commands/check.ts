@@ -16,7 +16,7 @@ export async function loadOrExit(
   cwd: string,
   file: string | undefined,
   err: NodeJS.WritableStream,
-  options: { refuseRunning?: boolean; ownPorts?: ReadonlySet<number> } = {},
+  options: { refuseRunning?: boolean; ownPorts?: ReadonlySet<number>; checkPorts?: boolean; checkCommands?: boolean } = {},
 ): Promise<{ spec: StackSpec; file: string }> {
   const stackFile = locateStackFile(cwd, file);
   if (options.refuseRunning) {
@@ -27,7 +27,8 @@ export async function loadOrExit(
       throw new CliError((error as Error).message);
     }
   }
-  const { spec, issues } = await loadStack(stackFile, options.ownPorts ? { ownPorts: options.ownPorts } : {});
+  const { refuseRunning: _refuse, ...loadOptions } = options;
+  const { spec, issues } = await loadStack(stackFile, loadOptions);
   if (!spec) throw new CliError(`${formatIssues(issues, cwd)}\n${stackFile} is not valid; fix the errors above`, EXIT.usage);
   if (issues.length > 0) err.write(`${formatIssues(issues, cwd)}\n`);
   return { spec, file: stackFile };

@@ -11,6 +11,7 @@ import { formatDuration } from './duration.ts';
 import type { z } from 'zod';
 import { closestMatch } from 'leven';
 import { expandFirstWorkerCommand, firstWorkerEnvironment } from './worker-command.ts';
+import { buildContainerImage } from './container-image.ts';
 import { appSchema } from './schema.ts';
 import type { AppInput } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
@@ -25,16 +26,18 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
     ctx.issues.push(...reportSchemaIssues(ctx.source, at, raw, parsed.error.issues));
     // The other fields are still checked, so that a wrong `replicas` does not hide a missing `cwd`.
     const salvaged = salvage(raw, parsed.error.issues);
-    if (salvaged) await checkApp(ctx, name, salvaged.app, salvaged.commandValid);
+    if (salvaged) await Promise.all([checkApp(ctx, name, salvaged.app, salvaged.commandValid), buildContainerImage(ctx, at, `app '${name}'`, salvaged.app)]);
     return null;
   }
   const app = parsed.data;
   const before = ctx.issues.length;
   const program = await checkApp(ctx, name, app, true);
+  const container = await buildContainerImage(ctx, at, `app '${name}'`, app);
   if (program === null || ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
   return {
     name,
     ...program,
+    ...(container ? { container } : {}),
     replicas: app.replicas,
     portEnv: app.port_env,
     health: {
@@ -61,7 +64,7 @@ export async function buildApp(ctx: BuildContext, name: string, raw: unknown): P
 }
 
 /** Checks what the schema cannot: the program, and settings that only make sense together. */
-async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandValid: boolean): Promise<Pick<AppSpec, 'argv' | 'cwd' | 'env'> | null> {
+async function checkApp(ctx: BuildContext, name: string, app: AppInput, commandValid: boolean): Promise<Program | null> {
   const at = ['apps', name];
   const program = await buildProgram(ctx, at, `app '${name}'`, app, { commandValid, name, portEnv: app.port_env });
   if (app.health.path !== null && app.port_env === null) {
@@ -92,8 +95,11 @@ export interface ProgramShape {
   commandValid?: boolean;
 }
 
+/** What an app or a task runs: its command, folder, environment and the env files that environment was read from. */
+export type Program = Pick<AppSpec, 'argv' | 'cwd' | 'env' | 'envFiles'>;
+
 /** The command, folder and environment of an app or task, or null after reporting why they are invalid. */
-export async function buildProgram(ctx: BuildContext, at: YamlPath, what: string, input: ProgramInput, shape: ProgramShape): Promise<Pick<AppSpec, 'argv' | 'cwd' | 'env'> | null> {
+export async function buildProgram(ctx: BuildContext, at: YamlPath, what: string, input: ProgramInput, shape: ProgramShape): Promise<Program | null> {
   const before = ctx.issues.length;
   const cwd = path.resolve(ctx.dir, input.cwd ?? '.');
   const cwdKind = await lookupOnce(ctx, `kind ${cwd}`, () => pathKind(cwd));
@@ -108,7 +114,8 @@ export async function buildProgram(ctx: BuildContext, at: YamlPath, what: string
   const argv = checkVariables(ctx, at, what, input.command, { name: shape.name, env, portEnv: shape.portEnv });
   if (ctx.checkCommands && cwdKind === 'directory' && argv !== null) await checkProgram(ctx, at, what, argv, cwd, env);
   if (ctx.issues.slice(before).some((issue) => issue.severity === 'error')) return null;
-  return { argv: input.command, cwd, env };
+  const envFiles = input.env_file.map((file) => path.resolve(ctx.dir, file));
+  return { argv: input.command, cwd, env, ...(envFiles.length > 0 ? { envFiles } : {}) };
 }
 
 /** `depends_on` as the model holds it, in the order written. */

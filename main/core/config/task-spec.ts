@@ -2,6 +2,7 @@
 import type { TaskSpec } from '../../../shared/stack.ts';
 import { buildProgram, dependencies } from './app-spec.ts';
 import type { BuildContext } from './build-context.ts';
+import { buildContainerImage } from './container-image.ts';
 import { taskSchema } from './schema.ts';
 import { reportSchemaIssues } from './schema-issues.ts';
 
@@ -13,6 +14,10 @@ export async function buildTask(ctx: BuildContext, name: string, raw: unknown): 
     ctx.issues.push(...reportSchemaIssues(ctx.source, at, raw, parsed.error.issues));
     return null;
   }
-  const program = await buildProgram(ctx, at, `task '${name}'`, parsed.data, { name, portEnv: null });
-  return program === null ? null : { name, ...program, dependsOn: dependencies(parsed.data.depends_on) };
+  const [program, container] = await Promise.all([
+    buildProgram(ctx, at, `task '${name}'`, parsed.data, { name, portEnv: null }),
+    buildContainerImage(ctx, at, `task '${name}'`, parsed.data),
+  ]);
+  if (program === null || (container === undefined && (parsed.data.image !== undefined || parsed.data.build !== undefined))) return null;
+  return { name, ...program, dependsOn: dependencies(parsed.data.depends_on), ...(container ? { container } : {}) };
 }

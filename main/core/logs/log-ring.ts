@@ -1,6 +1,7 @@
 // One process's retained lines, stored column by column: a line costs its text and three array
-// slots, not an object. Objects are made only for the few lines a reader asks for. The ring's
-// arithmetic is the core's one ring (ring-buffer.ts); only the storage is this file's.
+// slots, not an object. Objects are made only for the few lines a reader asks for. A line may also
+// be kept as the value it is written from (an access record), its text made only when read. The
+// ring's arithmetic is the core's one ring (ring-buffer.ts); only the storage is this file's.
 
 import type { LogLine, LogStream } from '../../../shared/process.ts';
 import { RingSlots } from './ring-buffer.ts';
@@ -12,7 +13,9 @@ const STREAM_CODE: Readonly<Record<LogStream, number>> = { stdout: 0, stderr: 1,
 export class LogRing {
   readonly source: string;
   private readonly slots: RingSlots;
-  private readonly texts: (string | undefined)[];
+  /** A line's text, or the value its text is made from by `format`. */
+  private readonly texts: unknown[];
+  private format: ((value: never) => string) | null = null;
   private readonly seqs: Float64Array;
   private readonly times: Float64Array;
   private readonly streams: Uint8Array;
@@ -20,7 +23,7 @@ export class LogRing {
   constructor(source: string, capacity: number) {
     this.slots = new RingSlots(capacity);
     this.source = source;
-    this.texts = new Array<string | undefined>(capacity);
+    this.texts = new Array<unknown>(capacity);
     this.seqs = new Float64Array(capacity);
     this.times = new Float64Array(capacity);
     this.streams = new Uint8Array(capacity);
@@ -35,6 +38,20 @@ export class LogRing {
   }
 
   push(seq: number, time: number, stream: LogStream, text: string): void {
+    this.store(seq, time, stream, text);
+  }
+
+  /**
+   * Keeps `value` for a line whose text `format` makes when the line is read: the access log's
+   * lines, one per proxied request, are mostly never read, and a formatted line kept for each cost
+   * the core more CPU (in its making and its garbage collection) than the rest of the request.
+   */
+  pushDeferred<T extends object>(seq: number, time: number, stream: LogStream, value: T, format: (value: T) => string): void {
+    this.format = format as (value: never) => string;
+    this.store(seq, time, stream, value);
+  }
+
+  private store(seq: number, time: number, stream: LogStream, text: unknown): void {
     const slot = this.slots.claim();
     this.texts[slot] = text;
     this.seqs[slot] = seq;
@@ -59,7 +76,12 @@ export class LogRing {
       time: this.times[slot] as number,
       source: this.source,
       stream: STREAMS[this.streams[slot] as number] as LogStream,
-      text: this.texts[slot] as string,
+      text: this.textAt(slot),
     };
+  }
+
+  private textAt(slot: number): string {
+    const text = this.texts[slot];
+    return typeof text === 'string' ? text : (this.format as (value: unknown) => string)(text);
   }
 }

@@ -46,12 +46,7 @@ export class LogStore {
 
   /** A fast appender for one source: the per-line hot path of a process's output. */
   writer(source: string): (stream: LogStream, text: string, time: number) => void {
-    let ring = this.buffers.get(source);
-    if (!ring) {
-      ring = new LogRing(source, this.retainedLines);
-      this.buffers.set(source, ring);
-    }
-    const target = ring;
+    const target = this.ring(source);
     const emitter = this._onLine;
     return (stream, text, time) => {
       const seq = this.nextSeq++;
@@ -59,6 +54,29 @@ export class LogStore {
       // A line object is made only when somebody listens.
       if (emitter.listenerCount > 0) emitter.fire({ seq, time, source, stream, text });
     };
+  }
+
+  /**
+   * An appender for one source's lines made from values (the proxy's access records): each is kept
+   * as it is and formatted only when read, or at once while somebody listens.
+   */
+  deferredWriter<T extends object>(source: string, format: (value: T) => string): (stream: LogStream, value: T, time: number) => void {
+    const target = this.ring(source);
+    const emitter = this._onLine;
+    return (stream, value, time) => {
+      const seq = this.nextSeq++;
+      target.pushDeferred(seq, time, stream, value, format);
+      if (emitter.listenerCount > 0) emitter.fire({ seq, time, source, stream, text: format(value) });
+    };
+  }
+
+  private ring(source: string): LogRing {
+    let ring = this.buffers.get(source);
+    if (!ring) {
+      ring = new LogRing(source, this.retainedLines);
+      this.buffers.set(source, ring);
+    }
+    return ring;
   }
 
   /** Retained lines matching the selector, oldest first. */

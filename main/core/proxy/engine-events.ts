@@ -36,8 +36,8 @@ export function memberLookup(run: (id: string) => Supervisor | null): MemberLook
 
 /** Wires an engine's reports into the stack's logs and access log; returns the subscriptions. */
 export function connectEngine(engine: ProxyEngine, logs: LogStore, access: AccessLog, members: MemberLookup, changed: (change: StateChange) => void): Disposable[] {
-  // One line per request at proxy speed: the writer is the log store's per-line fast path.
-  const writeAccess = logs.writer('proxy');
+  // One line per request at proxy speed: each record is kept as the line, its text made when read.
+  const writeAccess = logs.deferredWriter('proxy', formatAccess);
   // A stack has few members and each answers many requests: each one's origin is worked out once.
   const origins = new Map<string, AccessOrigin>();
   const originOf = (member: string): AccessOrigin => {
@@ -53,8 +53,7 @@ export function connectEngine(engine: ProxyEngine, logs: LogStore, access: Acces
     engine.onProcessChange(changed),
     engine.onAccess((events) => {
       const now = Date.now();
-      for (const event of events) writeAccess('stdout', formatAccess(event), now);
-      access.add(events, originOf);
+      for (const record of access.add(events, originOf)) writeAccess('stdout', record, now);
     }),
     engine.onPassive(({ member, out, reason, until }) => {
       const back = until === null ? '' : ` for ${Math.max(0, Math.round((until - Date.now()) / 100) / 10)}s`;

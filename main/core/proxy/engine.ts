@@ -71,7 +71,7 @@ export interface ProxyEngine {
   supervisors(): Supervisor[];
   /** Which engine this is, and what it runs with (for diagnostics). */
   describe(): Promise<ProxyEngineInfo>;
-  /** Batches of access events, in arrival order. */
+  /** Batches of access events, in arrival order; the stack keeps the objects as its records (AccessLog.add). */
   readonly onAccess: Event<readonly AccessEvent[]>;
   /** Members taken out of rotation (or returned) by failed connections. */
   readonly onPassive: Event<PassiveMark>;

@@ -64,8 +64,8 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
     }
     if (current.kind === 'task' && pool.kind === 'task') {
       // depends_on only orders starts: a task that already ran need not run again for it.
-      const { dependsOn: was, ...before } = current.spec;
-      const { dependsOn: will, ...after } = pool.spec;
+      const { dependsOn: was, container: _was, envFiles: _read, ...before } = current.spec;
+      const { dependsOn: will, container: _will, envFiles: _reads, ...after } = pool.spec;
       if (JSON.stringify(before) !== JSON.stringify(after)) change.replaced.push(pool);
       else if (JSON.stringify(was) !== JSON.stringify(will)) change.changedInPlace.push(pool);
       continue;
@@ -92,7 +92,8 @@ export function planSpecChange(previous: StackSpec, next: StackSpec): SpecChange
  */
 function compareApps(a: AppSpec, b: AppSpec): { runs: boolean; inPlace: boolean } {
   const split = (spec: AppSpec) => {
-    const { name: _name, replicas: _replicas, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, maxRequests, maxRequestsJitter, ...seen } = spec;
+    // `container` is for exports only, and `envFiles` only says where `env` came from: neither reaches a worker.
+    const { name: _name, replicas: _replicas, container: _container, envFiles: _envFiles, balance, watch, health, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, maxRequests, maxRequestsJitter, ...seen } = spec;
     const { path, ...timings } = health;
     return { seen: JSON.stringify([seen, path]), kept: JSON.stringify([balance, watch, timings, restart, backoff, maxRestarts, minUptime, stop, reload, dependsOn, maxRequests, maxRequestsJitter]) };
   };
