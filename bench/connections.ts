@@ -96,7 +96,7 @@ export async function benchConnections(): Promise<BenchResult> {
     const ours = await measure(spec.proxy?.listen.port as number, proxyPid);
     let theirs: Measured | null = null;
     if (nginxBinary !== null && workerPort !== null) {
-      nginx = await startNginx(nginxBinary, proxySite(workerPort), CLIENTS * 2);
+      nginx = await startNginx(nginxBinary, proxySite(workerPort), { workerConnections: CLIENTS * 2 });
       const nginxPid = (nginx as { pid: number }).pid;
       theirs = await measure(nginx.port, () => [nginxPid]);
     }

@@ -339,7 +339,7 @@ function readmeRow(tool: string, ours: Figures, figures: ReadonlyMap<string, Fig
 }
 
 /** Null when GET / returns 200 and the backend's body; otherwise what came back instead. */
-function checkHello(port: number): Promise<string | null> {
+export function checkHello(port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const request = http.get({ host: LOOPBACK, port, path: '/', agent: false }, (response) => {
       let body = '';

@@ -13,7 +13,7 @@ import { ChurnClient, measureWindow, sleep, windowRow, type ChurnWindow } from '
 import { freePort, LOOPBACK } from './lib/net.ts';
 import { startStack, stopStack } from './lib/stack.ts';
 import { isMain, runAlone } from './lib/standalone.ts';
-import { printTable, type BenchResult, type ReadmeRow } from './stats.ts';
+import { printTable, type BenchResult, type Goal, type ReadmeRow } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO_FILE = path.join(ROOT, 'examples/demo/switchyard.yaml');
@@ -27,7 +27,23 @@ const READY_DEADLINE_MS = 30_000;
 
 /** Runs the churn benchmark; usable alone (`node bench/reload-under-load.ts`) or from `bench/run.ts`. */
 export async function benchFailuresUnderChurn(): Promise<BenchResult> {
-  const spec = await churnStack(await freePort());
+  const run = await runChurn(await churnStack(await freePort()));
+  printChurn('behind the Switchyard proxy', run);
+  return { name: 'failures under churn', goals: churnGoals(run, ''), readme: [churnReadmeRow(run, `rolling reload of ${run.replicas} workers / SIGKILL of a worker, ${CONNECTIONS} clients`)] };
+}
+
+/** What one churn run measured: its windows (steady load, the rolling reload, the kill) and notes on them. */
+export interface ChurnRun {
+  replicas: number;
+  windows: ChurnWindow[];
+  notes: string[];
+}
+
+/** Wraps the rolling reload, to watch what happens during it (the engine benchmark counts nginx's reloads). */
+export type AroundReload = (stack: Stack, reload: () => Promise<void>) => Promise<void>;
+
+/** Runs `spec` under load through steady load, a rolling reload of its app and a SIGKILL of one worker. */
+export async function runChurn(spec: StackSpec, { aroundReload = (_stack, reload) => reload(), retryResets = false }: { aroundReload?: AroundReload; retryResets?: boolean } = {}): Promise<ChurnRun> {
   const replicas = spec.apps[0]?.replicas ?? 0;
   const stack = new Stack(spec);
   const windows: ChurnWindow[] = [];
@@ -35,16 +51,18 @@ export async function benchFailuresUnderChurn(): Promise<BenchResult> {
   let client: ChurnClient | null = null;
   try {
     await startStack(stack, READY_DEADLINE_MS);
-    const load = new ChurnClient(`http://${LOOPBACK}:${spec.proxy?.listen.port ?? 0}${PATH}`, CONNECTIONS);
+    const load = new ChurnClient(`http://${LOOPBACK}:${spec.proxy?.listen.port ?? 0}${PATH}`, CONNECTIONS, { retryResets });
     client = load;
     await sleep(WARMUP_MS);
     const measure = (label: string, action: () => Promise<void>) => measureWindow(load, windows, label, action);
 
     await measure(`steady load, ${STEADY_MS / 1000} s`, () => sleep(STEADY_MS));
     let replaced: string[] = [];
-    await measure(`stack.reload('${APP}'), ${replicas} workers one by one`, async () => {
-      replaced = await stack.reload(APP);
-    });
+    await measure(`stack.reload('${APP}'), ${replicas} workers one by one`, () =>
+      aroundReload(stack, async () => {
+        replaced = await stack.reload(APP);
+      }),
+    );
     notes.push(`reload replaced ${replaced.join(', ') || 'nothing'}`);
 
     const victim = stack.processes().find((p) => p.app === APP && p.state === 'ready' && p.pid !== null);
@@ -60,44 +78,45 @@ export async function benchFailuresUnderChurn(): Promise<BenchResult> {
     await client?.stop();
     await stopStack(stack);
   }
+  return { replicas, windows, notes };
+}
 
-  const rows = windows.map(windowRow);
+/** Prints a run's windows under a title saying what the workers were behind. */
+export function printChurn(behind: string, run: ChurnRun): void {
   printTable(
-    `Failures under churn: ${replicas} × demo backend behind the Switchyard proxy, ${CONNECTIONS} keep-alive clients (undici) on GET ${PATH}`,
+    `Failures under churn: ${run.replicas} × demo backend ${behind}, ${CONNECTIONS} keep-alive clients (undici) on GET ${PATH}`,
     [{ title: '' }, { title: 's' }, { title: 'requests' }, { title: 'failed' }, { title: 'req/s' }, { title: 'slowest ms' }, { title: 'failures', align: 'left' }],
-    rows,
+    run.windows.map(windowRow),
     [
       'failed = any non-2xx status or client error (reset, timeout after 5 s), counted in the window in which the request finished',
       `the client runs in a child process, back to back with no pacing (closed loop); ${WARMUP_MS / 1000} s of warm-up first`,
-      ...notes,
+      ...run.notes,
     ].join('\n'),
   );
+}
 
-  const failed = (index: number) => {
-    const window = windows[index];
-    return window ? `${window.counts.failed} of ${(window.counts.ok + window.counts.failed).toLocaleString('en-US')}` : 'not measured';
-  };
-  const readme: ReadmeRow = {
-    benchmark: `failed requests: rolling reload of ${replicas} workers / SIGKILL of a worker, ${CONNECTIONS} clients`,
-    anchor: '—',
-    switchyard: `${failed(1)} / ${failed(2)}`,
-    ratio: 'goal 0',
-  };
-  const goal = (index: number, label: string) => {
-    const window = windows[index];
+/** The goals of 0 failed requests in the reload and the kill windows, their labels starting with `prefix`. */
+export function churnGoals(run: ChurnRun, prefix: string): Goal[] {
+  const goal = (index: number, label: string): Goal => {
+    const window = run.windows[index];
     if (!window) return { label, met: false, detail: 'not measured' };
     const total = window.counts.ok + window.counts.failed;
     return { label, met: window.counts.failed === 0, detail: `${window.counts.failed} failed of ${total} requests in ${window.seconds.toFixed(1)} s (goal: 0)` };
   };
-  return {
-    name: 'failures under churn',
-    goals: [goal(1, `failed requests during a rolling reload of ${replicas} workers`), goal(2, `failed requests after SIGKILL of a worker (${AFTER_KILL_MS / 1000} s)`)],
-    readme: [readme],
+  return [goal(1, `${prefix}failed requests during a rolling reload of ${run.replicas} workers`), goal(2, `${prefix}failed requests after SIGKILL of a worker (${AFTER_KILL_MS / 1000} s)`)];
+}
+
+/** README's row: failed requests in the reload / the kill window. */
+export function churnReadmeRow(run: ChurnRun, benchmark: string): ReadmeRow {
+  const failed = (index: number) => {
+    const window = run.windows[index];
+    return window ? `${window.counts.failed} of ${(window.counts.ok + window.counts.failed).toLocaleString('en-US')}` : 'not measured';
   };
+  return { benchmark: `failed requests: ${benchmark}`, anchor: '—', switchyard: `${failed(1)} / ${failed(2)}`, ratio: 'goal 0' };
 }
 
 /** The demo's API behind a proxy on a free port: no static site (its route is not under test) and no file watching. */
-async function churnStack(port: number): Promise<StackSpec> {
+export async function churnStack(port: number): Promise<StackSpec> {
   const { spec, issues } = await loadStack(DEMO_FILE, { checkPorts: false });
   if (!spec) throw new Error(`cannot load ${DEMO_FILE}: ${issues.map((issue) => issue.message).join('; ')}`);
   const app = spec.apps.find((each) => each.name === APP);

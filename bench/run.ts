@@ -9,6 +9,7 @@ import { benchAtRest } from './at-rest.ts';
 import { benchCliCheck } from './cli-check.ts';
 import { coldStart } from './cold-start.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchEngines } from './engines.ts';
 import { benchGunicornProxy } from './gunicorn-proxy.ts';
 import { describeMachineLoad, watchMachineLoad } from './lib/machine-load.ts';
 import { README, renderReadmeTable, writeReadmeTable } from './lib/readme-table.ts';
@@ -34,6 +35,8 @@ const benchmarks: [string, () => Promise<BenchResult>][] = [
   ['proxy', benchProxy],
   ['connections', benchConnections],
   ['reload-under-load', benchFailuresUnderChurn],
+  // The proxy engines: builtin, nginx and a hand-written nginx.conf in front of the same workers, then reloads and kills on both engines.
+  ['engines', benchEngines],
   // Debian's Python servers: gunicorn behind Switchyard and behind nginx, then reloads of uvicorn and gunicorn pools under load.
   ['gunicorn-proxy', benchGunicornProxy],
   ['python-reload', benchPythonReloads],

@@ -3,9 +3,12 @@
 // CONNECTIONS keep-alive clients (undici, one request at a time each) GET URL back to back and
 // count every answer; the parent asks for the counts over IPC to cut them into windows.
 // Bounded: it stops on `stop`, when the parent goes away, and after MAX_SECONDS whatever happens.
+// RETRY_RESETS=1 sends a GET again when its connection was closed or reset before any answer, as
+// HTTP allows for an idempotent request and browsers do on a reused keep-alive connection: nginx
+// closes its idle client connections on every graceful reload, racing a request just sent on one.
 
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 /** Cumulative counts since the client started. */
 export interface ChurnCounts {
@@ -15,6 +18,8 @@ export interface ChurnCounts {
   reasons: Record<string, number>;
   /** The slowest request (ms) finished since the previous snapshot. */
   slowest: number;
+  /** GETs sent again (with RETRY_RESETS) because their connection was closed before any answer; not failures. */
+  retried: number;
 }
 
 /** What the parent sends. */
@@ -36,7 +41,8 @@ function main(): void {
   const connections = Number(process.env.CONNECTIONS ?? 16);
   const maxSeconds = Number(process.env.MAX_SECONDS ?? 60);
   const pool = new Pool(url.origin, { connections, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
-  const counts: ChurnCounts = { ok: 0, failed: 0, reasons: {}, slowest: 0 };
+  const retryResets = process.env.RETRY_RESETS === '1';
+  const counts: ChurnCounts = { ok: 0, failed: 0, reasons: {}, slowest: 0, retried: 0 };
   let running = true;
 
   const fail = (reason: string) => {
@@ -47,7 +53,7 @@ function main(): void {
     while (running) {
       const started = performance.now();
       try {
-        const response = await pool.request({ path: url.pathname + url.search, method: 'GET' });
+        const response = await requestRetryingResets(pool, url.pathname + url.search, retryResets ? connections + 1 : 0, () => counts.retried++);
         await response.body.dump();
         if (response.statusCode >= 200 && response.statusCode < 300) counts.ok++;
         else fail(`status ${response.statusCode}`);
@@ -84,6 +90,21 @@ function main(): void {
   process.on('disconnect', () => {
     if (running) void stop(null);
   });
+}
+
+/** Errors of a request whose connection went away before any answer: safe to send a GET again. */
+const CLOSED_BEFORE_ANSWER = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
+
+/** GET `path`; up to `retries` times again when its connection is closed before the answer's head (each retry may meet another closing connection). */
+async function requestRetryingResets(pool: Pool, path: string, retries: number, retried: () => void): Promise<Dispatcher.ResponseData> {
+  for (let left = retries; ; left--) {
+    try {
+      return await pool.request({ path, method: 'GET' });
+    } catch (error) {
+      if (left <= 0 || !CLOSED_BEFORE_ANSWER.has((error as { code?: string }).code ?? '')) throw error;
+      retried();
+    }
+  }
 }
 
 main();

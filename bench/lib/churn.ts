@@ -37,10 +37,12 @@ export function windowRow({ label, seconds, counts }: ChurnWindow): string[] {
     String(counts.failed),
     ((counts.ok + counts.failed) / seconds).toFixed(0),
     counts.slowest.toFixed(0),
-    Object.entries(counts.reasons)
-      .sort(([, a], [, b]) => b - a)
-      .map(([reason, count]) => `${count} × ${reason}`)
-      .join('; '),
+    [
+      ...Object.entries(counts.reasons)
+        .sort(([, a], [, b]) => b - a)
+        .map(([reason, count]) => `${count} × ${reason}`),
+      ...(counts.retried > 0 ? [`(${counts.retried} GETs sent again: connection closed before any answer)`] : []),
+    ].join('; '),
   ];
 }
 
@@ -55,7 +57,7 @@ function difference(after: ChurnCounts, before: ChurnCounts): ChurnCounts {
     const delta = count - (before.reasons[reason] ?? 0);
     if (delta > 0) reasons[reason] = delta;
   }
-  return { ok: after.ok - before.ok, failed: after.failed - before.failed, reasons, slowest: after.slowest };
+  return { ok: after.ok - before.ok, failed: after.failed - before.failed, reasons, slowest: after.slowest, retried: after.retried - before.retried };
 }
 
 /** The load client child and its IPC conversation. */
@@ -65,10 +67,10 @@ export class ChurnClient {
   private nextId = 1;
   private exited = false;
 
-  /** Starts `connections` keep-alive clients on `url` (loopback only). */
-  constructor(url: string, connections: number) {
+  /** Starts `connections` keep-alive clients on `url` (loopback only); `retryResets` sends a GET again when its connection closes before any answer. */
+  constructor(url: string, connections: number, { retryResets = false } = {}) {
     this.child = fork(CLIENT, [], {
-      env: { ...process.env, URL: url, CONNECTIONS: String(connections), MAX_SECONDS: String(CLIENT_MAX_SECONDS) },
+      env: { ...process.env, URL: url, CONNECTIONS: String(connections), MAX_SECONDS: String(CLIENT_MAX_SECONDS), RETRY_RESETS: retryResets ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (message: FromChurnClient) => {

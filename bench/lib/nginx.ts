@@ -18,12 +18,19 @@ export function findNginx(): string | null {
   return which.sync('nginx', { nothrow: true }) ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
 }
 
-/** The nginx.conf of one foreground process whose `http` block holds `site`; it writes nothing outside `dir`. */
-export function nginxConfig(dir: string, site: string, workerConnections = 1024): string {
+/** How nginx runs: by default one process that serves (no master), the lightest anchor. */
+export interface NginxOptions {
+  workerConnections?: number;
+  /** A master and one worker, as nginx runs by default and as the nginx engine runs it. */
+  masterProcess?: boolean;
+}
+
+/** The nginx.conf of one foreground nginx whose `http` block holds `site`; it writes nothing outside `dir`. */
+export function nginxConfig(dir: string, site: string, { workerConnections = 1024, masterProcess = false }: NginxOptions = {}): string {
   const file = (name: string) => path.join(dir, name);
-  return `# Written by bench/lib/nginx.ts; foreground, one process, nothing outside ${dir}.
+  return `# Written by bench/lib/nginx.ts; foreground, ${masterProcess ? 'a master and one worker' : 'one process'}, nothing outside ${dir}.
 worker_processes 1;
-master_process off;
+master_process ${masterProcess ? 'on' : 'off'};
 daemon off;
 pid ${file('nginx.pid')};
 error_log ${file('error.log')} warn;
@@ -44,11 +51,12 @@ ${site}
 `;
 }
 
-/** nginx as a reverse proxy in front of `upstreamPort`, the way it is run in front of gunicorn. */
-export function proxySite(upstreamPort: number): (port: number) => string {
+/** nginx as a reverse proxy in front of `upstreamPorts` (one or several workers), the way it is run in front of gunicorn. */
+export function proxySite(upstreamPorts: number | readonly number[]): (port: number) => string {
+  const servers = (typeof upstreamPorts === 'number' ? [upstreamPorts] : upstreamPorts).map((each) => `    server ${LOOPBACK}:${each};`);
   return (port) => `
   upstream backend {
-    server ${LOOPBACK}:${upstreamPort};
+${servers.join('\n')}
     keepalive 32;
   }
 
@@ -78,11 +86,11 @@ export function staticSite(root: string): (port: number) => string {
 }
 
 /** Starts nginx with `site` (given the free loopback port it listens on). */
-export async function startNginx(binary: string, site: (port: number) => string, workerConnections = 1024): Promise<ChildServer> {
+export async function startNginx(binary: string, site: (port: number) => string, options: NginxOptions = {}): Promise<ChildServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-nginx-'));
   const port = await freePort();
   const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(dir, site(port), workerConnections));
+  writeFileSync(conf, nginxConfig(dir, site(port), options));
   // -e: the compiled-in error log (/var/log/nginx) is opened before the config is read; keep that in the temp folder too.
   const child = spawn(binary, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   return anchorServer('nginx', child, dir, port, START_DEADLINE_MS, (stderr) => stderr || errorLog(dir));
