@@ -81,7 +81,7 @@ describe('renderNginxConf', () => {
       'user root;',
       'pid "/run/sy/nginx.pid";',
       'error_log stderr warn;',
-      'access_log "/dev/stdout" sy_access;',
+      'access_log "/dev/stdout" sy_access buffer=4k flush=100ms;',
       'client_body_temp_path "/run/sy/client_body_temp";',
       'listen 127.0.0.1:18099 default_server;',
       'server_name spa.test;',
@@ -117,7 +117,7 @@ describe('renderNginxConf', () => {
     expect(admin.slice(0, admin.indexOf('server_name', 30))).not.toContain('location = "/api"');
     const asked = renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto', accessLog: '/run/sy/access.fifo' });
     expect(asked).toContain('worker_processes auto;');
-    expect(asked).toContain('access_log "/run/sy/access.fifo" sy_access;');
+    expect(asked).toContain('access_log "/run/sy/access.fifo" sy_access buffer=4k flush=100ms;');
   });
 
   it('writes export paths and the listen address of the target', () => {

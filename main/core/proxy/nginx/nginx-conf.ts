@@ -116,7 +116,11 @@ function writeHttp(out: ConfWriter, config: ProxyConfig, target: NginxTarget): v
   }
   out.line(accessLogFormat());
   const accessLog = target.mode === 'engine' ? quoted(target.accessLog ?? '/dev/stdout') : '/var/log/nginx/access.log';
-  out.line(`access_log ${accessLog} ${ACCESS_FORMAT}`);
+  // The engine's log is written in blocks of lines, not one write per request (each write was a
+  // wake-up and a read in the core: 21-25 µs of the core's CPU per request). 4 KiB is the pipe's
+  // atomic write size, so two workers' blocks (an old one finishing after a reload) never interleave;
+  // a request waits at most the flush time to reach the dashboard.
+  out.line(target.mode === 'engine' ? `access_log ${accessLog} ${ACCESS_FORMAT} buffer=4k flush=100ms` : `access_log ${accessLog} ${ACCESS_FORMAT}`);
   // Variables a location sets (route, worker, error) are empty elsewhere, not worth a warning per request.
   out.line('uninitialized_variable_warn off');
   out.line('server_tokens off');
