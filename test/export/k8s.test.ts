@@ -11,6 +11,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import type { StackSpec } from '../../shared/stack.ts';
 import { EXAMPLES, loadOffline } from './offline-stack.ts';
 import { exportKubernetes } from '../../main/core/export/k8s.ts';
+import { kubeName } from '../../main/core/export/k8s-ingress.ts';
 import { formatUntranslated } from '../../main/core/export/untranslated.ts';
 import { makeStackDir, yaml } from '../config/stack-dir.ts';
 import type { StackDir } from '../config/stack-dir.ts';
@@ -180,9 +181,11 @@ describe('export k8s of every kind of setting', () => {
     const jobs = find(objects, 'Deployment', 'jobs').spec.template.spec.containers[0];
     expect(jobs).not.toHaveProperty('ports');
     expect(jobs).not.toHaveProperty('readinessProbe');
+    const toApi = (path: string) => ({ path, pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } });
+    // The host's rule also has the host-less /api/: Switchyard routes admin.example.com/api/ by it, and an Ingress would not.
     expect(find(objects, 'Ingress', 'shop-front').spec.rules).toEqual([
-      { http: { paths: [{ path: '/api/', pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } }] } },
-      { host: 'admin.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } }] } },
+      { http: { paths: [toApi('/api/')] } },
+      { host: 'admin.example.com', http: { paths: [toApi('/'), toApi('/api/')] } },
     ]);
     expect(notes).toEqual([
       `task 'migrate': env_file: its values are in ConfigMap migrate-env, readable by anyone who can read the namespace: move secrets to a Secret`,
@@ -199,6 +202,33 @@ describe('export k8s of every kind of setting', () => {
       `route /docs: to: an Ingress routes to Services only: make https://docs.example.com one (type ExternalName) and route to it`,
       `route /docs: path: a Prefix path matches whole segments, so /docs does not match /docsx as it does here`,
       `proxy: client limits: client_header_timeout 10s: an Ingress has no field for these; set them in your controller`,
+    ]);
+  });
+
+  it("gives each host's Ingress rule the host-less routes it does not shadow, as Switchyard routes that host", async () => {
+    await stack.folder('web');
+    const spec = await loadOffline(
+      await stack.write(
+        'switchyard.yaml',
+        yaml(
+          'proxy:',
+          '  listen: 8080',
+          '  routes:',
+          '    - { path: /api/, to: api }',
+          '    - { path: /, to: web }',
+          '    - { host: admin.example.com, path: /, to: admin }',
+          'static:',
+          '  web: { root: ./web }',
+          'apps:',
+          '  api: { command: node api.js, image: shop/api }',
+          '  admin: { command: node admin.js, image: shop/admin }',
+        ),
+      ),
+    );
+    const to = (path: string, service: string) => ({ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } });
+    expect(find(manifestsOf(spec).objects, 'Ingress', kubeName(spec.name)).spec.rules).toEqual([
+      { http: { paths: [to('/api/', 'api'), to('/', 'web')] } },
+      { host: 'admin.example.com', http: { paths: [to('/', 'admin'), to('/api/', 'api')] } },
     ]);
   });
 
