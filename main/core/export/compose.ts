@@ -88,26 +88,32 @@ function proxyService(spec: StackSpec, relative: (file: string) => string): Reco
   };
 }
 
-/**
- * A check that needs nothing installed in the image: wget where there is one (Alpine's busybox), else
- * bash's /dev/tcp (Debian-based images, which the node and python images are, have bash but
- * neither wget nor curl in their slim variants).
- */
 function healthcheck(app: AppSpec): Record<string, unknown> {
-  const port = CONTAINER_PORT;
-  const path = app.health.path;
-  const test =
-    path === null
-      ? `nc -z 127.0.0.1 ${port} 2>/dev/null || bash -c '</dev/tcp/127.0.0.1/${port}'`
-      : `wget -q -O /dev/null http://127.0.0.1:${port}${path} 2>/dev/null || bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" >&3 && head -n 1 <&3 | grep -q " 2[0-9][0-9] "'`;
   return {
-    test: ['CMD-SHELL', escapeDollars(test)],
+    test: ['CMD-SHELL', escapeDollars(healthcheckCommand(app.health.path, CONTAINER_PORT))],
     interval: formatDuration(app.health.interval),
     timeout: formatDuration(app.health.timeout),
     retries: app.health.unhealthyAfter,
     start_period: formatDuration(startDeadline(app.health)),
     start_interval: formatDuration(app.health.startInterval),
   };
+}
+
+/**
+ * A check that needs nothing installed in the image: wget where there is one (Alpine's busybox), else
+ * bash's /dev/tcp (Debian-based images, which the node and python images are, have bash but
+ * neither wget nor curl in their slim variants). The path is a quoted word, and printf's argument
+ * rather than its format, so a `&`, `%` or quote in it reaches the app as written.
+ */
+export function healthcheckCommand(path: string | null, port: number): string {
+  if (path === null) return `nc -z 127.0.0.1 ${port} 2>/dev/null || bash -c '</dev/tcp/127.0.0.1/${port}'`;
+  const request = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' ${shellWord(path)} >&3 && head -n 1 <&3 | grep -q ' 2[0-9][0-9] '`;
+  return `wget -q -O /dev/null ${shellWord(`http://127.0.0.1:${port}${path}`)} 2>/dev/null || bash -c ${shellWord(request)}`;
+}
+
+/** `text` as one word of a POSIX shell command: as it is when nothing in it is special, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function healthNotes(app: AppSpec): Untranslated[] {
