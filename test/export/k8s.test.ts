@@ -193,7 +193,7 @@ describe('export k8s of every kind of setting', () => {
       `app 'api_v2': name: Kubernetes names allow no _, so its objects are named 'api-v2'`,
       `app 'api_v2': env_file: its values are in ConfigMap api-v2-env, readable by anyone who can read the namespace: move secrets to a Secret`,
       `app 'api_v2': depends_on: Kubernetes starts everything at once, so it does not wait for migrate (completed); wait in an init container, or apply the Jobs first`,
-      `app 'api_v2': balance: a Service spreads connections its own way; ip-hash is your Ingress controller's setting (session affinity for ip-hash)`,
+      `app 'api_v2': balance: a Service spreads connections its own way; for ip-hash, set session affinity by client address in your Ingress controller`,
       `app 'api_v2': restart: a Deployment always restarts its containers`,
       `app 'api_v2': stop.signal: Kubernetes stops containers with SIGTERM (or the image's STOPSIGNAL), not SIGQUIT`,
       `app 'api_v2': health.interval: probes count whole seconds; 1s500ms is written as 2s`,
@@ -221,15 +221,17 @@ describe('export k8s of every kind of setting', () => {
           '  web: { root: ./web }',
           'apps:',
           '  api: { command: node api.js, image: shop/api }',
-          '  admin: { command: node admin.js, image: shop/admin }',
+          '  admin: { command: node admin.js, image: shop/admin, balance: least-conn }',
         ),
       ),
     );
     const to = (path: string, service: string) => ({ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } });
-    expect(find(manifestsOf(spec).objects, 'Ingress', kubeName(spec.name)).spec.rules).toEqual([
+    const { objects, notes } = manifestsOf(spec);
+    expect(find(objects, 'Ingress', kubeName(spec.name)).spec.rules).toEqual([
       { http: { paths: [to('/api/', 'api'), to('/', 'web')] } },
       { host: 'admin.example.com', http: { paths: [to('/', 'admin'), to('/api/', 'api')] } },
     ]);
+    expect(notes).toContain(`app 'admin': balance: a Service spreads connections its own way; for least-conn, set least connections as your Ingress controller's balancing`);
   });
 
   it('writes the same bytes for the same stack file, loaded again', async () => {

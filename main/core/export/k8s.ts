@@ -129,7 +129,10 @@ function appNotes(app: AppSpec): Untranslated[] {
   const notes: Untranslated[] = [];
   const note = (key: string, why: string) => notes.push({ owner, key, why });
   if (app.dependsOn.length > 0) notes.push(orderNote(app));
-  if (app.balance !== 'round-robin') note('balance', `a Service spreads connections its own way; ${app.balance} is your Ingress controller's setting (session affinity for ip-hash)`);
+  if (app.balance !== 'round-robin') {
+    const instead = app.balance === 'ip-hash' ? "set session affinity by client address in your Ingress controller" : "set least connections as your Ingress controller's balancing";
+    note('balance', `a Service spreads connections its own way; for ${app.balance}, ${instead}`);
+  }
   if (app.restart === 'never') note('restart', 'a Deployment always restarts its containers');
   if (app.stop.signal !== 'SIGTERM') note('stop.signal', `Kubernetes stops containers with SIGTERM (or the image's STOPSIGNAL), not ${app.stop.signal}`);
   for (const key of ['interval', 'timeout'] as const) {
