@@ -13,7 +13,7 @@ export const STATIC_MOUNT = '/srv/static';
 /** Where the exported nginx.conf listens, and where it finds the apps and the sites' files. */
 export interface NginxExportOptions {
   listen: ListenAddress;
-  /** Servers by app name; an app not named gets `<app>:8000` (its service name in Compose or Kubernetes). */
+  /** Servers by app name; an app not named gets `<app>:8000`, its service in the compose export. */
   upstreams?: Readonly<Record<string, readonly NginxServer[]>>;
   /** The folder holding one folder per static site, named like the site. */
   staticDir?: string;
