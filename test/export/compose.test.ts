@@ -84,6 +84,7 @@ describe('export compose', () => {
     expect(conf).toMatch(/\/srv\/static\/web/);
     expect(notes).toEqual([
       `app 'api': image: neither image: nor build: is given, so 'REPLACE-ME' stands in; add image: NAME or build: FOLDER to it in the stack file`,
+      `app 'api': cwd: the command runs in the image's WORKDIR, not in ./backend: make the WORKDIR hold what ./backend does`,
       `app 'api': watch: a file change does not redeploy; build and roll out a new image instead`,
       `app 'api': health.restart_after: Docker marks a container unhealthy but does not restart it; only an exit restarts it`,
     ]);

@@ -80,6 +80,7 @@ describe('export k8s', () => {
     ]);
     expect(notes).toEqual([
       `app 'api': image: neither image: nor build: is given, so 'REPLACE-ME' stands in; add image: NAME to it in the stack file`,
+      `app 'api': cwd: the command runs in the image's WORKDIR, not in ./backend: make the WORKDIR hold what ./backend does`,
       `app 'api': watch: a file change does not redeploy; build and roll out a new image instead`,
       `static site 'web': root: Kubernetes has no place for the files of ./web: its routes go to a Service 'web' on port 80 that you provide (an nginx image with the folder copied in)`,
     ]);

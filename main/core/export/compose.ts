@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AppSpec, Dependency, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, supervisorOnly } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, supervisorOnly, workingDirNote } from './container.ts';
 import { exportNginxConf, STATIC_MOUNT } from './nginx-export.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -21,10 +21,13 @@ export function exportCompose(spec: StackSpec, outDir: string): ExportResult {
   const relative = (file: string) => relativePath(outDir, file);
   const portless = new Set(spec.apps.filter((app) => app.portEnv === null).map((app) => app.name));
   const services: Record<string, unknown> = {};
-  for (const task of spec.tasks) services[task.name] = { ...program(task, relative, untranslated), restart: 'no', ...dependsOn(task.dependsOn, portless) };
+  for (const task of spec.tasks) {
+    services[task.name] = { ...program(task, relative, untranslated), restart: 'no', ...dependsOn(task.dependsOn, portless) };
+    untranslated.push(...workingDirNote(task, spec.dir));
+  }
   for (const app of spec.apps) {
     const runs = program(app, relative, untranslated);
-    untranslated.push(...supervisorOnly(app), ...healthNotes(app));
+    untranslated.push(...workingDirNote(app, spec.dir), ...supervisorOnly(app), ...healthNotes(app));
     services[app.name] = {
       ...runs,
       ...(app.portEnv === null ? {} : { expose: [String(CONTAINER_PORT)], healthcheck: healthcheck(app) }),

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AppSpec, HealthSpec, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, supervisorOnly } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, supervisorOnly, workingDirNote } from './container.ts';
 import { ingressFor, kubeName, SERVICE_PORT } from './k8s-ingress.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -18,6 +18,7 @@ export function exportKubernetes(spec: StackSpec): ExportResult {
   const objects: unknown[] = [];
   for (const task of spec.tasks) {
     const { container, configMap } = containerOf(task, partOf, relative, untranslated);
+    untranslated.push(...workingDirNote(task, spec.dir));
     if (configMap) objects.push(configMap);
     if (task.dependsOn.length > 0) untranslated.push(orderNote(task));
     objects.push({
@@ -30,7 +31,7 @@ export function exportKubernetes(spec: StackSpec): ExportResult {
   }
   for (const app of spec.apps) {
     const { container, configMap } = containerOf(app, partOf, relative, untranslated);
-    untranslated.push(...supervisorOnly(app), ...appNotes(app));
+    untranslated.push(...workingDirNote(app, spec.dir), ...supervisorOnly(app), ...appNotes(app));
     if (configMap) objects.push(configMap);
     if (app.portEnv !== null) Object.assign(container, { ports: [{ name: 'http', containerPort: CONTAINER_PORT }] }, probes(app.health));
     objects.push({
