@@ -1,9 +1,8 @@
 // `switchyard export compose`: a compose.yaml with one service per app and task, and nginx in front
 // with the same nginx.conf `export nginx` writes, pointed at the services by name.
-import path from 'node:path';
 import type { AppSpec, Dependency, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, supervisorOnly, workingDirNote } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, relativePath, supervisorOnly, workingDirNote } from './container.ts';
 import { exportNginxConf, STATIC_MOUNT } from './nginx-export.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -129,13 +128,6 @@ function healthNotes(app: AppSpec): Untranslated[] {
 
 function escapeDollars(text: string): string {
   return text.replaceAll('$', () => '$$');
-}
-
-/** A path in the compose file: relative to it, with forward slashes, starting with ./ or ../. */
-function relativePath(from: string, to: string): string {
-  const relative = path.relative(from, to).split(path.sep).join('/');
-  if (relative === '') return '.';
-  return relative.startsWith('../') || relative === '..' ? relative : `./${relative}`;
 }
 
 // Compose project names: lowercase letters, digits, dashes and underscores, starting with a letter or digit.

@@ -81,8 +81,15 @@ export function containerCommand(program: AppSpec | TaskSpec): { argv: string[];
  */
 export function workingDirNote(program: AppSpec | TaskSpec, stackDir: string): Untranslated[] {
   if (program.cwd === stackDir) return [];
-  const folder = `./${path.relative(stackDir, program.cwd).split(path.sep).join('/')}`;
+  const folder = relativePath(stackDir, program.cwd);
   return [{ owner: ownerOf(program), key: 'cwd', why: `the command runs in the image's WORKDIR, not in ${folder}: make the WORKDIR hold what ${folder} does` }];
+}
+
+/** A path as the exports write it: relative to `from`, with forward slashes, starting with ./ or ../. */
+export function relativePath(from: string, to: string): string {
+  const relative = path.relative(from, to).split(path.sep).join('/');
+  if (relative === '') return '.';
+  return relative.startsWith('../') || relative === '..' ? relative : `./${relative}`;
 }
 
 /** The image, or the placeholder with a note naming the key to add. */

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AppSpec, HealthSpec, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, supervisorOnly, workingDirNote } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, relativePath, supervisorOnly, workingDirNote } from './container.ts';
 import { ingressFor, kubeName, SERVICE_PORT } from './k8s-ingress.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -12,7 +12,7 @@ import { yamlStream } from './yaml-file.ts';
 /** The manifests for `spec`, and what they could not translate (paths in messages relative to the stack file). */
 export function exportKubernetes(spec: StackSpec): ExportResult {
   // Nothing is mounted from this machine: a path is only named, as the stack file writes it.
-  const relative = (file: string) => `./${path.relative(spec.dir, file).split(path.sep).join('/')}`.replace(/^\.\/$/, '.');
+  const relative = (file: string) => relativePath(spec.dir, file);
   const untranslated: Untranslated[] = [];
   const partOf = kubeName(spec.name);
   const objects: unknown[] = [];
