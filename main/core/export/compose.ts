@@ -109,7 +109,7 @@ function healthcheck(app: AppSpec): Record<string, unknown> {
  */
 export function healthcheckCommand(path: string | null, port: number): string {
   if (path === null) return `nc -z 127.0.0.1 ${port} 2>/dev/null || bash -c '</dev/tcp/127.0.0.1/${port}'`;
-  const request = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' ${shellWord(path)} >&3 && head -n 1 <&3 | grep -q ' 2[0-9][0-9] '`;
+  const request = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET %s HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" ${shellWord(path)} >&3 && head -n 1 <&3 | grep -q " 2[0-9][0-9] "`;
   return `wget -q -O /dev/null ${shellWord(`http://127.0.0.1:${port}${path}`)} 2>/dev/null || bash -c ${shellWord(request)}`;
 }
 
