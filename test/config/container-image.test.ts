@@ -47,12 +47,15 @@ describe('image and build', () => {
   });
 
   it('changing only the image of a running app replaces no worker', async () => {
-    const write = (image: string) => stack.write('switchyard.yaml', yaml('apps:', '  api:', '    command: node server.js', `    image: ${image}`));
+    const write = (image: string, script = 'server.js') => stack.write('switchyard.yaml', yaml('apps:', '  api:', `    command: node ${script}`, `    image: ${image}`));
     const before = (await loadStack(await write('shop/api:1'), offline)).spec;
     const after = (await loadStack(await write('shop/api:2'), offline)).spec;
-    if (!before || !after) throw new Error('stack file invalid');
+    const commandChanged = (await loadStack(await write('shop/api:2', 'main.js'), offline)).spec;
+    if (!before || !after || !commandChanged) throw new Error('stack file invalid');
     const change = planSpecChange(before, after);
     expect(change.replaced).toEqual([]);
     expect(change.changedInPlace).toEqual([]);
+    // What the worker runs does replace it: the comparison above is not blind.
+    expect(planSpecChange(before, commandChanged).replaced).toMatchObject([{ kind: 'app', spec: { name: 'api' } }]);
   });
 });

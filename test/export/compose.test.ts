@@ -1,13 +1,17 @@
 // `export compose`: a compose.yaml Debian's docker-compose accepts, with nginx in front, the same
 // bytes every time, and every setting Compose has no place for named on its own line.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import type { StackSpec } from '../../shared/stack.ts';
 import { EXAMPLES, loadOffline } from './offline-stack.ts';
-import { exportCompose } from '../../main/core/export/compose.ts';
+import { exportCompose, healthcheckCommand } from '../../main/core/export/compose.ts';
 import { formatUntranslated } from '../../main/core/export/untranslated.ts';
 import { makeStackDir, yaml } from '../config/stack-dir.ts';
 import type { StackDir } from '../config/stack-dir.ts';
@@ -80,6 +84,7 @@ describe('export compose', () => {
     expect(conf).toMatch(/\/srv\/static\/web/);
     expect(notes).toEqual([
       `app 'api': image: neither image: nor build: is given, so 'REPLACE-ME' stands in; add image: NAME or build: FOLDER to it in the stack file`,
+      `app 'api': cwd: the command runs in the image's WORKDIR, not in ./backend: make the WORKDIR hold what ./backend does`,
       `app 'api': watch: a file change does not redeploy; build and roll out a new image instead`,
       `app 'api': health.restart_after: Docker marks a container unhealthy but does not restart it; only an exit restarts it`,
     ]);
@@ -139,5 +144,47 @@ describe('export compose', () => {
     const first = exportCompose(await loadOffline(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
     const second = exportCompose(await loadOffline(path.join(EXAMPLES, 'python/switchyard.yaml')), outDir);
     expect(second.files).toEqual(first.files);
+  });
+});
+
+describe('the healthcheck command, run by sh against a real server', () => {
+  const seen: string[] = [];
+  const server = http.createServer((request, response) => {
+    seen.push(request.url ?? '');
+    response.statusCode = request.url?.startsWith('/ok') ? 200 : 503;
+    response.end();
+  });
+  // An image without wget: only the programs the bash fallback runs.
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'sy-healthcheck-'));
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    for (const program of ['bash', 'head', 'grep']) symlinkSync(execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim(), path.join(bare, program));
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(bare, { recursive: true, force: true });
+  });
+
+  async function check(healthPath: string | null, pathEnv: string | undefined): Promise<number | undefined> {
+    const result = await execa('/bin/sh', ['-c', healthcheckCommand(healthPath, port)], { env: pathEnv === undefined ? {} : { PATH: pathEnv }, reject: false, timeout: 10_000 });
+    return result.exitCode;
+  }
+
+  it.each([
+    ['with wget', undefined],
+    ['with bash alone', 'bare'],
+  ])('%s: passes on a 2xx, with the path as written, and fails on a 503', async (_what, pathEnv) => {
+    const env = pathEnv === 'bare' ? bare : undefined;
+    seen.length = 0;
+    expect(await check("/ok?a=1&b=%41'x", env)).toBe(0);
+    expect(seen).toEqual(["/ok?a=1&b=%41'x"]);
+    expect(await check('/down', env)).not.toBe(0);
+  });
+
+  it('without a path, passes while the port takes connections', async () => {
+    expect(await check(null, undefined)).toBe(0);
+    expect(await check(null, bare)).toBe(0);
   });
 });

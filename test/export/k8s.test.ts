@@ -11,6 +11,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import type { StackSpec } from '../../shared/stack.ts';
 import { EXAMPLES, loadOffline } from './offline-stack.ts';
 import { exportKubernetes } from '../../main/core/export/k8s.ts';
+import { kubeName } from '../../main/core/export/k8s-ingress.ts';
 import { formatUntranslated } from '../../main/core/export/untranslated.ts';
 import { makeStackDir, yaml } from '../config/stack-dir.ts';
 import type { StackDir } from '../config/stack-dir.ts';
@@ -79,6 +80,7 @@ describe('export k8s', () => {
     ]);
     expect(notes).toEqual([
       `app 'api': image: neither image: nor build: is given, so 'REPLACE-ME' stands in; add image: NAME to it in the stack file`,
+      `app 'api': cwd: the command runs in the image's WORKDIR, not in ./backend: make the WORKDIR hold what ./backend does`,
       `app 'api': watch: a file change does not redeploy; build and roll out a new image instead`,
       `static site 'web': root: Kubernetes has no place for the files of ./web: its routes go to a Service 'web' on port 80 that you provide (an nginx image with the folder copied in)`,
     ]);
@@ -180,9 +182,11 @@ describe('export k8s of every kind of setting', () => {
     const jobs = find(objects, 'Deployment', 'jobs').spec.template.spec.containers[0];
     expect(jobs).not.toHaveProperty('ports');
     expect(jobs).not.toHaveProperty('readinessProbe');
+    const toApi = (path: string) => ({ path, pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } });
+    // The host's rule also has the host-less /api/: Switchyard routes admin.example.com/api/ by it, and an Ingress would not.
     expect(find(objects, 'Ingress', 'shop-front').spec.rules).toEqual([
-      { http: { paths: [{ path: '/api/', pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } }] } },
-      { host: 'admin.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api-v2', port: { number: 80 } } } }] } },
+      { http: { paths: [toApi('/api/')] } },
+      { host: 'admin.example.com', http: { paths: [toApi('/'), toApi('/api/')] } },
     ]);
     expect(notes).toEqual([
       `task 'migrate': env_file: its values are in ConfigMap migrate-env, readable by anyone who can read the namespace: move secrets to a Secret`,
@@ -190,7 +194,7 @@ describe('export k8s of every kind of setting', () => {
       `app 'api_v2': name: Kubernetes names allow no _, so its objects are named 'api-v2'`,
       `app 'api_v2': env_file: its values are in ConfigMap api-v2-env, readable by anyone who can read the namespace: move secrets to a Secret`,
       `app 'api_v2': depends_on: Kubernetes starts everything at once, so it does not wait for migrate (completed); wait in an init container, or apply the Jobs first`,
-      `app 'api_v2': balance: a Service spreads connections its own way; ip-hash is your Ingress controller's setting (session affinity for ip-hash)`,
+      `app 'api_v2': balance: a Service spreads connections its own way; for ip-hash, set session affinity by client address in your Ingress controller`,
       `app 'api_v2': restart: a Deployment always restarts its containers`,
       `app 'api_v2': stop.signal: Kubernetes stops containers with SIGTERM (or the image's STOPSIGNAL), not SIGQUIT`,
       `app 'api_v2': health.interval: probes count whole seconds; 1s500ms is written as 2s`,
@@ -200,6 +204,35 @@ describe('export k8s of every kind of setting', () => {
       `route /docs: path: a Prefix path matches whole segments, so /docs does not match /docsx as it does here`,
       `proxy: client limits: client_header_timeout 10s: an Ingress has no field for these; set them in your controller`,
     ]);
+  });
+
+  it("gives each host's Ingress rule the host-less routes it does not shadow, as Switchyard routes that host", async () => {
+    await stack.folder('web');
+    const spec = await loadOffline(
+      await stack.write(
+        'switchyard.yaml',
+        yaml(
+          'proxy:',
+          '  listen: 8080',
+          '  routes:',
+          '    - { path: /api/, to: api }',
+          '    - { path: /, to: web }',
+          '    - { host: admin.example.com, path: /, to: admin }',
+          'static:',
+          '  web: { root: ./web }',
+          'apps:',
+          '  api: { command: node api.js, image: shop/api }',
+          '  admin: { command: node admin.js, image: shop/admin, balance: least-conn }',
+        ),
+      ),
+    );
+    const to = (path: string, service: string) => ({ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } });
+    const { objects, notes } = manifestsOf(spec);
+    expect(find(objects, 'Ingress', kubeName(spec.name)).spec.rules).toEqual([
+      { http: { paths: [to('/api/', 'api'), to('/', 'web')] } },
+      { host: 'admin.example.com', http: { paths: [to('/', 'admin'), to('/api/', 'api')] } },
+    ]);
+    expect(notes).toContain(`app 'admin': balance: a Service spreads connections its own way; for least-conn, set least connections as your Ingress controller's balancing`);
   });
 
   it('writes the same bytes for the same stack file, loaded again', async () => {

@@ -48,11 +48,12 @@ describe('export nginx', () => {
     const conf = defaults.files[0]?.text ?? '';
     // Each app by its service name on the container port; nginx -t resolves names, so those are checked with addresses.
     for (const app of spec.apps) expect(conf).toContain(`server ${app.name}:8000 `);
-    const upstreams = Object.fromEntries(spec.apps.map((app, i) => [app.name, parseUpstreamOption(`${app.name}=10.0.0.${i + 5}:8000,10.0.1.${i + 5}`).servers]));
+    const upstreams = Object.fromEntries(spec.apps.map((app, i) => [app.name, parseUpstreamOption(`${app.name}=10.0.0.${i + 5}:8000,10.0.1.${i + 5},[fd00::${i + 5}]:8000`).servers]));
     const given = exportNginxConf(spec, { listen: { host: '0.0.0.0', port: 8081 }, upstreams, staticDir: '/var/www' });
     const text = given.files[0]?.text ?? '';
     expect(text).toContain('server 10.0.0.5:8000 ');
     expect(text).toContain('server 10.0.1.5:8000 ');
+    expect(text).toContain('server [fd00::5]:8000 ');
     expect(text).toContain('root "/var/www/web"');
     const checked = nginxTest(text, prefix);
     expect(checked.output).toMatch(/test is successful/);
@@ -64,7 +65,7 @@ describe('export nginx', () => {
   it('refuses a malformed --upstream with what it expects', () => {
     expect(() => parseUpstreamOption('api')).toThrow(/APP=HOST:PORT/);
     expect(() => parseUpstreamOption('api=10.0.0.5:99999')).toThrow(/not HOST or HOST:PORT/);
-    expect(parseUpstreamOption('api=[::1]:9000,backend.internal')).toEqual({ app: 'api', servers: [{ host: '[::1]', port: 9000 }, { host: 'backend.internal', port: 8000 }] });
+    expect(parseUpstreamOption('api=[::1]:9000,backend.internal')).toEqual({ app: 'api', servers: [{ host: '::1', port: 9000 }, { host: 'backend.internal', port: 8000 }] });
   });
 });
 

@@ -32,7 +32,7 @@ Only for nginx:
   --listen [HOST:]PORT     where nginx listens (default: 80, every address)
   --upstream APP=HOST:PORT[,HOST:PORT…]
                            the servers of an app's upstream; repeat for each app (default: APP:8000,
-                           its service name with the port apps listen on in Compose and Kubernetes)
+                           its service in the compose export; in Kubernetes, its Service answers on 80)
   --static-dir DIR         the folder holding one folder per static site, named like the site
                            (default: /srv/static, so the site web is served from /srv/static/web)
 

@@ -1,9 +1,8 @@
 // `switchyard export compose`: a compose.yaml with one service per app and task, and nginx in front
 // with the same nginx.conf `export nginx` writes, pointed at the services by name.
-import path from 'node:path';
 import type { AppSpec, Dependency, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, supervisorOnly } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, imageOrPlaceholder, ownerOf, relativePath, supervisorOnly, workingDirNote } from './container.ts';
 import { exportNginxConf, STATIC_MOUNT } from './nginx-export.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -21,10 +20,13 @@ export function exportCompose(spec: StackSpec, outDir: string): ExportResult {
   const relative = (file: string) => relativePath(outDir, file);
   const portless = new Set(spec.apps.filter((app) => app.portEnv === null).map((app) => app.name));
   const services: Record<string, unknown> = {};
-  for (const task of spec.tasks) services[task.name] = { ...program(task, relative, untranslated), restart: 'no', ...dependsOn(task.dependsOn, portless) };
+  for (const task of spec.tasks) {
+    services[task.name] = { ...program(task, relative, untranslated), restart: 'no', ...dependsOn(task.dependsOn, portless) };
+    untranslated.push(...workingDirNote(task, spec.dir));
+  }
   for (const app of spec.apps) {
     const runs = program(app, relative, untranslated);
-    untranslated.push(...supervisorOnly(app), ...healthNotes(app));
+    untranslated.push(...workingDirNote(app, spec.dir), ...supervisorOnly(app), ...healthNotes(app));
     services[app.name] = {
       ...runs,
       ...(app.portEnv === null ? {} : { expose: [String(CONTAINER_PORT)], healthcheck: healthcheck(app) }),
@@ -88,26 +90,32 @@ function proxyService(spec: StackSpec, relative: (file: string) => string): Reco
   };
 }
 
-/**
- * A check that needs nothing installed in the image: wget where there is one (Alpine's busybox), else
- * bash's /dev/tcp (Debian-based images, which the node and python images are, have bash but
- * neither wget nor curl in their slim variants).
- */
 function healthcheck(app: AppSpec): Record<string, unknown> {
-  const port = CONTAINER_PORT;
-  const path = app.health.path;
-  const test =
-    path === null
-      ? `nc -z 127.0.0.1 ${port} 2>/dev/null || bash -c '</dev/tcp/127.0.0.1/${port}'`
-      : `wget -q -O /dev/null http://127.0.0.1:${port}${path} 2>/dev/null || bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" >&3 && head -n 1 <&3 | grep -q " 2[0-9][0-9] "'`;
   return {
-    test: ['CMD-SHELL', escapeDollars(test)],
+    test: ['CMD-SHELL', escapeDollars(healthcheckCommand(app.health.path, CONTAINER_PORT))],
     interval: formatDuration(app.health.interval),
     timeout: formatDuration(app.health.timeout),
     retries: app.health.unhealthyAfter,
     start_period: formatDuration(startDeadline(app.health)),
     start_interval: formatDuration(app.health.startInterval),
   };
+}
+
+/**
+ * A check that needs nothing installed in the image: wget where there is one (Alpine's busybox), else
+ * bash's /dev/tcp (Debian-based images, which the node and python images are, have bash but
+ * neither wget nor curl in their slim variants). The path is a quoted word, and printf's argument
+ * rather than its format, so a `&`, `%` or quote in it reaches the app as written.
+ */
+export function healthcheckCommand(path: string | null, port: number): string {
+  if (path === null) return `nc -z 127.0.0.1 ${port} 2>/dev/null || bash -c '</dev/tcp/127.0.0.1/${port}'`;
+  const request = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET %s HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" ${shellWord(path)} >&3 && head -n 1 <&3 | grep -q " 2[0-9][0-9] "`;
+  return `wget -q -O /dev/null ${shellWord(`http://127.0.0.1:${port}${path}`)} 2>/dev/null || bash -c ${shellWord(request)}`;
+}
+
+/** `text` as one word of a POSIX shell command: as it is when nothing in it is special, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function healthNotes(app: AppSpec): Untranslated[] {
@@ -120,13 +128,6 @@ function healthNotes(app: AppSpec): Untranslated[] {
 
 function escapeDollars(text: string): string {
   return text.replaceAll('$', () => '$$');
-}
-
-/** A path in the compose file: relative to it, with forward slashes, starting with ./ or ../. */
-function relativePath(from: string, to: string): string {
-  const relative = path.relative(from, to).split(path.sep).join('/');
-  if (relative === '') return '.';
-  return relative.startsWith('../') || relative === '..' ? relative : `./${relative}`;
 }
 
 // Compose project names: lowercase letters, digits, dashes and underscores, starting with a letter or digit.

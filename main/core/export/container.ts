@@ -2,6 +2,7 @@
 // command with the variables Switchyard would have expanded, its environment, and the settings only
 // Switchyard's own supervisor has.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseEnv } from 'node:util';
 import type { AppSpec, TaskSpec } from '../../../shared/stack.ts';
 import { expandVariables } from '../config/command-variables.ts';
@@ -72,6 +73,23 @@ export function containerCommand(program: AppSpec | TaskSpec): { argv: string[];
     return widened;
   });
   return { argv, notes };
+}
+
+/**
+ * A program run in a folder of the stack's own starts, in a container, in its image's WORKDIR: the
+ * export cannot know where that folder's files are in the image, so it says so.
+ */
+export function workingDirNote(program: AppSpec | TaskSpec, stackDir: string): Untranslated[] {
+  if (program.cwd === stackDir) return [];
+  const folder = relativePath(stackDir, program.cwd);
+  return [{ owner: ownerOf(program), key: 'cwd', why: `the command runs in the image's WORKDIR, not in ${folder}: make the WORKDIR hold what ${folder} does` }];
+}
+
+/** A path as the exports write it: relative to `from`, with forward slashes, starting with ./ or ../. */
+export function relativePath(from: string, to: string): string {
+  const relative = path.relative(from, to).split(path.sep).join('/');
+  if (relative === '') return '.';
+  return relative.startsWith('../') || relative === '..' ? relative : `./${relative}`;
 }
 
 /** The image, or the placeholder with a note naming the key to add. */

@@ -29,13 +29,19 @@ export function ingressFor(spec: StackSpec, partOf: string, relative: (file: str
   const proxy = spec.proxy;
   if (proxy === null) throw new Error('ingressFor needs a proxy');
   const untranslated: Untranslated[] = [];
-  const rules = new Map<string | null, unknown[]>();
+  const rules = new Map<string | null, RouteSpec[]>();
   for (const route of proxy.routes) {
     untranslated.push(...routeNotes(route));
     if (route.target === 'url') continue;
-    const paths = rules.get(route.host) ?? [];
-    paths.push({ path: route.path, pathType: 'Prefix', backend: { service: { name: kubeName(route.to), port: { number: SERVICE_PORT } } } });
-    rules.set(route.host, paths);
+    rules.set(route.host, [...(rules.get(route.host) ?? []), route]);
+  }
+  // A request whose Host has a rule is routed by that rule's paths alone, where Switchyard also tries
+  // the host-less routes: each host's rule gets those its own paths do not shadow.
+  const hostless = rules.get(null) ?? [];
+  for (const [host, routes] of rules) {
+    if (host === null) continue;
+    const own = new Set(routes.map((route) => route.path));
+    rules.set(host, [...routes, ...hostless.filter((route) => !own.has(route.path))]);
   }
   for (const site of spec.statics) {
     if (!proxy.routes.some((route) => route.to === site.name)) continue;
@@ -48,9 +54,13 @@ export function ingressFor(spec: StackSpec, partOf: string, relative: (file: str
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: partOf, labels: { 'app.kubernetes.io/part-of': partOf } },
-    spec: { rules: [...rules].map(([host, paths]) => ({ ...(host === null ? {} : { host }), http: { paths } })) },
+    spec: { rules: [...rules].map(([host, routes]) => ({ ...(host === null ? {} : { host }), http: { paths: routes.map(ingressPath) } })) },
   };
   return { object, untranslated };
+}
+
+function ingressPath(route: RouteSpec): unknown {
+  return { path: route.path, pathType: 'Prefix', backend: { service: { name: kubeName(route.to), port: { number: SERVICE_PORT } } } };
 }
 
 function routeNotes(route: RouteSpec): Untranslated[] {

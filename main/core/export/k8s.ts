@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AppSpec, HealthSpec, StackSpec, TaskSpec } from '../../../shared/stack.ts';
 import { formatDuration } from '../config/duration.ts';
-import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, supervisorOnly } from './container.ts';
+import { CONTAINER_PORT, containerCommand, containerEnvironment, IMAGE_PLACEHOLDER, ownerOf, relativePath, supervisorOnly, workingDirNote } from './container.ts';
 import { ingressFor, kubeName, SERVICE_PORT } from './k8s-ingress.ts';
 import { startDeadline } from './probes.ts';
 import type { ExportResult, Untranslated } from './untranslated.ts';
@@ -12,12 +12,13 @@ import { yamlStream } from './yaml-file.ts';
 /** The manifests for `spec`, and what they could not translate (paths in messages relative to the stack file). */
 export function exportKubernetes(spec: StackSpec): ExportResult {
   // Nothing is mounted from this machine: a path is only named, as the stack file writes it.
-  const relative = (file: string) => `./${path.relative(spec.dir, file).split(path.sep).join('/')}`.replace(/^\.\/$/, '.');
+  const relative = (file: string) => relativePath(spec.dir, file);
   const untranslated: Untranslated[] = [];
   const partOf = kubeName(spec.name);
   const objects: unknown[] = [];
   for (const task of spec.tasks) {
     const { container, configMap } = containerOf(task, partOf, relative, untranslated);
+    untranslated.push(...workingDirNote(task, spec.dir));
     if (configMap) objects.push(configMap);
     if (task.dependsOn.length > 0) untranslated.push(orderNote(task));
     objects.push({
@@ -30,7 +31,7 @@ export function exportKubernetes(spec: StackSpec): ExportResult {
   }
   for (const app of spec.apps) {
     const { container, configMap } = containerOf(app, partOf, relative, untranslated);
-    untranslated.push(...supervisorOnly(app), ...appNotes(app));
+    untranslated.push(...workingDirNote(app, spec.dir), ...supervisorOnly(app), ...appNotes(app));
     if (configMap) objects.push(configMap);
     if (app.portEnv !== null) Object.assign(container, { ports: [{ name: 'http', containerPort: CONTAINER_PORT }] }, probes(app.health));
     objects.push({
@@ -129,7 +130,10 @@ function appNotes(app: AppSpec): Untranslated[] {
   const notes: Untranslated[] = [];
   const note = (key: string, why: string) => notes.push({ owner, key, why });
   if (app.dependsOn.length > 0) notes.push(orderNote(app));
-  if (app.balance !== 'round-robin') note('balance', `a Service spreads connections its own way; ${app.balance} is your Ingress controller's setting (session affinity for ip-hash)`);
+  if (app.balance !== 'round-robin') {
+    const instead = app.balance === 'ip-hash' ? "set session affinity by client address in your Ingress controller" : "set least connections as your Ingress controller's balancing";
+    note('balance', `a Service spreads connections its own way; for ${app.balance}, ${instead}`);
+  }
   if (app.restart === 'never') note('restart', 'a Deployment always restarts its containers');
   if (app.stop.signal !== 'SIGTERM') note('stop.signal', `Kubernetes stops containers with SIGTERM (or the image's STOPSIGNAL), not ${app.stop.signal}`);
   for (const key of ['interval', 'timeout'] as const) {

@@ -13,7 +13,7 @@ export const STATIC_MOUNT = '/srv/static';
 /** Where the exported nginx.conf listens, and where it finds the apps and the sites' files. */
 export interface NginxExportOptions {
   listen: ListenAddress;
-  /** Servers by app name; an app not named gets `<app>:8000` (its service name in Compose or Kubernetes). */
+  /** Servers by app name; an app not named gets `<app>:8000`, its service in the compose export. */
   upstreams?: Readonly<Record<string, readonly NginxServer[]>>;
   /** The folder holding one folder per static site, named like the site. */
   staticDir?: string;
@@ -54,7 +54,8 @@ export function parseUpstreamOption(text: string): { app: string; servers: Nginx
       const match = /^(\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(item.trim());
       const port = Number(match?.[2] ?? CONTAINER_PORT);
       if (!match?.[1] || port < 1 || port > 65_535) throw new Error(`--upstream ${app}: '${item}' is not HOST or HOST:PORT, like 10.0.0.5:8000`);
-      return { host: match[1], port };
+      // An IPv6 address is written in brackets here, as in a URL; the conf's writer adds its own.
+      return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
     });
   return { app, servers };
 }
