@@ -164,7 +164,9 @@ async function routingConf(stack: Stack): Promise<string> {
   const deadline = Date.now() + NGINX_START_MS;
   for (;;) {
     const text = (await stack.proxyEngine())?.config?.text ?? '';
-    if (text !== '' && !/^\s*server \S+ down;$/m.test(text)) return text;
+    // Every worker in rotation: an upstream with none live is not written at all (its routes answer 503).
+    const live = text.match(/^\s*server \S+ max_fails=/gm)?.length ?? 0;
+    if (live >= WORKERS && !/^\s*server \S+ down;$/m.test(text)) return text;
     if (Date.now() > deadline) return text;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
