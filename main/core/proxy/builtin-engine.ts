@@ -20,9 +20,12 @@ export const PROXY_MAIN = childScript('./builtin/proxy-main.ts', import.meta.url
 /**
  * The proxy's own checks (see ProxyInstance's ping): every 20 ms while it starts, every 2 s once it
  * listens (a ping a second kept an idle proxy at 0.2% of a core); a hung proxy leaves ready after 3
- * misses (about 6 s) and is restarted after 10 (about 20 s).
+ * misses (about 6 s) and is restarted after 10 (about 20 s). A ping may take until the next one is
+ * due: its deadline timer, cleared when the answer comes, then never wakes an idle core on its own
+ * (Node arms its loop's timer for the earliest deadline ever set, cleared or not; at 1 s every ping
+ * cost the core a wake-up for nothing, a third of its wake-ups at rest).
  */
-const PROXY_HEALTH: HealthSpec = { path: null, interval: 2000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
+const PROXY_HEALTH: HealthSpec = { path: null, interval: 2000, startInterval: 20, timeout: 2000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 };
 /** How long the proxy may take to say what is under way on a member before the question counts as unanswered. */
 const LOAD_ANSWER_MS = 1000;
 /** How long a retiring proxy may spend finishing its in-flight requests. */
