@@ -130,6 +130,47 @@ describe('probeWorker over HTTP', () => {
     const result = await probeWorker(v4.port, httpSpec, '::1');
     expect(result).toMatchObject({ ok: true, host: '127.0.0.1' });
   });
+  it('sends what a node:http client sent: the path, Host with the port, its user agent, Connection: close', async () => {
+    const heads: http.IncomingHttpHeaders[] = [];
+    const { port } = await httpServer((req, res) => {
+      heads.push(req.headers);
+      res.end('ok');
+    });
+    expect((await probeWorker(port, httpSpec)).ok).toBe(true);
+    expect(heads).toEqual([{ 'user-agent': 'switchyard-health', connection: 'close', host: `127.0.0.1:${port}` }]);
+  });
+
+  it('skips an informational head (103 Early Hints) and judges the final status', async () => {
+    const { port } = await httpServer((_req, res) => {
+      res.writeEarlyHints({ link: '</app.css>; rel=preload; as=style' });
+      res.statusCode = 503;
+      res.end('starting');
+    });
+    expect(await probeWorker(port, httpSpec)).toMatchObject({ ok: false, detail: 'GET /healthz → 503' });
+  });
+
+  it('passes on the head of a response whose body is still coming', async () => {
+    const { port } = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('streaming, never ends');
+    });
+    expect(await probeWorker(port, { ...httpSpec, timeout: 120_000 })).toEqual({ ok: true, detail: 'GET /healthz → 200', host: '127.0.0.1' });
+  });
+
+  it('fails on an answer that is not HTTP, and on a connection closed before any answer', async () => {
+    // Each reads what it is sent, so it sees the probe close the connection.
+    const server = net.createServer((socket) => socket.resume().end('SSH-2.0-OpenSSH\r\n\r\n'));
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const closer = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => closer.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    cleanups.push(async () => {
+      await Promise.all([server, closer].map((each) => new Promise((resolve) => each.close(resolve))));
+    });
+    const notHttp = await probeWorker((server.address() as AddressInfo).port, { ...httpSpec, timeout: 120_000 });
+    expect(notHttp).toMatchObject({ ok: false, detail: 'GET /healthz: not an HTTP response' });
+    const closed = await probeWorker((closer.address() as AddressInfo).port, { ...httpSpec, timeout: 120_000 });
+    expect(closed).toMatchObject({ ok: false, detail: 'GET /healthz: ECONNRESET' });
+  });
 });
 
 describe('probeWorker over TCP', () => {
@@ -220,7 +261,7 @@ describe('HealthProbe', () => {
     expect(requests).toHaveLength(seen);
   });
 
-  it('probes at the configured interval once passing, and stops when told', async () => {
+  it('probes on the beat of the configured interval once passing, and stops when told', async () => {
     const { port, requests } = await httpServer((_req, res) => res.end('ok'));
     const interval = 500;
     const results: ProbeResult[] = [];
@@ -230,8 +271,12 @@ describe('HealthProbe', () => {
     probe.start();
     await waitFor(() => requests.length >= 4, 'three checks after the first pass');
     probe.stop();
+    // On the clock's multiples of the interval (every ready worker's check in one wake-up of the core):
+    // never two within half an interval, and each soon after a beat, however late its timer fired.
     const gaps = requests.slice(1).map((r, i) => r.at - requests[i]!.at);
-    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(interval - 5);
+    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(interval / 2);
+    const afterBeat = requests.slice(1).map((r) => r.at % interval);
+    for (const late of afterBeat) expect(late, `ms after a beat: ${afterBeat.join(', ')}`).toBeLessThan(interval / 2);
     expect(results.every((r) => r.ok)).toBe(true);
 
     const seen = requests.length;
@@ -275,7 +320,7 @@ describe('HealthProbe', () => {
     await waitFor(() => requests.length >= 6, 'six checks');
     probe.stop();
     const gaps = requests.slice(3).map((r, i) => r.at - (requests[i + 2] as { at: number }).at);
-    // One schedule at the interval; two interleaved ones would show gaps far shorter than it.
-    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(", ")} ms`).toBeGreaterThanOrEqual(interval - 5);
+    // One schedule on the interval's beat; two interleaved ones would put two checks on each beat.
+    for (const gap of gaps) expect(gap, `gaps between checks: ${gaps.join(", ")} ms`).toBeGreaterThanOrEqual(interval / 2);
   });
 });

@@ -163,6 +163,18 @@ describe('TrafficStats', () => {
     expect(caught[0]).toEqual({ time: T0 + 1000, apps: {}, unrouted: 0 });
   });
 
+  it('after skipTaken (a first watcher, whose snapshot has the complete seconds), hands out only later seconds', () => {
+    const { traffic, clock } = stats();
+    traffic.add([record()]);
+    clock.now = T0 + 3500;
+    expect(traffic.samples().map((sample) => sample.time)).toEqual([T0, T0 + 1000, T0 + 2000]);
+    traffic.skipTaken();
+    expect(traffic.take()).toBeNull();
+    clock.now = T0 + 4000;
+    expect(traffic.take()?.time).toBe(T0 + 3000);
+    expect(traffic.take()).toBeNull();
+  });
+
   it('after a stall longer than the window, resumes with the retained seconds only', () => {
     const { traffic, clock } = stats(3);
     clock.now = T0 + 60_000;

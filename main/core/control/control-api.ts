@@ -43,6 +43,9 @@ export class ControlHub implements Disposable {
   private readonly options: ControlHubOptions;
   private readonly environment: HostEnvironment;
   private readonly traffic = new TrafficStats();
+  /** Hands each complete second to the sessions; runs only while there is one, so a stack at rest does not wake every second. */
+  private trafficTicker: Disposable | null = null;
+  private sessions = 0;
   // Made at the first load test: its HTTP client (undici, which pulls in Node's own fetch) costs
   // several MiB that a stack at rest need not hold.
   private load: Promise<LoadGenerator> | null = null;
@@ -68,7 +71,6 @@ export class ControlHub implements Disposable {
         this.traffic.add(records);
         emit({ topic: 'access', data: records });
       }),
-      startTrafficTicker(this.traffic, (data) => emit({ topic: 'traffic', data })),
     );
     this.api = this.createApi();
   }
@@ -85,17 +87,40 @@ export class ControlHub implements Disposable {
     const subscription = this._onEvent.event(listener);
     // Someone is watching: CPU and memory figures come every 2 s instead of every 10 s.
     const watching = this.stack.watchMetrics();
+    const ticking = this.tickTraffic();
     return {
       snapshot,
       dispose: () => {
         subscription.dispose();
         watching.dispose();
+        ticking.dispose();
+      },
+    };
+  }
+
+  /** Runs the traffic ticker until disposed, for one session among any others. */
+  private tickTraffic(): Disposable {
+    if (this.sessions++ === 0) {
+      // The snapshot just taken carries every complete second: the ticker goes on from the current one.
+      this.traffic.skipTaken();
+      this.trafficTicker = startTrafficTicker(this.traffic, (data) => this.emit({ topic: 'traffic', data }));
+    }
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        if (--this.sessions > 0) return;
+        this.trafficTicker?.dispose();
+        this.trafficTicker = null;
       },
     };
   }
 
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    this.trafficTicker?.dispose();
+    this.trafficTicker = null;
     void this.load?.then((load) => load.dispose());
     this._onEvent.dispose();
   }

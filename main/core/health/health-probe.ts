@@ -2,9 +2,10 @@
 // Workers bind 127.0.0.1, ::1 or both; a probe tries one, falls back to the other on a refused
 // connection, and remembers which answered.
 
-import http from 'node:http';
 import net from 'node:net';
 import type { HealthSpec } from '../../../shared/stack.ts';
+import { untilBeat } from '../batching/beat.ts';
+import { httpCheck } from './http-check.ts';
 
 /** The loopback addresses a worker may listen on, in the order they are tried first. */
 export const LOOPBACK_HOSTS = ['127.0.0.1', '::1'] as const;
@@ -22,40 +23,37 @@ export interface ProbeResult {
   busy?: true;
 }
 
+/** One HTTP check's outcome as a probe result: only a 2xx passes. */
+async function checkHttp(host: string, port: number, path: string, timeout: number): Promise<ProbeResult> {
+  const outcome = await httpCheck(host, port, path, timeout);
+  const what = `GET ${path}`;
+  switch (outcome.kind) {
+    case 'status':
+      if (outcome.status >= 200 && outcome.status < 300) return { ok: true, detail: `${what} → ${outcome.status}`, host };
+      return { ok: false, detail: `${what} → ${outcome.status}`, host: null };
+    case 'timeout':
+      // One deadline for connect, headers and all: a worker that accepts but never answers is hung.
+      return { ok: false, detail: `${what} timed out after ${timeout}ms`, host: null, timedOut: true };
+    case 'error':
+      return { ok: false, detail: `${what}: ${outcome.code}`, host: null };
+    case 'malformed':
+      return { ok: false, detail: `${what}: ${outcome.why}`, host: null };
+  }
+}
+
 function checkOnce(host: string, port: number, spec: HealthSpec): Promise<ProbeResult> {
+  if (spec.path !== null) return checkHttp(host, port, spec.path, spec.timeout);
   return new Promise((resolve) => {
-    const fail = (detail: string) => resolve({ ok: false, detail, host: null });
-    const timedOut = (detail: string) => resolve({ ok: false, detail, host: null, timedOut: true });
-    if (spec.path === null) {
-      const socket = net.connect({ host, port });
-      socket.setTimeout(spec.timeout, () => {
-        socket.destroy();
-        timedOut(`TCP connect to port ${port} timed out after ${spec.timeout}ms`);
-      });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve({ ok: true, detail: `port ${port} accepts connections`, host });
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => fail(`TCP connect to port ${port}: ${error.code ?? error.message}`));
-      return;
-    }
-    const request = http.get(
-      { host, port, path: spec.path, agent: false, headers: { 'user-agent': 'switchyard-health', connection: 'close' } },
-      (response) => {
-        response.resume();
-        const status = response.statusCode ?? 0;
-        response.once('end', () => request.destroy());
-        if (status >= 200 && status < 300) resolve({ ok: true, detail: `GET ${spec.path} → ${status}`, host });
-        else fail(`GET ${spec.path} → ${status}`);
-      },
-    );
-    // One deadline for connect, headers and all: a worker that accepts but never answers is hung.
-    const timer = setTimeout(() => {
-      request.destroy();
-      timedOut(`GET ${spec.path} timed out after ${spec.timeout}ms`);
-    }, spec.timeout);
-    request.once('close', () => clearTimeout(timer));
-    request.once('error', (error: NodeJS.ErrnoException) => fail(`GET ${spec.path}: ${error.code ?? error.message}`));
+    const socket = net.connect({ host, port });
+    socket.setTimeout(spec.timeout, () => {
+      socket.destroy();
+      resolve({ ok: false, detail: `TCP connect to port ${port} timed out after ${spec.timeout}ms`, host: null, timedOut: true });
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve({ ok: true, detail: `port ${port} accepts connections`, host });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: `TCP connect to port ${port}: ${error.code ?? error.message}`, host: null }));
   });
 }
 
@@ -153,10 +151,13 @@ export class HealthProbe {
     return this.hurriedAfter !== null;
   }
 
-  /** The starting pace, never slower than the steady one. */
+  /**
+   * The starting pace, never slower than the steady one; the steady one keeps to the interval's beat,
+   * so every ready worker with the same interval (and the proxy's ping) is checked in one wake-up.
+   */
   private pace(): number {
     const starting = this.hurried || this.starting();
-    return starting ? Math.min(this.spec.startInterval, this.spec.interval) : this.spec.interval;
+    return starting ? Math.min(this.spec.startInterval, this.spec.interval) : untilBeat(this.spec.interval);
   }
 
   private schedule(delay: number): void {

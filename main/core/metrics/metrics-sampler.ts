@@ -2,6 +2,7 @@
 // under the main one (a pre-fork server's workers) and the addresses it listens on beyond loopback.
 
 import { readFileSync } from 'node:fs';
+import { untilBeat } from '../batching/beat.ts';
 import type { Disposable } from '../events.ts';
 import type { ChildProcessInfo } from '../../../shared/process.ts';
 import { processListing, type ProcessListing, type ProcessRow } from '../process/process-listing.ts';
@@ -122,7 +123,15 @@ export class MetricsSampler {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.sampleNow(), this.interval);
+    this.schedule();
+  }
+
+  /** Rounds keep to the interval's beat, as health checks do: at rest a round shares its wake-up with them. */
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.schedule();
+      void this.sampleNow();
+    }, untilBeat(this.interval));
     this.timer.unref();
   }
 
@@ -149,7 +158,7 @@ export class MetricsSampler {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 

@@ -156,6 +156,11 @@ export class TrafficStats {
     return sample;
   }
 
+  /** Counts every complete second as taken: for a first watcher, whose snapshot (samples()) carries them. */
+  skipTaken(): void {
+    this.next = Math.max(this.next, secondOf(this.now()));
+  }
+
   private secondAt(time: number): Second {
     let second = this.seconds.get(time);
     if (!second) {

@@ -20,7 +20,10 @@ export const PROXY_PROCESS: Pick<ProcessSpec, 'name' | 'app' | 'kind' | 'worker'
   kind: 'proxy',
   worker: 1,
   portEnv: null,
-  health: { path: null, interval: 2000, startInterval: 20, timeout: 1000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
+  // A ping may take until the next one is due: its deadline timer, cleared when the answer comes, then
+  // never wakes an idle core on its own (Node arms its loop's timer for the earliest deadline ever set,
+  // cleared or not; at 1 s every ping cost the core a wake-up for nothing, a third of its wake-ups at rest).
+  health: { path: null, interval: 2000, startInterval: 20, timeout: 2000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
   restart: 'always',
   backoff: { initial: 200, max: 5000 },
   maxRestarts: 10,
