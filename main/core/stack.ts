@@ -1,8 +1,8 @@
 // The coordinator of a running stack: one pool per app, static site and task, started in the order
 // their depends_on asks (pools/start-order.ts), the proxy engine in front of them, one log store and
-// one metrics sampler. Pools own their processes; the Stack routes
-// requests by name to them and keeps the proxy told who is in rotation. It has no idea how it is
-// driven: the CLI, the control API and tests all call these methods.
+// one metrics sampler. Pools own their processes; the Stack routes requests by name to them and
+// keeps the proxy told who is in rotation. It has no idea how it is driven: the CLI, the control API
+// and tests all call these methods.
 
 import type { ProxyEngineInfo } from '../../shared/api.ts';
 import type { ProcessInfo } from '../../shared/process.ts';
@@ -23,40 +23,16 @@ import { hostedSites, hostedSitesOf, StaticPool } from './pools/static-pool.ts';
 import { TargetResolver, noProxy, type Target } from './pools/targets.ts';
 import { TaskPool } from './pools/task-pool.ts';
 import { currentNodeRuntime, type NodeRuntime } from './process/node-runtime.ts';
-import { PortAllocator } from './process/port-allocator.ts';
 import { runOfMember } from './process/run-id.ts';
-import { newStackMarker } from './process/process-tree.ts';
-import { execaSpawner, type Spawner } from './process/spawner.ts';
-import type { ProcessTracker, StateChange, Supervisor, SupervisorDeps } from './process/supervisor.ts';
+import type { StateChange, Supervisor, SupervisorDeps } from './process/supervisor.ts';
 import { AccessLog, DEFAULT_RETAINED_ACCESS_EVENTS } from './proxy/access-log.ts';
-import type { EngineFactory, ProxyEngine } from './proxy/engine.ts';
+import type { ProxyEngine } from './proxy/engine.ts';
 import { engineNamed } from './proxy/engines.ts';
 import { connectEngine, memberLookup } from './proxy/engine-events.ts';
 import { buildProxyConfig, newProxyId } from './proxy/proxy-config.ts';
 import { applySpecChange } from './reload/apply-spec-change.ts';
 import { poolsOf, type PoolSpec } from './reload/spec-change.ts';
-
-/** What a Stack may be given instead of the defaults. */
-export interface StackOptions {
-  spawner?: Spawner;
-  /** Learns every pid (the watchdog). */
-  tracker?: ProcessTracker;
-  /** Log lines kept per process. */
-  retainedLines?: number;
-  metricsInterval?: number;
-  /** The environment workers inherit beneath their own `env` (process.env by default). */
-  baseEnv?: NodeJS.ProcessEnv;
-  /** The Node runtime that runs the proxy and static servers (this Node by default). */
-  node?: NodeRuntime;
-  /** Reload an app when files matching its `watch:` globs change (off unless asked; `up` asks). */
-  watch?: boolean;
-  /** Access events kept for the UI. */
-  retainedAccessEvents?: number;
-  /** The id every process of this stack carries in SWITCHYARD_RUN (a fresh one by default). */
-  marker?: string;
-  /** The proxy engine (by default the one the stack file names, the builtin Node proxy unless it says nginx). */
-  engine?: EngineFactory;
-}
+import { supervisorDeps, type StackOptions } from './stack-options.ts';
 
 /** A running stack of supervised processes. */
 export class Stack {
@@ -99,13 +75,7 @@ export class Stack {
     this._spec = spec;
     this.logs = new LogStore(options.retainedLines ?? DEFAULT_RETAINED_LINES);
     this.access = new AccessLog(options.retainedAccessEvents ?? DEFAULT_RETAINED_ACCESS_EVENTS);
-    this.deps = {
-      spawner: options.spawner ?? execaSpawner,
-      logs: this.logs,
-      ports: new PortAllocator(),
-      marker: options.marker ?? newStackMarker(),
-      ...(options.tracker ? { tracker: options.tracker } : {}),
-    };
+    this.deps = supervisorDeps(options, this.logs);
     this.baseEnv = definedVariables(options.baseEnv ?? process.env);
     this.node = options.node ?? currentNodeRuntime();
     this.watchEnabled = options.watch ?? false;

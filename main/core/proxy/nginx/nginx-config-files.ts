@@ -17,6 +17,8 @@ export class NginxConfigFiles {
   /** The configuration the master runs (`-c`). */
   readonly file: string;
   private readonly candidate: string;
+  /** The last configuration `nginx -t` refused, which its message points into. */
+  private readonly refused: string;
   private readonly binary: string;
 
   constructor(binary: string, prefix: string) {
@@ -24,6 +26,7 @@ export class NginxConfigFiles {
     this.prefix = prefix;
     this.file = path.join(prefix, 'nginx.conf');
     this.candidate = path.join(prefix, 'nginx.conf.next');
+    this.refused = path.join(prefix, 'nginx.conf.refused');
   }
 
   /** The arguments that run nginx in the foreground on this prefix and configuration, logging to stderr from the start. */
@@ -40,8 +43,9 @@ export class NginxConfigFiles {
     writeFileSync(this.candidate, text);
     const problem = await this.check(this.candidate);
     if (problem === null) return;
-    rmSync(this.candidate, { force: true });
-    throw new SwitchyardError('bad-request', `nginx -t refused the configuration: ${problem}`);
+    // Kept under its own name, since nginx's message gives a line of it; the next candidate would overwrite it.
+    renameSync(this.candidate, this.refused);
+    throw new SwitchyardError('bad-request', `nginx -t refused the configuration: ${problem.replaceAll(this.candidate, this.refused)}`);
   }
 
   /** nginx's complaint about `file`, or null when `nginx -t` accepts it. */
@@ -58,6 +62,11 @@ export class NginxConfigFiles {
   /** Puts the configuration that passed `test` in place of the running one. */
   install(): void {
     renameSync(this.candidate, this.file);
+  }
+
+  /** Drops the configuration that passed `test` without installing it. */
+  discard(): void {
+    rmSync(this.candidate, { force: true });
   }
 }
 

@@ -147,16 +147,15 @@ export class NginxEngine implements ProxyEngine {
   }
 
   async stop(): Promise<void> {
-    this.reloader.dispose();
+    const settled = this.reloader.dispose();
     await this.supervisor?.stop();
-    this.subscriptions.dispose();
-    this.accessPipe?.close();
+    await this.closeAfter(settled);
   }
 
   async kill(): Promise<void> {
-    this.reloader.dispose();
+    const settled = this.reloader.dispose();
     await this.supervisor?.kill();
-    this.accessPipe?.close();
+    await this.closeAfter(settled);
   }
 
   supervisors(): Supervisor[] {
@@ -214,6 +213,13 @@ export class NginxEngine implements ProxyEngine {
       this.reloader.ready();
     }
     return result.ok ? { ...result, detail: `nginx listens on ${host}:${port}` } : result;
+  }
+
+  /** Closes the access pipe once the reloader's last job is done: an `nginx -t` opening it after would create a plain file. */
+  private async closeAfter(settled: Promise<void>): Promise<void> {
+    await settled;
+    this.subscriptions.dispose();
+    this.accessPipe?.close();
   }
 
   private pipeOrThrow(): AccessPipe {

@@ -146,10 +146,15 @@ export class NginxReloader {
     return done;
   }
 
-  dispose(): void {
+  /**
+   * Stops applying anything; resolves once a job already under way has finished, so that nothing
+   * checks, writes or signals in the prefix after its nginx stopped.
+   */
+  dispose(): Promise<void> {
     this.disposed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    return this.queue;
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -178,6 +183,8 @@ export class NginxReloader {
   /** Writes `config`, has `nginx -t` check it and puts it in place; rejects with nginx's words. */
   private async install(config: ProxyConfig): Promise<void> {
     await this.host.files().test(this.host.render(config));
+    // Stopped during the check: its nginx is gone or going, and a restart must start on the configuration it had.
+    if (this.disposed) return this.host.files().discard();
     this.host.files().install();
     this.installed++;
     if (this.wanted === config) this.stale = false;
@@ -190,8 +197,8 @@ export class NginxReloader {
 
   /** SIGHUP to the master and a wait for its new workers; `removed` members (with their ports) are left with the old ones. */
   private async reloadRunning(removed: [member: string, port: number][]): Promise<void> {
-    const master = this.host.master();
-    // Not running its loop: a starting master is reloaded once ready, a stopped one reads the file when started.
+    const master = this.disposed ? null : this.host.master();
+    // Stopped, or not running its loop: a starting master is reloaded once ready, a stopped one reads the file when started.
     if (master === null) return;
     const before = await workerPids(master);
     if (!signalProcess(master, 'SIGHUP')) return;
