@@ -52,7 +52,8 @@ describe('examples/python', () => {
     // The apps waited for the migration: each started after it had ended.
     for (const app of processes.filter((p) => p.kind === 'worker')) expect(app.startedAt).toBeGreaterThanOrEqual(migrate.lastExit!.at);
     const orders = processes.find((p) => p.name === 'orders-1')!;
-    await waitFor(async () => (await psJsonOnceUp(dir)).find((p) => p.name === 'orders-1')?.children.length === 3, "gunicorn's three workers under orders-1");
+    // A process's children are listed from the metrics round, every 10 s while nobody watches.
+    await waitFor(async () => (await psJsonOnceUp(dir)).find((p) => p.name === 'orders-1')?.children.length === 3, "gunicorn's three workers under orders-1", { timeout: 30_000 });
 
     const base = `http://127.0.0.1:${port}`;
     const products = (await (await fetch(`${base}/api/products`)).json()) as { products: { id: string }[] };
