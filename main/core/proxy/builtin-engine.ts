@@ -11,7 +11,7 @@ import { childScript } from '../process/child-script.ts';
 import type { StateChange, Supervisor } from '../process/supervisor.ts';
 import { ListenerHandover } from './builtin/listener-handover.ts';
 import { ProxyInstance } from './builtin/proxy-instance.ts';
-import { routesTo } from './proxy-config.ts';
+import { memberIds, routesTo } from './proxy-config.ts';
 import type { ProxyInstanceHost } from './builtin/proxy-instance.ts';
 import { PROXY_PROCESS, type EngineContext, type EngineFactory, type ProxyEngine, type RecycleDue } from './engine.ts';
 
@@ -119,7 +119,7 @@ export class BuiltinEngine implements ProxyEngine {
     const existing = config?.upstreams[upstream];
     if (!config || !existing) return;
     config.upstreams[upstream] = { ...existing, members };
-    const live = new Set(Object.values(config.upstreams).flatMap((u) => u.members.map((m) => m.id)));
+    const live = memberIds(config);
     for (const instance of this.instances()) instance.forgetDrained(live);
     for (const instance of this.instances()) if (instance.configured) instance.send({ type: 'members', upstream, members });
   }

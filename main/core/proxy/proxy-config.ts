@@ -39,6 +39,17 @@ export function routesTo(config: ProxyConfig | null, member: string): boolean {
   return Object.values(config?.upstreams ?? {}).some((upstream) => upstream.members.some((each) => each.id === member));
 }
 
+/** `config` with one upstream's members replaced; null when it has no upstream of that name. */
+export function withMembers(config: ProxyConfig, upstream: string, members: UpstreamMember[]): ProxyConfig | null {
+  const existing = config.upstreams[upstream];
+  return existing === undefined ? null : { ...config, upstreams: { ...config.upstreams, [upstream]: { ...existing, members } } };
+}
+
+/** The ids of every member of every upstream of `config`. */
+export function memberIds(config: ProxyConfig): Set<string> {
+  return new Set(Object.values(config.upstreams).flatMap((upstream) => upstream.members.map((member) => member.id)));
+}
+
 function clientLimitsOf(proxy: NonNullable<StackSpec['proxy']>): ClientLimits {
   const { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections } = proxy;
   return { clientHeaderTimeout, clientBodyTimeout, keepaliveTimeout, maxConnections };

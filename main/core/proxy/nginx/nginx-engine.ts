@@ -17,7 +17,7 @@ import { probeWorker } from '../../health/health-probe.ts';
 import { Supervisor } from '../../process/supervisor.ts';
 import type { StateChange } from '../../process/supervisor.ts';
 import { PROXY_PROCESS, type EngineContext, type EngineFactory, type ProxyEngine, type RecycleDue } from '../engine.ts';
-import { routesTo } from '../proxy-config.ts';
+import { routesTo, withMembers } from '../proxy-config.ts';
 import { AccessPipe } from './access-pipe.ts';
 import { NginxOutputReader } from './nginx-access.ts';
 import { findNginx, type NginxBinary } from './nginx-binary.ts';
@@ -111,8 +111,7 @@ export class NginxEngine implements ProxyEngine {
 
   setMembers(upstream: string, members: UpstreamMember[]): void {
     if (this.files === null) {
-      const existing = this.early?.upstreams[upstream];
-      if (this.early && existing) this.early = { ...this.early, upstreams: { ...this.early.upstreams, [upstream]: { ...existing, members } } };
+      if (this.early !== null) this.early = withMembers(this.early, upstream, members) ?? this.early;
       return;
     }
     this.reloader.setMembers(upstream, members);

@@ -6,6 +6,7 @@
 
 import type { ProxyConfig, UpstreamMember } from '../../../../shared/proxy.ts';
 import { signalProcess } from '../../process/process-tree.ts';
+import { memberIds, withMembers } from '../proxy-config.ts';
 import type { NginxConfigFiles } from './nginx-config-files.ts';
 import { workerPids, workersDone } from './nginx-workers.ts';
 
@@ -102,12 +103,11 @@ export class NginxReloader {
 
   /** Replaces one upstream's members; applied within RELOAD_BATCH_MS when it changes who is routable. */
   setMembers(upstream: string, members: UpstreamMember[]): void {
-    const wanted = this.wanted;
-    const existing = wanted?.upstreams[upstream];
-    if (!wanted || !existing) return;
-    this.wanted = { ...wanted, upstreams: { ...wanted.upstreams, [upstream]: { ...existing, members } } };
+    const changed = this.wanted === null ? null : withMembers(this.wanted, upstream, members);
+    if (changed === null) return;
+    this.wanted = changed;
     this.stale = true;
-    const live = new Set(Object.values(this.wanted.upstreams).flatMap((each) => each.members.map((member) => member.id)));
+    const live = memberIds(changed);
     for (const member of this.leftBehind.keys()) if (!live.has(member)) this.leftBehind.delete(member);
     this.scheduleIfRoutingChanged();
   }
