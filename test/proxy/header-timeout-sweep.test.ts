@@ -18,11 +18,15 @@ describe('parkHeaderSweepWhileIdle', () => {
     const server = http.createServer({ connectionsCheckingInterval: 1000 }, (_req, res) => res.end('ok'));
     servers.push(server);
     const open = new Set<net.Socket>();
+    const changed = parkHeaderSweepWhileIdle(server, 1000, () => open.size);
     server.on('connection', (socket: net.Socket) => {
       open.add(socket);
-      socket.once('close', () => open.delete(socket));
+      changed();
+      socket.once('close', () => {
+        open.delete(socket);
+        changed();
+      });
     });
-    parkHeaderSweepWhileIdle(server, 1000, () => open.size);
     const interval = () => (server as http.Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     expect(interval()).toBeGreaterThan(24 * 3600_000);

@@ -4,7 +4,6 @@
 // can be overdue only while a client is connected, so the sweep runs only then.
 
 import type http from 'node:http';
-import type { Socket } from 'node:net';
 
 /** The longest delay a Node timer takes (about 24 days): the sweep, parked. */
 const PARKED_MS = 2 ** 31 - 1;
@@ -14,13 +13,14 @@ const NODE_SWEEP_SETUP = 'setupConnectionsTracking';
 type SweptServer = http.Server & { connectionsCheckingInterval: number };
 
 /**
- * Runs `server`'s header-timeout sweep every `intervalMs` while `open()` (its client connections,
- * counted by listeners registered before this call) is above zero, and parks it while it is zero.
- * On a Node without the listener it restarts, the sweep simply always runs.
+ * Runs `server`'s header-timeout sweep every `intervalMs` while `open()` (its client connections) is
+ * above zero, and parks it while it is zero. Returns what the server's own connection tracking calls
+ * whenever a client connects or leaves. On a Node without the listener it restarts, the sweep simply
+ * always runs.
  */
-export function parkHeaderSweepWhileIdle(server: http.Server, intervalMs: number, open: () => number): void {
+export function parkHeaderSweepWhileIdle(server: http.Server, intervalMs: number, open: () => number): () => void {
   const setup = server.listeners('listening').find((listener) => listener.name === NODE_SWEEP_SETUP);
-  if (setup === undefined) return;
+  if (setup === undefined) return () => {};
   const swept = server as SweptServer;
   let running = true;
   const track = () => {
@@ -32,8 +32,5 @@ export function parkHeaderSweepWhileIdle(server: http.Server, intervalMs: number
   };
   // After Node's own 'listening' listener, which starts the sweep: parked until a client connects.
   server.on('listening', track);
-  server.on('connection', (socket: Socket) => {
-    track();
-    socket.once('close', track);
-  });
+  return track;
 }

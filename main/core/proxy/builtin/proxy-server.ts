@@ -79,6 +79,8 @@ export class ProxyServer implements Disposable {
   private readonly forwarding = new ForwardingTable();
   private readonly sites = new StaticSites();
   private readonly connections: ClientConnections;
+  /** Told of every client connecting and leaving: Node's header-timeout sweep runs only while one is connected. */
+  private readonly headerSweep: () => void;
   private readonly cap = new ConnectionCap(DEFAULT_CLIENT_LIMITS.maxConnections);
   private readonly host: ExchangeHost;
   private clients: ClientLimits = { ...DEFAULT_CLIENT_LIMITS };
@@ -99,6 +101,7 @@ export class ProxyServer implements Disposable {
     this.connections = new ClientConnections(() => {
       this.cap.closed(this.connections.size);
       this.drainCheck?.();
+      this.headerSweep();
     });
     this.onConnectionsSubsided = this.connections.onSubsided;
     this.host = {
@@ -124,8 +127,11 @@ export class ProxyServer implements Disposable {
       (req, res) => this.handleRequest(req, res),
     );
     this.server.maxConnections = this.cap.cap;
-    this.server.on('connection', (socket: Socket) => this.connections.add(socket));
-    parkHeaderSweepWhileIdle(this.server, HEADER_TIMEOUT_CHECK_MS, () => this.connections.size);
+    this.headerSweep = parkHeaderSweepWhileIdle(this.server, HEADER_TIMEOUT_CHECK_MS, () => this.connections.size);
+    this.server.on('connection', (socket: Socket) => {
+      this.connections.add(socket);
+      this.headerSweep();
+    });
     this.server.on('drop', () => this.cap.refusedOne());
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
     this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.handleConnect(req, socket));
