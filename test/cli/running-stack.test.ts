@@ -3,11 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import getPort from 'get-port';
-import type { LogStream, ProcessInfo } from '../../shared/process.ts';
-import type { AccessEvent } from '../../shared/proxy.ts';
+import type { ProcessInfo } from '../../shared/process.ts';
 import { describeFailures } from '../../main/cli/commands/ps.ts';
-import { isAccessLine } from '../../main/cli/commands/up.ts';
-import { formatAccess } from '../../main/core/proxy/access-log.ts';
 import { runCli, psJson, stackDir, startUp } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -132,15 +129,5 @@ describe('what ps and up show of lines', () => {
   it('lists the last stderr lines of a failed process, and says nothing of one that wrote none', () => {
     expect(describeFailures([failed(['', 'Error: no module named main', '  '])])).toBe('\napi-1 failed; its last stderr lines:\n  Error: no module named main\n');
     expect(describeFailures([failed([]), failed(['', ' '])])).toBe('');
-  });
-
-  it("tells the proxy's access lines from its own", () => {
-    const event: AccessEvent = { time: 0, status: 200, method: 'GET', path: '/x', duration: 1.5, bytes: 2, worker: 'api-1', member: null, route: '/', attempts: 1, error: null, requestId: 'r1' };
-    const line = (text: string, stream: LogStream = 'stdout', source = 'proxy') => ({ seq: 1, time: 0, source, stream, text });
-    expect(isAccessLine(line(formatAccess(event)))).toBe(true);
-    expect(isAccessLine(line(formatAccess({ ...event, status: 0, method: 'M-SEARCH' })))).toBe(true);
-    expect(isAccessLine(line('listening on http://127.0.0.1:8080'))).toBe(false);
-    expect(isAccessLine(line('configuration 3 applied: 2 routes, 2 upstreams'))).toBe(false);
-    expect(isAccessLine(line('200 GET /x', 'stdout', 'api-1'))).toBe(false);
   });
 });

@@ -214,6 +214,37 @@ describe('ControlClient over a real stack', () => {
   });
 });
 
+describe('ControlHub sessions', () => {
+  it('streams every line to its sessions, an access line made from its record too, and none while nobody watches', () => {
+    const own = new ControlHub(stack, { startedAt, onShutdown: () => {} });
+    extraHubs.push(own);
+    const formatted: string[] = [];
+    const write = stack.logs.deferredWriter('hub-test', (record: { path: string }) => {
+      formatted.push(record.path);
+      return `GET ${record.path}`;
+    });
+    const heard = (events: { topic: string; data: unknown }[]) => events.flatMap((event) => (event.topic === 'logs' ? (event.data as LogLine[]) : [])).filter((line) => line.source === 'hub-test').map((line) => line.text);
+    const first: { topic: string; data: unknown }[] = [];
+    const second: { topic: string; data: unknown }[] = [];
+    const one = own.subscribe({}, (event) => first.push(event));
+    const two = own.subscribe({}, (event) => second.push(event));
+    write('stdout', { path: '/while-two' }, Date.now());
+    one.dispose();
+    stack.logs.append('hub-test', 'stdout', 'while one');
+    two.dispose();
+    write('stdout', { path: '/while-none' }, Date.now());
+    // Formatted once for both sessions, and not while none watched.
+    expect(formatted).toEqual(['/while-two']);
+    const three = own.subscribe({}, (event) => first.push(event));
+    // Nothing is lost: a new session's snapshot reads it (formatted then).
+    expect(three.snapshot.logs.filter((line) => line.source === 'hub-test').map((line) => line.text)).toEqual(['GET /while-two', 'while one', 'GET /while-none']);
+    write('stdout', { path: '/again' }, Date.now());
+    three.dispose();
+    expect(heard(first)).toEqual(['GET /while-two', 'GET /again']);
+    expect(heard(second)).toEqual(['GET /while-two', 'while one']);
+  });
+});
+
 describe('ControlServer guards', () => {
   it('refuses a request without the token, or with a wrong one', async () => {
     const none = await raw({ anonymous: true, body: statusCall });

@@ -293,6 +293,23 @@ describe('LogStore', () => {
     expect(heard).toEqual(['500 /c']);
   });
 
+  it('tells text lines to onTextLine without formatting a deferred line for it', () => {
+    const store = new LogStore(10);
+    let formatted = 0;
+    const write = store.deferredWriter('proxy', (path: { path: string }) => {
+      formatted++;
+      return path.path;
+    });
+    const texts: string[] = [];
+    const subscription = store.onTextLine((line) => texts.push(`${line.source} ${line.text}`));
+    write('stdout', { path: '/a' }, 1000);
+    store.append('proxy', 'stdout', 'listening on :8080');
+    store.append('api-1', 'stderr', 'warning');
+    subscription.dispose();
+    expect(texts).toEqual(['proxy listening on :8080', 'api-1 warning']);
+    expect(formatted).toBe(0);
+  });
+
   describe('query', () => {
     // a: 1 4 7 10   b: 2 5 8   c: 3 6 9
     function interleaved(): LogStore {

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogLine } from '../../../shared/process.ts';
 import type { ProxyEngineName, StackSpec } from '../../../shared/stack.ts';
 import type { NginxBinary } from '../../core/proxy/nginx/nginx-binary.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
@@ -29,15 +28,6 @@ export interface UpOptions {
   access?: boolean;
   /** The proxy engine, instead of the one the stack file names. */
   engine?: ProxyEngineName;
-}
-
-// The shape formatAccess (proxy/access-log.ts) gives each request: a status (or --- when none came) and
-// a method. The proxy's own lines ("listening on …", "configuration 3 applied …") never start so.
-const ACCESS_LINE = /^(?:\d{3}|---) [A-Z][A-Z-]* /;
-
-/** Whether a log line is one proxied request, which `up` shows only with --access. */
-export function isAccessLine(line: LogLine): boolean {
-  return line.source === 'proxy' && line.stream === 'stdout' && ACCESS_LINE.test(line.text);
 }
 
 export async function up(options: UpOptions): Promise<number> {
@@ -91,9 +81,8 @@ export async function up(options: UpOptions): Promise<number> {
     throw new CliError((error as Error).message);
   }
   const { stack, server } = host;
-  stack.logs.onLine((line) => {
-    if (options.access || !isAccessLine(line)) printer.print(line);
-  });
+  // Without --access the proxied requests are left out; their lines are not even formatted then.
+  (options.access ? stack.logs.onLine : stack.logs.onTextLine)((line) => printer.print(line));
 
   const onSignal = (signal: NodeJS.Signals) => requestStop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
   process.on('SIGINT', onSignal);

@@ -43,8 +43,12 @@ export class ControlHub implements Disposable {
   private readonly options: ControlHubOptions;
   private readonly environment: HostEnvironment;
   private readonly traffic = new TrafficStats();
-  /** Hands each complete second to the sessions; runs only while there is one, so a stack at rest does not wake every second. */
-  private trafficTicker: Disposable | null = null;
+  /**
+   * While there is a session: the ticker handing each complete second to the sessions (a stack at rest
+   * does not wake every second), and the log store's lines (a proxied request's line is formatted
+   * only when someone reads it).
+   */
+  private whileWatched: Disposable[] = [];
   private sessions = 0;
   // Made at the first load test: its HTTP client (undici, which pulls in Node's own fetch) costs
   // several MiB that a stack at rest need not hold.
@@ -66,7 +70,6 @@ export class ControlHub implements Disposable {
       stack.onMetrics((infos) =>
         emit({ topic: 'metrics', data: { time: Date.now(), processes: infos.map(({ id, name, cpu, memory }) => ({ id, name, cpu, memory })) } }),
       ),
-      stack.logs.onLine((line) => emit({ topic: 'logs', data: [line] })),
       stack.access.onRecords((records) => {
         this.traffic.add(records);
         emit({ topic: 'access', data: records });
@@ -87,23 +90,26 @@ export class ControlHub implements Disposable {
     const subscription = this._onEvent.event(listener);
     // Someone is watching: CPU and memory figures come every 2 s instead of every 10 s.
     const watching = this.stack.watchMetrics();
-    const ticking = this.tickTraffic();
+    const counted = this.countSession();
     return {
       snapshot,
       dispose: () => {
         subscription.dispose();
         watching.dispose();
-        ticking.dispose();
+        counted.dispose();
       },
     };
   }
 
-  /** Runs the traffic ticker until disposed, for one session among any others. */
-  private tickTraffic(): Disposable {
+  /** Counts one session until disposed; the first starts what runs while watched, the last stops it. */
+  private countSession(): Disposable {
     if (this.sessions++ === 0) {
-      // The snapshot just taken carries every complete second: the ticker goes on from the current one.
+      // The snapshot just taken carries every complete second and every line so far: both go on from there.
       this.traffic.skipTaken();
-      this.trafficTicker = startTrafficTicker(this.traffic, (data) => this.emit({ topic: 'traffic', data }));
+      this.whileWatched = [
+        startTrafficTicker(this.traffic, (data) => this.emit({ topic: 'traffic', data })),
+        this.stack.logs.onLine((line) => this.emit({ topic: 'logs', data: [line] })),
+      ];
     }
     let disposed = false;
     return {
@@ -111,16 +117,14 @@ export class ControlHub implements Disposable {
         if (disposed) return;
         disposed = true;
         if (--this.sessions > 0) return;
-        this.trafficTicker?.dispose();
-        this.trafficTicker = null;
+        for (const disposable of this.whileWatched.splice(0)) disposable.dispose();
       },
     };
   }
 
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
-    this.trafficTicker?.dispose();
-    this.trafficTicker = null;
+    for (const disposable of this.whileWatched.splice(0)) disposable.dispose();
     void this.load?.then((load) => load.dispose());
     this._onEvent.dispose();
   }

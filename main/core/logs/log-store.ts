@@ -32,6 +32,12 @@ export class LogStore {
   private readonly _onLine = new Emitter<LogLine>();
   /** Fires for every line as it is appended. */
   readonly onLine = this._onLine.event;
+  private readonly _onTextLine = new Emitter<LogLine>();
+  /**
+   * Fires for every line appended as text: all but the lines made from values (the proxy's access
+   * records). A listener here costs nothing per proxied request; one on onLine formats each record.
+   */
+  readonly onTextLine = this._onTextLine.event;
   private nextSeq = 1;
   private readonly retainedLines: number;
 
@@ -47,12 +53,16 @@ export class LogStore {
   /** A fast appender for one source: the per-line hot path of a process's output. */
   writer(source: string): (stream: LogStream, text: string, time: number) => void {
     const target = this.ring(source);
-    const emitter = this._onLine;
+    const all = this._onLine;
+    const texts = this._onTextLine;
     return (stream, text, time) => {
       const seq = this.nextSeq++;
       target.push(seq, time, stream, text);
       // A line object is made only when somebody listens.
-      if (emitter.listenerCount > 0) emitter.fire({ seq, time, source, stream, text });
+      if (all.listenerCount === 0 && texts.listenerCount === 0) return;
+      const line = { seq, time, source, stream, text };
+      all.fire(line);
+      texts.fire(line);
     };
   }
 
