@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppSpec, StackSpec } from '../shared/stack.ts';
+import { ControlHub } from '../main/core/control/control-api.ts';
 import { Stack } from '../main/core/stack.ts';
 import { startNodeServer, type ChildServer } from './lib/child.ts';
 import { cpuSeconds, machineCpu } from './lib/cpu.ts';
@@ -60,12 +61,14 @@ interface Run {
 /** Runs the comparison; usable alone (`node bench/proxy.ts`) or from `bench/run.ts`. */
 export async function benchProxy(): Promise<BenchResult> {
   const stack = new Stack(helloStack(await freePort()));
+  // The core as `up` hosts it: with the control hub the dashboard and the CLI talk to (no session open).
+  const hub = new ControlHub(stack, { startedAt: Date.now(), onShutdown: () => {} });
   const skipped = new Map<string, string>();
   const servers: ChildServer[] = [];
   const runs = new Map<string, Run[]>();
   let switchyardFailure: string | null = null;
   let stopped: Promise<void> | null = null;
-  const stop = () => (stopped ??= stopStack(stack));
+  const stop = () => (stopped ??= stopStack(stack).finally(() => hub.dispose()));
   try {
     try {
       await startStack(stack, READY_DEADLINE_MS);
@@ -170,7 +173,7 @@ export async function benchProxy(): Promise<BenchResult> {
     'proxy µs/req: CPU time the proxy process spent per request (steadier than req/s when other programs load the machine)',
     `CPU: % of one core over the measured seconds (${os.availableParallelism()} cores = ${os.availableParallelism() * 100}%); "core" is this process, which hosts the Switchyard core`,
     '(it receives the proxy\'s access events); "other" is the rest of the machine\'s busy time: other programs, unattributed kernel work',
-    'core per request (goal): the core\'s CPU through Switchyard less its CPU in the direct run (the same stack, no access events), over Switchyard\'s requests',
+    'core per request (goal): the core\'s CPU (a Stack with its control hub, as `up` runs it) through Switchyard less its CPU in the direct run (the same stack, no access events), over Switchyard\'s requests',
     'Caddy: reverse_proxy with its defaults, admin off, auto_https off, loopback only; Go\'s default threads (one per core)',
   ];
   for (const [label, why] of skipped) notes.push(`${label} skipped: ${why}`);
