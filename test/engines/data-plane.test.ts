@@ -193,6 +193,14 @@ describe.each(['builtin', 'nginx'] as const)('the %s engine', (engine) => {
     expect(lines.some((text) => text.includes('GET /api/logged?x=1') && text.includes('api-1') && text.includes('trace-me-7'))).toBe(true);
   });
 
+  it('names the worker that answered over IPv6 loopback', async () => {
+    const { stack, port } = await dataPlane(engine, [api(1, { env: { LISTEN_HOST: '::1' } })]);
+    expect(stack.find('api-1')?.endpoint?.host).toBe('::1');
+    await get(port, '/api/six', { 'x-request-id': 'over-ipv6' });
+    const event = await waitFor(() => stack.access.recent().find((e) => e.requestId === 'over-ipv6'), 'the access event');
+    expect(event).toMatchObject({ status: 200, worker: 'api-1', app: 'api' });
+  });
+
   it('reloads 4 workers under load with zero failed requests and never fewer than 4 in rotation', async () => {
     const { stack, port, nginx } = await dataPlane(engine, [api(4)]);
     // Counted from when nginx routes to all four: their becoming ready one by one is no part of the reload.

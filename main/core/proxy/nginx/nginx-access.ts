@@ -10,6 +10,7 @@ import { LineSplitter } from '../../logs/line-splitter.ts';
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
 import { parseUpstreamFailure } from './nginx-error-log.ts';
 import { parseAccessLine, type MemberAt } from './nginx-conf.ts';
+import { address as nginxAddress } from './nginx-syntax.ts';
 
 /** Addresses remembered; a long session's restarts bring new ports, so the oldest are forgotten past this. */
 const MAX_REMEMBERED_ADDRESSES = 1024;
@@ -43,7 +44,8 @@ export class NginxOutputReader {
       for (const member of upstream.members) {
         live.add(member.id);
         if (member.port === 0) continue;
-        const address = `${member.host}:${member.port}`;
+        // As nginx writes it in both logs: `[::1]:4123` for a worker that listens on IPv6 loopback.
+        const address = nginxAddress(member.host, member.port);
         // Re-inserted, so that the map's order is the order of last sight and the oldest go first.
         this.byAddress.delete(address);
         this.byAddress.set(address, { worker: member.name, member: member.id });
