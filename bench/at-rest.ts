@@ -3,7 +3,7 @@
 // server), and of the workers (their health checks), beside nginx in front of the same workers.
 // Read from /proc, so Linux only; the workers run from a copy of examples/demo in a temp folder.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import { bytes, printTable, type BenchResult } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'main/cli/switchyard.js');
+/** What `npm install` runs to fill Node's compile cache (main/cli/warm-start.ts says why). */
+const WARM_START = path.join(ROOT, 'main/cli/warm-start.ts');
 const DEMO = path.join(ROOT, 'examples/demo');
 /** How long the stack is watched at rest (the issue's window: ready workers are checked every 5 s). */
 const WINDOW_MS = 60_000;
@@ -61,13 +63,20 @@ async function watch(roots: readonly number[], ms: number): Promise<{ row: Proce
   return after.map((row) => ({ row, cpu: ((row.cpuTime - (before.get(row.pid)?.cpuTime ?? row.cpuTime)) / elapsed) * 100 }));
 }
 
-/** Starts `switchyard up` on a copy of the demo with a free proxy port; resolves with its pid and the workers' ports once all are ready. */
+/**
+ * Starts `switchyard up` on a copy of the demo with a free proxy port, on a compile cache of its own
+ * as `npm install` leaves it: the first start after an install or update, never one warmed by earlier
+ * runs. Resolves with its pid and the workers' ports once all are ready.
+ */
 async function startDemo(dir: string): Promise<{ pid: number; workerPorts: number[]; stop: () => Promise<void> }> {
+  const env = { ...process.env, NO_COLOR: '1', NODE_COMPILE_CACHE: path.join(dir, '.compile-cache') };
+  const warmed = spawnSync(process.execPath, [WARM_START], { env, stdio: 'ignore' });
+  if (warmed.status !== 0) throw new Error(`warm-start.ts failed (exit ${warmed.status}): the demo would start on a cold compile cache`);
   cpSync(DEMO, dir, { recursive: true });
   const file = path.join(dir, 'switchyard.yaml');
   const proxyPort = await freePort();
   writeFileSync(file, readFileSync(file, 'utf8').replace(/listen: 8080/, `listen: ${proxyPort}`));
-  const child = spawn(process.execPath, [CLI, 'up'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [CLI, 'up'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
   const stop = () => stopChild(child);
@@ -152,7 +161,7 @@ export async function benchAtRest(): Promise<BenchResult> {
     const nginxTotal = sum(ofNginx);
     const percent = (cpu: number) => `${cpu.toFixed(2)}%`;
     printTable(
-      `At rest: the demo stack (4 workers ready, no traffic, no dashboard) over ${WINDOW_MS / 1000} s; CPU in % of one core`,
+      `At rest: the demo stack (4 workers ready, no traffic, no dashboard) over ${WINDOW_MS / 1000} s, its first start after an install (compile cache as npm install leaves it); CPU in % of one core`,
       [{ title: '' }, { title: 'CPU' }, { title: 'RSS' }, { title: 'PSS' }],
       [
         ...own.map((each) => [`  ${each.role} (pid ${each.row.pid})`, percent(each.cpu), bytes(each.row.memory), bytes(pss(each.row))]),

@@ -139,8 +139,6 @@ export type ToProxy =
   | { type: 'hand-over' }
   /** The next proxy accepts on the listener now: stop accepting, finish in-flight requests, then report `idle` and exit. */
   | { type: 'retire'; grace: Millis }
-  /** A health check that must reach the proxy's event loop; answered with `pong` carrying the same number. */
-  | { type: 'ping'; seq: number }
   /** What is under way on `member`; answered with `load` carrying the same number. */
   | { type: 'load'; seq: number; member: string };
 
@@ -161,7 +159,8 @@ export type FromProxy =
   | { type: 'listener' }
   /** After `retire`: every in-flight request has finished (or the grace period ran out). */
   | { type: 'idle'; unfinished: number }
-  | { type: 'pong'; seq: number }
+  /** Sent on every beat of the heartbeat interval: the proxy's event loop runs (its health, read by the core). */
+  | { type: 'heartbeat' }
   /** The answer to `load`: null for a member this process does not know. */
   | { type: 'load'; seq: number; load: MemberLoad | null }
   /** A member reached its `maxRequests` (sent once per member id). */

@@ -9,6 +9,7 @@ import { SwitchyardError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { childScript } from '../process/child-script.ts';
 import type { StateChange, Supervisor } from '../process/supervisor.ts';
+import { HEARTBEAT_HEALTH } from './builtin/heartbeat.ts';
 import { ListenerHandover } from './builtin/listener-handover.ts';
 import { ProxyInstance } from './builtin/proxy-instance.ts';
 import { memberIds, routesTo } from './proxy-config.ts';
@@ -245,8 +246,9 @@ export class BuiltinEngine implements ProxyEngine {
     const { listen, cwd, env, node } = this.options;
     return new ProxyInstance(
       {
-        // Its health checks are pings on its channel (see ProxyInstance's ping).
         ...PROXY_PROCESS,
+        // Its health is read from the heartbeats on its channel (ProxyInstance's heard).
+        health: HEARTBEAT_HEALTH,
         argv: [...node.argv, PROXY_MAIN],
         cwd,
         env,

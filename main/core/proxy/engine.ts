@@ -11,8 +11,9 @@ import type { ListenAddress } from '../../../shared/stack.ts';
 
 /**
  * How every engine's proxy process is supervised: restarted whatever its exit, and checked every
- * 20 ms while it starts and every 2 s once it serves (a ping a second kept an idle proxy at 0.2% of a
+ * 20 ms while it starts and every 2 s once it serves (a check a second kept an idle proxy at 0.2% of a
  * core); a hung proxy leaves ready after 3 misses (about 6 s) and is restarted after 10 (about 20 s).
+ * The builtin engine reads its proxy's heartbeats instead (builtin/heartbeat.ts).
  */
 export const PROXY_PROCESS: Pick<ProcessSpec, 'name' | 'app' | 'kind' | 'worker' | 'portEnv' | 'health' | 'restart' | 'backoff' | 'maxRestarts' | 'minUptime'> = {
   name: 'proxy',
@@ -20,9 +21,9 @@ export const PROXY_PROCESS: Pick<ProcessSpec, 'name' | 'app' | 'kind' | 'worker'
   kind: 'proxy',
   worker: 1,
   portEnv: null,
-  // A ping may take until the next one is due: its deadline timer, cleared when the answer comes, then
+  // A check may take until the next one is due: its deadline timer, cleared when the answer comes, then
   // never wakes an idle core on its own (Node arms its loop's timer for the earliest deadline ever set,
-  // cleared or not; at 1 s every ping cost the core a wake-up for nothing, a third of its wake-ups at rest).
+  // cleared or not; at 1 s every check cost the core a wake-up for nothing).
   health: { path: null, interval: 2000, startInterval: 20, timeout: 2000, healthyAfter: 1, unhealthyAfter: 3, restartAfter: 10 },
   restart: 'always',
   backoff: { initial: 200, max: 5000 },

@@ -1,5 +1,5 @@
 // One proxy process seen from the core (this runs in the core, not in the proxy): its supervisor, its
-// phase, and the conversation on its IPC channel: configurations and their answers, health pings,
+// phase, and the conversation on its IPC channel: configurations and their answers, its heartbeats,
 // questions about a member's load, the members it reported drained or due for recycling. What its
 // messages mean for a restart is its host's business.
 
@@ -17,6 +17,7 @@ import { Supervisor } from '../../process/supervisor.ts';
 import type { ProcessSpec, StateChange, SupervisorDeps } from '../../process/supervisor.ts';
 import { fromAccessTuple } from '../access-wire.ts';
 import { deferred, withTimeout } from './deferred.ts';
+import { HEARTBEAT_INTERVAL_MS } from './heartbeat.ts';
 import type { Deferred } from './deferred.ts';
 import { canMove, CONFIGURED_PHASES, FINISHING_PHASES, IllegalPhaseError, LISTENED_PHASES } from './proxy-phases.ts';
 import type { ProxyPhase } from './proxy-phases.ts';
@@ -53,12 +54,13 @@ export class ProxyInstance implements Disposable {
   private channel: IpcChannel | null = null;
   /** Configuration answers awaited, by version. */
   private readonly replies = new Map<number, Deferred<void>>();
-  /** Health pings awaiting their pong, by number. */
-  private readonly pings = new Map<number, () => void>();
-  /** Questions about a member's load awaiting their answer, by number (pings share the numbering). */
+  /** Questions about a member's load awaiting their answer, by number. */
   private readonly loads = new Map<number, (load: MemberLoad | null) => void>();
-  private pingCount = 0;
-  private readonly pingTimeout: number;
+  private questionCount = 0;
+  /** When the current process last sent anything. */
+  private heardAt = 0;
+  /** How long it may stay silent and pass its check: a heartbeat's interval, and its timeout for a late one. */
+  private readonly silenceAllowed: number;
   /** Members this process has reported drained. */
   private readonly drainedMembers = new Set<string>();
   /** Waiting for the process to finish its requests. */
@@ -67,8 +69,8 @@ export class ProxyInstance implements Disposable {
 
   constructor(spec: Omit<ProcessSpec, 'check'>, host: ProxyInstanceHost) {
     this.host = host;
-    this.pingTimeout = spec.health.timeout;
-    const supervisor = new Supervisor({ ...spec, check: () => () => this.ping() }, host.deps);
+    this.silenceAllowed = spec.health.interval + spec.health.timeout;
+    const supervisor = new Supervisor({ ...spec, check: () => () => this.heard() }, host.deps);
     this.supervisor = supervisor;
     this.subscriptions.add(
       supervisor.onSpawn(({ run, child }) => {
@@ -77,6 +79,7 @@ export class ProxyInstance implements Disposable {
         child.channel?.onMessage((message, handle) => {
           // Messages from an earlier run of this supervisor are from a process that is gone.
           if (supervisor.currentRun !== run) return;
+          this.heardAt = Date.now();
           try {
             this.onMessage(message as FromProxy, handle);
           } catch (error) {
@@ -144,7 +147,7 @@ export class ProxyInstance implements Disposable {
   load(member: string, timeout: number): Promise<MemberLoad | null> {
     const channel = this.channel;
     if (channel === null || !this.configured) return Promise.resolve(null);
-    const seq = ++this.pingCount;
+    const seq = ++this.questionCount;
     return new Promise((resolve) => {
       const answer = (load: MemberLoad | null) => {
         clearTimeout(timer);
@@ -230,8 +233,7 @@ export class ProxyInstance implements Disposable {
         // Its last words may arrive after its exit was seen; they change nothing then.
         if (this._phase !== 'down') this.moveTo('idle');
         return;
-      case 'pong':
-        this.pings.get(message.seq)?.();
+      case 'heartbeat':
         return;
       case 'load':
         this.loads.get(message.seq)?.(message.load);
@@ -243,29 +245,20 @@ export class ProxyInstance implements Disposable {
   }
 
   /**
-   * The proxy's health: it listens (it said so) and its event loop answers on the channel. A port
-   * check is not enough: a stopped process's port is still accepted by the kernel, and during a
-   * takeover, or when another instance holds the port, the answer would come from another process.
+   * The proxy's health: it listens (it said so) and its event loop runs (it sent something lately:
+   * at least its heartbeat, heartbeat.ts). A port check is not enough: a stopped process's port is
+   * still accepted by the kernel, and during a takeover, or when another instance holds the port,
+   * the answer would come from another process.
    */
-  private ping(): Promise<ProbeResult> {
+  private heard(): Promise<ProbeResult> {
     const { host, port } = this.host.listen;
-    const channel = this.channel;
-    if (!channel || !LISTENED_PHASES.includes(this._phase)) return Promise.resolve({ ok: false, detail: `not yet listening on ${host}:${port}`, host: null });
-    const seq = ++this.pingCount;
-    const timeout = this.pingTimeout;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pings.delete(seq);
-        resolve({ ok: false, detail: `the proxy process did not answer within ${timeout}ms (stopped, or its event loop is blocked)`, host: null });
-      }, timeout);
-      this.pings.set(seq, () => {
-        clearTimeout(timer);
-        this.pings.delete(seq);
-        resolve({ ok: true, detail: `the proxy listens on ${host}:${port} and answers`, host });
-      });
-      channel.send({ type: 'ping', seq } satisfies ToProxy).catch(() => {
-        // The exit that follows is what the supervisor reports; this check just fails.
-      });
+    if (!this.channel || !LISTENED_PHASES.includes(this._phase)) return Promise.resolve({ ok: false, detail: `not yet listening on ${host}:${port}`, host: null });
+    const silence = Date.now() - this.heardAt;
+    if (silence <= this.silenceAllowed) return Promise.resolve({ ok: true, detail: `the proxy listens on ${host}:${port} and answers`, host });
+    return Promise.resolve({
+      ok: false,
+      detail: `the proxy process sent nothing for ${(silence / 1000).toFixed(1)}s, its heartbeat is due every ${HEARTBEAT_INTERVAL_MS / 1000}s (stopped, or its event loop is blocked)`,
+      host: null,
     });
   }
 }

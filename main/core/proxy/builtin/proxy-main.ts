@@ -10,6 +10,7 @@ import { toAccessTuple } from '../access-wire.ts';
 import { describeListenFailure } from '../listen-failure.ts';
 import type { SubsidedPeak } from './client-connections.ts';
 import type { CapEpisode } from './connection-cap.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { reclaimMemory } from './memory-reclaim.ts';
 import { ProxyServer } from './proxy-server.ts';
 
@@ -75,9 +76,6 @@ process.on('message', (message: ToProxy, handle: unknown) => {
       console.log('the next proxy accepts on the listener; finishing requests under way');
       void stop(message.grace);
       return;
-    case 'ping':
-      send({ type: 'pong', seq: message.seq });
-      return;
     case 'load':
       send({ type: 'load', seq: message.seq, load: proxy.memberLoad(message.member) });
       return;
@@ -94,6 +92,8 @@ process.on('SIGHUP', () => {});
 process.on('uncaughtException', (error) => console.error(`unexpected error, still serving: ${error.stack ?? error.message}`));
 
 send({ type: 'hello', pid: process.pid });
+// Until the process exits, draining included: a retiring proxy is still checked.
+startHeartbeat(() => send({ type: 'heartbeat' }));
 
 function listen(address: { host: string; port: number }): void {
   proxy.listen(address).then(
