@@ -140,6 +140,11 @@ function statOrProblem(file: string, stat: (file: string) => Stats): Stats | Exc
   }
 }
 
+/** Whether `error` from a file system call means that nothing is there (any more). */
+export function isAbsent(error: unknown): boolean {
+  return ABSENT.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
 function problemFor(error: unknown): Exclude<Located, { kind: 'found' | 'refused' }> {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (ABSENT.has(code)) return { kind: 'missing' };

@@ -16,7 +16,7 @@ import { NO_STORE } from './cache-policy.ts';
 import { SIBLING_SUFFIX, acceptedCodings, type ContentCoding } from './content-coding.ts';
 import { FileFactsMemo, fileHeaders, type FileFacts } from './file-facts.ts';
 import { parseRequestPath } from './request-path.ts';
-import { SiteResolver, type Resolution } from './site-resolver.ts';
+import { SiteResolver, isAbsent, type Resolution } from './site-resolver.ts';
 import { entityTag, ifRangeHolds, isNotModified, isRecentlyModified } from './validators.ts';
 
 /** How a static site is served. */
@@ -45,7 +45,7 @@ const BODY_CACHE_BYTES = 64 * 1024 * 1024;
  * 5 MiB file about 40x nginx's CPU. Sent from memory it is copied once, into the socket (about 2x).
  * Idle bodies leave the cache within two minutes (BodyCache), so the memory is not held all day.
  */
-const MAX_CACHED_BODY_BYTES = 8 * 1024 * 1024;
+export const MAX_CACHED_BODY_BYTES = 8 * 1024 * 1024;
 const COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024;
 /** Larger files are read in big chunks: each chunk is a thread-pool round trip and a socket write. */
 const STREAM_CHUNK_BYTES = 1024 * 1024;
@@ -65,9 +65,9 @@ export function createStaticHandler(options: StaticHandlerOptions): StaticHandle
   return (req, res, target = req.url ?? '/') => {
     // A file already in memory is answered without a single await; only reads and compression go async.
     try {
-      site.handle(req, res, target)?.catch((error: unknown) => site.failed(req, res, error));
+      site.handle(req, res, target)?.catch((error: unknown) => site.failed(req, res, target, error));
     } catch (error) {
-      site.failed(req, res, error);
+      site.failed(req, res, target, error);
     }
   };
 }
@@ -134,8 +134,10 @@ class StaticSite {
     }
   }
 
-  /** Reports an unexpected failure and answers 500, or cuts the connection when the response had started. */
-  failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  /** Reports an unexpected failure and answers 500, or cuts the connection when the response had started; a file gone meanwhile is a 404. */
+  failed(req: IncomingMessage, res: ServerResponse, target: string, error: unknown): void {
+    // Deleted between the look and the read: the answer the next request gets, not a failure.
+    if (isAbsent(error) && !res.headersSent) return void notFound(req, res, target.split('?', 1)[0] as string);
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     this.log(`static: ${req.method} ${req.url} failed: ${detail}`);
     if (res.headersSent) res.destroy();
