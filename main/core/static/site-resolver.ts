@@ -37,14 +37,13 @@ export class SiteResolver {
   private readonly root: string;
   /** Only consulted when a symlink is met, and looked up again whenever a path seems to fall outside it. */
   private rootReal: string;
+  private readonly resolved = new TurnMemo<Resolution>();
+  private readonly siblings = new TurnMemo<Located>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
     this.rootReal = realpathOr(this.root);
   }
-
-  private readonly resolved = new TurnMemo<Resolution>();
-  private readonly siblings = new TurnMemo<Located>();
 
   /** Resolves `segments` (already decoded and checked by parseRequestPath). */
   resolve(segments: readonly string[], trailingSlash: boolean): Resolution {
