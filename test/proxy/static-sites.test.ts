@@ -1,9 +1,9 @@
 // The proxy answers routes to a static site from the site's folder itself, as nginx serves a
 // `root`: no member is needed (here there is none at all), a stripped prefix and an absolute-form
 // request are served by their forwarded path, and the access event names the site with the body's
-// size. A configuration that changes the folder is served from the new folder at once.
+// size. A change on disk, or a configuration that changes the folder, is served at once.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,20 @@ describe('static sites in the proxy', () => {
     await waitFor(() => connection.closed(), 'the absolute-form request to be answered');
     expect(connection.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(connection.received()).toContain('console.log("two");');
+  });
+
+  it('serves an edit, an atomic replace and a delete on the next request', async () => {
+    const root = siteFolder('three');
+    const running = await startProxy(config([route('/', 'web', { target: 'static' })], [site('web', root, false)]));
+    const file = path.join(root, 'assets/app.js');
+    expect((await send(running.port, '/assets/app.js')).body).toBe('console.log("three");');
+    writeFileSync(file, 'console.log("edited");');
+    expect((await send(running.port, '/assets/app.js')).body).toBe('console.log("edited");');
+    writeFileSync(`${file}.tmp`, 'console.log("replaced");');
+    renameSync(`${file}.tmp`, file);
+    expect((await send(running.port, '/assets/app.js')).body).toBe('console.log("replaced");');
+    rmSync(file);
+    expect((await send(running.port, '/assets/app.js')).status).toBe(404);
   });
 
   it('serves a changed folder from the next configuration on', async () => {

@@ -1,4 +1,5 @@
-// Maps decoded path segments to a file under the site root, looking at the disk on every request.
+// Maps decoded path segments to a file under the site root, looking at the disk once per path per
+// turn of the event loop (turn-memo.ts says why that is as fresh as a look per request).
 //
 // Each component below the root is lstat'ed in turn. When none is a symlink the file is, by
 // construction, inside the root, and the last lstat doubles as the file's stat: a file at the top
@@ -11,6 +12,7 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isHiddenSegment } from './request-path.ts';
+import { TurnMemo } from './turn-memo.ts';
 
 /** What a request path names under the site root. */
 export type Resolution =
@@ -35,6 +37,8 @@ export class SiteResolver {
   private readonly root: string;
   /** Only consulted when a symlink is met, and looked up again whenever a path seems to fall outside it. */
   private rootReal: string;
+  private readonly resolved = new TurnMemo<Resolution>();
+  private readonly siblings = new TurnMemo<Located>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -43,6 +47,28 @@ export class SiteResolver {
 
   /** Resolves `segments` (already decoded and checked by parseRequestPath). */
   resolve(segments: readonly string[], trailingSlash: boolean): Resolution {
+    // Segments hold no `/` and are never empty, so the key names one request path.
+    const key = (trailingSlash ? '/' : '') + segments.join('/');
+    let resolution = this.resolved.get(key);
+    if (resolution === undefined) {
+      resolution = this.resolveNow(segments, trailingSlash);
+      this.resolved.set(key, resolution);
+    }
+    return resolution;
+  }
+
+  /** The file next to `file` (a path `resolve` returned) whose name adds `suffix`, as a precompressed `.br` or `.gz`. */
+  sibling(file: string, suffix: string): Located {
+    const key = file + suffix;
+    let located = this.siblings.get(key);
+    if (located === undefined) {
+      located = this.locate(path.dirname(file), [path.basename(file) + suffix]);
+      this.siblings.set(key, located);
+    }
+    return located;
+  }
+
+  private resolveNow(segments: readonly string[], trailingSlash: boolean): Resolution {
     const found = this.locate(this.root, segments);
     if (found.kind !== 'found') return found;
     if (found.stat.isDirectory()) {
@@ -60,7 +86,7 @@ export class SiteResolver {
   }
 
   /** Finds `segments` below `base`, a folder already known to be inside the root. */
-  locate(base: string, segments: readonly string[]): Located {
+  private locate(base: string, segments: readonly string[]): Located {
     if (segments.length === 0) {
       const stat = statOrProblem(base, statSync);
       return 'kind' in stat ? stat : { kind: 'found', path: base, stat };
@@ -111,6 +137,11 @@ function statOrProblem(file: string, stat: (file: string) => Stats): Stats | Exc
   } catch (error) {
     return problemFor(error);
   }
+}
+
+/** Whether `error` from a file system call means that nothing is there (any more). */
+export function isAbsent(error: unknown): boolean {
+  return ABSENT.has((error as NodeJS.ErrnoException).code ?? '');
 }
 
 function problemFor(error: unknown): Exclude<Located, { kind: 'found' | 'refused' }> {

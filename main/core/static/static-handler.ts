@@ -1,22 +1,22 @@
-// The request handler of one static site. Every request stats the file afresh, so an edit on disk
-// shows on the next request; what is cached in memory (file bodies, compressed forms) is keyed by
-// the version that stat returned and so can never be served stale; so are the header values
-// (file-facts.ts), which cost more to build than the stat.
+// The request handler of one static site. The disk is looked at once per path per event-loop turn
+// (turn-memo.ts), which under load is once for many requests and is still fresh enough that an edit
+// on disk shows on the next request; what is cached in memory (file bodies, compressed forms) is
+// keyed by the version that look returned and so can never be served stale; so are the header
+// values (file-facts.ts), which cost more to build than the look.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { BodyCache } from './body-cache.ts';
 import { parseRange } from './byte-range.ts';
-import { NO_CACHE, NO_STORE } from './cache-policy.ts';
+import { NO_STORE } from './cache-policy.ts';
 import { SIBLING_SUFFIX, acceptedCodings, type ContentCoding } from './content-coding.ts';
-import { FileFactsMemo } from './file-facts.ts';
+import { FileFactsMemo, fileHeaders, type FileFacts } from './file-facts.ts';
 import { parseRequestPath } from './request-path.ts';
-import { SiteResolver, type Resolution } from './site-resolver.ts';
+import { SiteResolver, isAbsent, type Resolution } from './site-resolver.ts';
 import { entityTag, ifRangeHolds, isNotModified, isRecentlyModified } from './validators.ts';
 
 /** How a static site is served. */
@@ -45,7 +45,7 @@ const BODY_CACHE_BYTES = 64 * 1024 * 1024;
  * 5 MiB file about 40x nginx's CPU. Sent from memory it is copied once, into the socket (about 2x).
  * Idle bodies leave the cache within two minutes (BodyCache), so the memory is not held all day.
  */
-const MAX_CACHED_BODY_BYTES = 8 * 1024 * 1024;
+export const MAX_CACHED_BODY_BYTES = 8 * 1024 * 1024;
 const COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024;
 /** Larger files are read in big chunks: each chunk is a thread-pool round trip and a socket write. */
 const STREAM_CHUNK_BYTES = 1024 * 1024;
@@ -65,9 +65,9 @@ export function createStaticHandler(options: StaticHandlerOptions): StaticHandle
   return (req, res, target = req.url ?? '/') => {
     // A file already in memory is answered without a single await; only reads and compression go async.
     try {
-      site.handle(req, res, target)?.catch((error: unknown) => site.failed(req, res, error));
+      site.handle(req, res, target)?.catch((error: unknown) => site.failed(req, res, target, error));
     } catch (error) {
-      site.failed(req, res, error);
+      site.failed(req, res, target, error);
     }
   };
 }
@@ -134,8 +134,10 @@ class StaticSite {
     }
   }
 
-  /** Reports an unexpected failure and answers 500, or cuts the connection when the response had started. */
-  failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  /** Reports an unexpected failure and answers 500, or cuts the connection when the response had started; a file gone meanwhile is a 404. */
+  failed(req: IncomingMessage, res: ServerResponse, target: string, error: unknown): void {
+    // Deleted between the look and the read: the answer the next request gets, not a failure.
+    if (isAbsent(error) && !res.headersSent) return void notFound(req, res, target.split('?', 1)[0] as string);
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     this.log(`static: ${req.method} ${req.url} failed: ${detail}`);
     if (res.headersSent) res.destroy();
@@ -145,28 +147,23 @@ class StaticSite {
   private serveFile(req: IncomingMessage, res: ServerResponse, file: ServedFile, fallback: boolean): Promise<void> | undefined {
     const { stat } = file;
     const facts = this.facts.get(file.path, file.publicName, stat);
-    const { compressible, tag: identityTag } = facts;
-    // Collected here and written by one writeHead: res.setHeader per header costs more than the stat.
-    const headers: OutgoingHttpHeaders = {
-      'Cache-Control': fallback ? NO_CACHE : facts.cacheControl,
-      'Last-Modified': facts.lastModified,
-      'X-Content-Type-Options': 'nosniff',
-    };
-    if (compressible || fallback) headers.Vary = compressible && fallback ? 'Accept-Encoding, Accept' : compressible ? 'Accept-Encoding' : 'Accept';
-
+    const identityTag = facts.tag;
     let range = parseRange(req.headers.range, stat.size);
     if (range.kind !== 'none' && !ifRangeHolds(req.headers['if-range'], identityTag, stat)) range = { kind: 'none' };
     // A range always addresses the identity bytes: compressing would change what the offsets mean.
     const body: Body =
       range.kind === 'range'
         ? { kind: 'range', start: range.start, end: range.end }
-        : range.kind === 'unsatisfiable' || !compressible
+        : range.kind === 'unsatisfiable' || !facts.compressible
           ? { kind: 'identity' }
           : this.chooseEncoding(req, file);
     const tag = body.kind === 'sibling' ? entityTag(body.stat) : body.kind === 'compress' ? entityTag(stat, `-${body.coding}`) : identityTag;
-    headers.ETag = tag;
+    const notModified = isNotModified(req, tag, stat);
+    const head = req.method === 'HEAD';
+    if (body.kind === 'identity' && range.kind === 'none' && !fallback && !notModified) return this.sendWholeFile(res, file, facts, head);
 
-    if (isNotModified(req, tag, stat)) {
+    const headers = fileHeaders(facts, tag, fallback);
+    if (notModified) {
       res.writeHead(304, headers);
       res.end();
       return;
@@ -174,16 +171,13 @@ class StaticSite {
     if (range.kind === 'unsatisfiable') {
       return sendText(req, res, 416, `the requested range is outside the file's ${stat.size} bytes`, { 'Content-Range': `bytes */${stat.size}` });
     }
-    headers['Content-Type'] = facts.contentType;
-    headers['Accept-Ranges'] = 'bytes';
-    const head = req.method === 'HEAD';
+    headers.push('Content-Type', facts.contentType, 'Accept-Ranges', 'bytes');
     switch (body.kind) {
       case 'identity':
         return this.sendFile(res, 200, headers, file.path, stat, identityTag, head);
       case 'range': {
         const length = body.end - body.start + 1;
-        headers['Content-Range'] = `bytes ${body.start}-${body.end}/${stat.size}`;
-        headers['Content-Length'] = length;
+        headers.push('Content-Range', `bytes ${body.start}-${body.end}/${stat.size}`, 'Content-Length', String(length));
         res.writeHead(206, headers);
         if (head) return void res.end();
         const cached = this.bodies.get(file.path, identityTag);
@@ -191,20 +185,33 @@ class StaticSite {
         return sendStream(res, fs.createReadStream(file.path, { start: body.start, end: body.end, highWaterMark: STREAM_CHUNK_BYTES }), length);
       }
       case 'sibling':
-        headers['Content-Encoding'] = body.coding;
+        headers.push('Content-Encoding', body.coding);
         return this.sendFile(res, 200, headers, body.path, body.stat, tag, head);
       case 'compress':
-        headers['Content-Encoding'] = body.coding;
+        headers.push('Content-Encoding', body.coding);
         if (stat.size > MAX_BUFFERED_COMPRESS_BYTES) return this.sendCompressedStream(res, headers, file.path, body.coding, head);
         return this.compressed(file, body.coding, identityTag).then((compressed) => writeBody(res, 200, headers, compressed, head));
     }
+  }
+
+  /** The most common answer: the file's bytes as they are, from memory when they are cached, under headers built once per version. */
+  private sendWholeFile(res: ServerResponse, file: ServedFile, facts: FileFacts, head: boolean): Promise<void> | undefined {
+    const cached = head ? undefined : this.bodies.get(file.path, facts.tag);
+    if (head || cached) {
+      // A cached body is the version the facts describe, so its length is the Content-Length they carry.
+      res.writeHead(200, facts.wholeFileHeaders as string[]);
+      res.end(cached);
+      return;
+    }
+    const withoutLength = facts.wholeFileHeaders.slice(0, -2);
+    return this.sendFile(res, 200, withoutLength, file.path, file.stat, facts.tag, head);
   }
 
   /** A precompressed sibling when one is current, else on-the-fly compression, else identity. */
   private chooseEncoding(req: IncomingMessage, file: ServedFile): Body {
     const codings = acceptedCodings(req.headers['accept-encoding']);
     for (const coding of codings) {
-      const sibling = this.resolver.locate(path.dirname(file.path), [path.basename(file.path) + SIBLING_SUFFIX[coding]]);
+      const sibling = this.resolver.sibling(file.path, SIBLING_SUFFIX[coding]);
       // A sibling older than its source was left behind by an earlier build: serving it would undo the edit.
       if (sibling.kind === 'found' && sibling.stat.isFile() && sibling.stat.mtimeMs >= file.stat.mtimeMs) {
         return { kind: 'sibling', coding, path: sibling.path, stat: sibling.stat };
@@ -215,10 +222,10 @@ class StaticSite {
     return { kind: 'identity' };
   }
 
-  private sendFile(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, file: string, stat: fs.Stats, version: string, head: boolean): Promise<void> | undefined {
+  private sendFile(res: ServerResponse, status: number, headers: string[], file: string, stat: fs.Stats, version: string, head: boolean): Promise<void> | undefined {
     // A large file still being written is streamed: read whole it would not be cached, so each request would hold its own copy.
     if (head || !this.bodies.accepts(stat.size) || (stat.size > STREAM_CHUNK_BYTES && isRecentlyModified(stat))) {
-      headers['Content-Length'] = stat.size;
+      headers.push('Content-Length', String(stat.size));
       res.writeHead(status, headers);
       if (head) return void res.end();
       return sendStream(res, fs.createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), stat.size);
@@ -262,7 +269,7 @@ class StaticSite {
     }
   }
 
-  private sendCompressedStream(res: ServerResponse, headers: OutgoingHttpHeaders, file: string, coding: ContentCoding, head: boolean): undefined {
+  private sendCompressedStream(res: ServerResponse, headers: string[], file: string, coding: ContentCoding, head: boolean): undefined {
     // The compressed length is unknown without compressing, so the body goes chunked and a HEAD answers without Content-Length.
     res.writeHead(200, headers);
     if (head) return void res.end();
@@ -299,8 +306,8 @@ function sendStream(res: ServerResponse, stream: fs.ReadStream, expected: number
   return undefined;
 }
 
-function writeBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer, head: boolean): undefined {
-  headers['Content-Length'] = body.length;
+function writeBody(res: ServerResponse, status: number, headers: string[], body: Buffer, head: boolean): undefined {
+  headers.push('Content-Length', String(body.length));
   res.writeHead(status, headers);
   res.end(head ? undefined : body);
   return undefined;
