@@ -27,6 +27,8 @@ describe.skipIf(!hasNginx)('the access log read back (skipped without /usr/sbin/
       ['quotes', '/q/"a"/b\\c?x="y"&z=\\', '/q/"a"/b\\c?x="y"&z=\\'],
       ['utf8', Buffer.from('/café/€?q=😀', 'utf8'), '/café/€?q=😀'],
       ['latin1', Buffer.from([0x2f, 0x62, 0xff, 0xfe, 0x2f, 0xe9]), '/b\ufffd\ufffd/\ufffd'],
+      // Cut short, overlong and surrogate sequences: one U+FFFD per maximal piece, as TextDecoder gives.
+      ['broken', Buffer.from([0x2f, 0xe2, 0x82, 0x2f, 0xf0, 0x9f, 0x98, 0x2f, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), '/\ufffd/\ufffd/\ufffd\ufffd\ufffd\ufffd\ufffd'],
       ['percent', '/p%22%5C%E2%82%AC%0A%09', '/p%22%5C%E2%82%AC%0A%09'],
       ['route', Buffer.from('/café"x"/y', 'utf8'), '/café"x"/y'],
     ];
