@@ -3,6 +3,8 @@
 // path, id, route and worker they were, and the requests nginx refuses must still be logged.
 
 import { describe, expect, it } from 'vitest';
+import type { AccessEvent } from '../../shared/proxy.ts';
+import { NginxOutputReader } from '../../main/core/proxy/nginx/nginx-access.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, rawConnection, route, startUpstream } from '../proxy/helpers.ts';
 import { hasNginx, startNginx, type RunningNginx } from './nginx-helpers.ts';
@@ -51,5 +53,30 @@ describe.skipIf(!hasNginx)('the access log read back (skipped without /usr/sbin/
       await waitFor(() => nginx.events().length > count, `the access event of ${JSON.stringify(target)}`);
     }
     expect(nginx.events()).toEqual(Array(3).fill(expect.objectContaining({ method: '', path: '', status: 400, route: null, worker: null, attempts: 0, error: null })));
+  });
+});
+
+describe('the access pipe reader', () => {
+  it('joins a line cut between reads (also inside a UTF-8 character), from a read buffer the pipe reuses', () => {
+    const batches: AccessEvent[][] = [];
+    const output = new NginxOutputReader({ access: (events) => batches.push([...events]), passive: () => {}, recycle: () => {} });
+    output.learn(config([route('/', 'api')], [app('api', [member('api-1', 41001)])]));
+    const line = (path: string, id: string) => ['1700000000.500', '0.250', 'GET', path, '200', '12', '/', '', '127.0.0.1:41001', '0.000', '0.001', id, '', '60s', 'OK'].join('\t');
+    const bytes = Buffer.from(`${line('/a', 'one')}\n${line('/é€', 'two')}\n${line('/last', 'three')}`, 'utf8');
+    const reader = output.accessReader();
+    const buffer = Buffer.alloc(bytes.length);
+    const cut = bytes.indexOf('€') + 1;
+    for (const [start, end] of [[0, cut], [cut, bytes.length]] as const) {
+      buffer.fill(0);
+      bytes.copy(buffer, 0, start, end);
+      reader.data(buffer, end - start);
+    }
+    reader.end();
+    expect(batches.map((batch) => batch.map((event) => event.path))).toEqual([['/a'], ['/é€'], ['/last']]);
+    expect(batches.flat().map((event) => [event.requestId, event.worker, event.time, event.duration])).toEqual([
+      ['one', 'api-1', 1700000000250, 250],
+      ['two', 'api-1', 1700000000250, 250],
+      ['three', 'api-1', 1700000000250, 250],
+    ]);
   });
 });

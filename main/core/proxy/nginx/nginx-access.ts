@@ -8,6 +8,7 @@ import type { AccessEvent, PassiveMark, ProxyConfig } from '../../../../shared/p
 import { LineSplitter } from '../../logs/line-splitter.ts';
 // The generated upstreams take a server out for the builtin's time (fail_timeout).
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
+import type { AccessPipeReader } from './access-pipe.ts';
 import { parseUpstreamFailure } from './nginx-error-log.ts';
 import { AccessLineParser, type MemberAt } from './nginx-access-log.ts';
 
@@ -66,30 +67,32 @@ export class NginxOutputReader {
   }
 
   /**
-   * Reads the access log, across nginx's runs: each chunk's requests are one batch. A chunk is
-   * read as latin1 text, one character a byte, which costs no UTF-8 decoding and cuts lines and
-   * fields on the same boundaries as the bytes; the parser decodes the few values that hold UTF-8.
+   * The access log's reader, across nginx's runs: each read's requests are one batch. The bytes
+   * are taken as latin1 text, one character a byte, which costs no UTF-8 decoding and cuts lines
+   * and fields on the same boundaries as the bytes; the parser decodes the few values with UTF-8.
    */
-  readAccess(pipe: Readable): void {
+  accessReader(): AccessPipeReader {
     const parser = new AccessLineParser(this.memberAt);
     let pending = '';
-    pipe.on('data', (chunk: Buffer) => {
-      const text = pending + chunk.toString('latin1');
-      const events: AccessEvent[] = [];
-      let start = 0;
-      for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
-        const event = parser.parse(text.slice(start, newline));
-        if (event !== null) events.push(event);
-        start = newline + 1;
-      }
-      pending = text.length - start > MAX_PENDING_ACCESS ? '' : text.slice(start);
-      this.deliver(events);
-    });
-    pipe.on('end', () => {
-      const event = pending === '' ? null : parser.parse(pending);
-      pending = '';
-      if (event !== null) this.deliver([event]);
-    });
+    return {
+      data: (bytes, length) => {
+        const text = pending + bytes.toString('latin1', 0, length);
+        const events: AccessEvent[] = [];
+        let start = 0;
+        for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+          const event = parser.parse(text.slice(start, newline));
+          if (event !== null) events.push(event);
+          start = newline + 1;
+        }
+        pending = text.length - start > MAX_PENDING_ACCESS ? '' : text.slice(start);
+        this.deliver(events);
+      },
+      end: () => {
+        const event = pending === '' ? null : parser.parse(pending);
+        pending = '';
+        if (event !== null) this.deliver([event]);
+      },
+    };
   }
 
   /** Reads one run's error log for failed upstream connections (its lines reach the log store by the supervisor). */
