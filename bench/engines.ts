@@ -253,7 +253,7 @@ function report(runs: ReadonlyMap<string, readonly Run[]>): { goals: Goal[]; rea
       `the nginx engine, the hand-written nginx.conf and the engine's conf without access log are in front of the same ${WORKERS} worker processes; the builtin engine in front of ${WORKERS} of its own`,
       'proxy µs/req: CPU of the proxy process per request (nginx: master and worker summed); core µs/req: this process, which hosts both stacks\' cores (access events)',
       'hand-written: 1 worker, master on, upstream of the 4 workers with keepalive 32, HTTP/1.1 upstream, access_log off, nothing else',
-      "the engine's conf adds: a JSON access log line per request on a named pipe (read by the core), X-Forwarded-For/Proto/Host/Port, Via and X-Request-Id",
+      "the engine's conf adds: an access log line per request (tab-separated values) on a named pipe, read by the core, X-Forwarded-For/Proto/Host/Port, Via and X-Request-Id",
       '(maps over request headers, $request_id generated when the client sent none, added to the answer), a loop check (if on Via), an Upgrade check per location,',
       'proxy_buffering off, charset utf-8, max_fails=1 fail_timeout=2s per server, keepalive 64 with a 1.5 s idle timeout, proxy_next_upstream error with 3 tries',
     ].join('\n'),

@@ -118,12 +118,15 @@ describe('renderNginxConf', () => {
     const asked = renderNginxConf(everything(), { ...engine('/run/sy'), workers: 'auto', accessLog: '/run/sy/access.fifo' });
     expect(asked).toContain('worker_processes auto;');
     expect(asked).toContain('access_log "/run/sy/access.fifo" sy_access buffer=4k flush=100ms;');
+    // The engine's lines are tab-separated values (nginx reads `\t` in a quoted string as a tab).
+    expect(conf).toContain("log_format sy_access escape=json '$msec\\t$request_time\\t$request_method\\t$request_uri\\t$status\\t");
   });
 
   it('writes export paths and the listen address of the target', () => {
     const conf = renderNginxConf(everything(), exportTarget());
     expect(conf).toContain('worker_processes auto;');
     expect(conf).toContain('access_log /var/log/nginx/access.log sy_access;');
+    expect(conf).toContain(`log_format sy_access escape=json '{"msec":$msec,"request_time":$request_time,"method":"$request_method","uri":"$request_uri","status":$status,`);
     expect(conf).toContain('listen 0.0.0.0:80 default_server;');
     expect(conf).toContain('root "/srv/switchyard/web";');
     expect(conf).not.toContain('daemon');
@@ -158,8 +161,9 @@ describe.skipIf(!hasNginx)('nginx -t on the generated configuration (skipped wit
 
 describe('parseAccessLine', () => {
   const memberAt = (address: string) => (address === '127.0.0.1:41002' ? { worker: 'api-2', member: 'api-2@41002' } : null);
+  // The engine's line: the values in the format's order, tab-separated, as latin1 text of its bytes.
   const line = (fields: Record<string, unknown>) =>
-    JSON.stringify({
+    Object.values({
       msec: 1700000000.5,
       request_time: 0.25,
       method: 'GET',
@@ -176,7 +180,7 @@ describe('parseAccessLine', () => {
       timeout: '10s',
       completion: 'OK',
       ...fields,
-    });
+    }).join('\t');
 
   it('reads times, the member from the last address tried and the number of attempts', () => {
     expect(parseAccessLine(line({}), memberAt)).toEqual({
@@ -203,9 +207,19 @@ describe('parseAccessLine', () => {
     expect(parseAccessLine(line({ route: '', worker: 'web', upstream: '' }), memberAt)).toMatchObject({ route: null, worker: 'web', member: null, attempts: 0 });
   });
 
+  it("decodes the values nginx escaped (escape=json) and the client's UTF-8", () => {
+    const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    const uri = bytes('/café/\\"q\\"\\\\\\t\\u001f?x=€');
+    expect(parseAccessLine(line({ uri, route: bytes('/café/'), request_id: 'a\\"b' }), memberAt)).toMatchObject({ path: '/café/"q"\\\t\u001f?x=€', route: '/café/', requestId: 'a"b' });
+    expect(parseAccessLine(line({ uri: '/b\xff\xfe' }), memberAt)?.path).toBe('/b\ufffd\ufffd');
+  });
+
   it('ignores lines that are not access events', () => {
     expect(parseAccessLine('', memberAt)).toBeNull();
     expect(parseAccessLine('2026/01/01 [warn] something', memberAt)).toBeNull();
     expect(parseAccessLine('{"foo":1}', memberAt)).toBeNull();
+    expect(parseAccessLine(line({ status: 'x' }), memberAt)).toBeNull();
+    expect(parseAccessLine(line({}).slice(0, line({}).lastIndexOf('\t')), memberAt)).toBeNull();
+    expect(parseAccessLine(`${line({})}\textra`, memberAt)).toBeNull();
   });
 });

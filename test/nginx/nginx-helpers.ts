@@ -1,6 +1,6 @@
 // The real nginx for the generator's tests: a configuration rendered in engine mode into a temp
 // prefix, checked with `nginx -t`, then run (daemon off) in front of in-process upstreams, with
-// its stdout (the JSON access log) and stderr (the error log) kept. Killed after each test.
+// its stdout (the access log) and stderr (the error log) kept. Killed after each test.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -93,7 +93,8 @@ export async function startNginx(config: ProxyConfig, { adjust = (target) => tar
   });
   const lines: string[] = [];
   let pending = '';
-  reader.setEncoding('utf8').on('data', (chunk: string) => {
+  // latin1: the parser takes a line's bytes one character each, as the engine reads them.
+  reader.setEncoding('latin1').on('data', (chunk: string) => {
     const parts = (pending + chunk).split('\n');
     pending = parts.pop() ?? '';
     lines.push(...parts.filter((line) => line !== ''));

@@ -1,5 +1,5 @@
-// What nginx's two logs tell the stack: the JSON access log on the engine's named pipe (one request
-// a line, the upstream named by address), and the error log on its stderr, whose upstream failures
+// What nginx's two logs tell the stack: the access log on the engine's named pipe (one request a
+// line, the upstream named by address), and the error log on its stderr, whose upstream failures
 // are the passive marks. Addresses are turned back into members, also after a member has left the
 // configuration: its last requests are logged by an old worker after the reload that removed it.
 
@@ -8,12 +8,18 @@ import type { AccessEvent, PassiveMark, ProxyConfig } from '../../../../shared/p
 import { LineSplitter } from '../../logs/line-splitter.ts';
 // The generated upstreams take a server out for the builtin's time (fail_timeout).
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
+import type { AccessPipeReader } from './access-pipe.ts';
 import { parseUpstreamFailure } from './nginx-error-log.ts';
-import { parseAccessLine, type MemberAt } from './nginx-conf.ts';
+import { AccessLineParser, type MemberAt } from './nginx-access-log.ts';
 import { address as nginxAddress } from './nginx-syntax.ts';
 
 /** Addresses remembered; a long session's restarts bring new ports, so the oldest are forgotten past this. */
 const MAX_REMEMBERED_ADDRESSES = 1024;
+/**
+ * The most of an unfinished access line kept: nginx's longest is a 16 KiB request line with every
+ * byte escaped (6 bytes each). Anything longer is no line of nginx's, and is dropped.
+ */
+const MAX_PENDING_ACCESS = 128 * 1024;
 
 /** Where the reader's findings go. */
 export interface NginxOutputHost {
@@ -62,28 +68,33 @@ export class NginxOutputReader {
     for (const member of this.outUntil.keys()) if (!live.has(member)) this.outUntil.delete(member);
   }
 
-  /** Reads the access log, across nginx's runs: each chunk's requests are one batch. */
-  readAccess(stdout: Readable): void {
-    let batch: AccessEvent[] = [];
-    const lines = new LineSplitter((line) => {
-      const event = parseAccessLine(line, this.memberAt);
-      if (event !== null) batch.push(event);
-    });
-    const deliver = () => {
-      if (batch.length === 0) return;
-      const events = batch;
-      batch = [];
-      this.host.access(events);
-      for (const event of events) if (event.member !== null) this.count(event.member);
+  /**
+   * The access log's reader, across nginx's runs: each read's requests are one batch. The bytes
+   * are taken as latin1 text, one character a byte, which costs no UTF-8 decoding and cuts lines
+   * and fields on the same boundaries as the bytes; the parser decodes the few values with UTF-8.
+   */
+  accessReader(): AccessPipeReader {
+    const parser = new AccessLineParser(this.memberAt);
+    let pending = '';
+    return {
+      data: (bytes, length) => {
+        const text = pending + bytes.toString('latin1', 0, length);
+        const events: AccessEvent[] = [];
+        let start = 0;
+        for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+          const event = parser.parse(text.slice(start, newline));
+          if (event !== null) events.push(event);
+          start = newline + 1;
+        }
+        pending = text.length - start > MAX_PENDING_ACCESS ? '' : text.slice(start);
+        this.deliver(events);
+      },
+      end: () => {
+        const event = pending === '' ? null : parser.parse(pending);
+        pending = '';
+        if (event !== null) this.deliver([event]);
+      },
     };
-    stdout.on('data', (chunk: Buffer) => {
-      lines.push(chunk);
-      deliver();
-    });
-    stdout.on('end', () => {
-      lines.flush();
-      deliver();
-    });
   }
 
   /** Reads one run's error log for failed upstream connections (its lines reach the log store by the supervisor). */
@@ -101,6 +112,14 @@ export class NginxOutputReader {
     });
     stderr.on('data', (chunk: Buffer) => lines.push(chunk));
     stderr.on('end', () => lines.flush());
+  }
+
+  private deliver(events: AccessEvent[]): void {
+    if (events.length === 0) return;
+    this.host.access(events);
+    // Only members with a limit are counted: the rest have no use for the count.
+    if (this.limits.size === 0) return;
+    for (const event of events) if (event.member !== null && this.limits.has(event.member)) this.count(event.member);
   }
 
   private count(member: string): void {

@@ -20,8 +20,8 @@ export type { NginxServer } from './nginx-upstreams.ts';
 export interface NginxTarget {
   /**
    * 'engine': run by Switchyard on this machine (daemon off; pid, temp and log paths under `prefix`;
-   * JSON access log on stdout, error log on stderr, both read by the engine); 'export': a production
-   * nginx.conf (standard paths, access/error logs to files, no daemon directive).
+   * tab-separated access log on stdout, error log on stderr, both read by the engine); 'export': a
+   * production nginx.conf (standard paths, JSON access log and error log to files, no daemon directive).
    */
   mode: 'engine' | 'export';
   /** Where nginx listens (engine: the stack's loopback address; export: e.g. 0.0.0.0:80). */
@@ -46,7 +46,7 @@ export interface NginxTarget {
    */
   workers?: number | 'auto';
   /**
-   * engine: the file nginx writes the JSON access log to, `/dev/stdout` unless given. nginx opens it
+   * engine: the file nginx writes the access log to, `/dev/stdout` unless given. nginx opens it
    * by path, which works for a pipe, a FIFO or a file but fails (ENXIO) on the socketpair that Node's
    * `stdio: 'pipe'` gives a child: hand nginx a FIFO as stdout (test/nginx/nginx-helpers.ts does) or name one here.
    */
@@ -114,7 +114,7 @@ function writeHttp(out: ConfWriter, config: ProxyConfig, target: NginxTarget): v
     const prefix = enginePrefix(target);
     for (const kind of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.line(`${kind}_temp_path ${quoted(`${prefix}/${kind}_temp`)}`);
   }
-  out.line(accessLogFormat());
+  out.line(accessLogFormat(target.mode));
   const accessLog = target.mode === 'engine' ? quoted(target.accessLog ?? '/dev/stdout') : '/var/log/nginx/access.log';
   // The engine's log is written in blocks of lines, not one write per request (each write was a
   // wake-up and a read in the core: 21-25 µs of the core's CPU per request). 4 KiB is the pipe's

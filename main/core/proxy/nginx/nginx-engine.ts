@@ -89,7 +89,7 @@ export class NginxEngine implements ProxyEngine {
     this.files = new NginxConfigFiles(found.nginx.path, prefix);
     // Before the first `nginx -t`: nginx opens the pipe for writing, which waits for a reader.
     this.accessPipe = new AccessPipe(prefix);
-    this.output.readAccess(this.accessPipe.open());
+    this.accessPipe.open(this.output.accessReader());
     const first = this.early;
     this.early = null;
     // Synchronously after `files`: from here on the reloader takes the members' changes.
