@@ -1,7 +1,7 @@
 // The proxy process's own health check: it must hear from the proxy's event loop over its channel
 // (its heartbeat), not only a port that the kernel (for a stopped process) or another program may answer.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import net from 'node:net';
 import type { ProxyConfig } from '../../shared/proxy.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
@@ -9,6 +9,7 @@ import { currentNodeRuntime } from '../../main/core/process/node-runtime.ts';
 import { PortAllocator } from '../../main/core/process/port-allocator.ts';
 import { execaSpawner } from '../../main/core/process/spawner.ts';
 import { BuiltinEngine } from '../../main/core/proxy/builtin-engine.ts';
+import { HEARTBEAT_HEALTH, HEARTBEAT_INTERVAL_MS, startHeartbeat } from '../../main/core/proxy/builtin/heartbeat.ts';
 import { FIXTURES } from '../helpers/specs.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { app, cleanUpAfterEach, config, member, onCleanup, refusedPort, route, startUpstream } from './helpers.ts';
@@ -64,5 +65,30 @@ describe('the proxy health check', () => {
     await waitFor(() => proxyInfo(engine).health === 'failing', 'a failed check');
     expect(proxyInfo(engine).state).toBe('starting');
     expect(proxyInfo(engine).reason ?? '').not.toMatch(/accepts connections/);
+  });
+});
+
+describe('the heartbeat', () => {
+  it('is never further apart than one interval, from the start on, wherever the start falls between beats', () => {
+    // The core passes a check while the proxy sent something within interval + timeout, and checks on
+    // the same beat, so a check may come just before the beat's heartbeat: the gap the core sees is
+    // the heartbeats' own, which must stay within the interval (a proxy ready 2.5-3 s past a beat
+    // waited 7-7.5 s for its first heartbeat and failed a check).
+    expect(HEARTBEAT_HEALTH.interval).toBe(HEARTBEAT_INTERVAL_MS);
+    vi.useFakeTimers();
+    try {
+      for (const phase of [0, 1, 2499, 2500, 2600, 2999, 4999]) {
+        vi.setSystemTime(1_700_000_000_000 + phase);
+        const beats: number[] = [Date.now()];
+        startHeartbeat(() => beats.push(Date.now()));
+        vi.advanceTimersByTime(4 * HEARTBEAT_INTERVAL_MS);
+        const gaps = beats.slice(1).map((at, index) => at - (beats[index] as number));
+        expect(Math.max(...gaps), `started ${phase} ms past a beat`).toBeLessThanOrEqual(HEARTBEAT_INTERVAL_MS);
+        expect(gaps.length, `started ${phase} ms past a beat`).toBeGreaterThanOrEqual(4);
+        vi.clearAllTimers();
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

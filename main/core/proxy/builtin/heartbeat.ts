@@ -26,11 +26,13 @@ export const HEARTBEAT_HEALTH: HealthSpec = {
 
 /** Calls `beat` on every multiple of the interval for as long as the process lives; the timer keeps it alive no longer. */
 export function startHeartbeat(beat: () => void): void {
-  const schedule = () => {
+  const schedule = (delay: number) => {
     setTimeout(() => {
       beat();
-      schedule();
-    }, untilBeat(HEARTBEAT_INTERVAL_MS)).unref();
+      schedule(untilBeat(HEARTBEAT_INTERVAL_MS));
+    }, delay).unref();
   };
-  schedule();
+  // The first on the next beat however near: untilBeat's first delay may be 1.5 intervals, a silence
+  // longer than the core's checks allow (interval + timeout) when one of them falls just before it.
+  schedule(HEARTBEAT_INTERVAL_MS - (Date.now() % HEARTBEAT_INTERVAL_MS));
 }
