@@ -1,5 +1,5 @@
-// Periodic work on the clock's beat. A core at rest wakes for health checks, the proxy's ping and
-// metrics; each wake-up costs a process that is otherwise asleep more than the work it does. Work
+// Periodic work on the clock's beat. A core at rest wakes for health checks, the proxy's heartbeat
+// and metrics; each wake-up costs a process that is otherwise asleep more than the work it does. Work
 // kept on the multiples of its period (every 5 s check at :00, :05, :10 …) starts in one wake-up
 // for every worker with that period, and with any other period that shares the beat.
 

@@ -153,7 +153,7 @@ export class HealthProbe {
 
   /**
    * The starting pace, never slower than the steady one; the steady one keeps to the interval's beat,
-   * so every ready worker with the same interval (and the proxy's ping) is checked in one wake-up.
+   * so every ready worker with the same interval (and the builtin proxy's heartbeat) is checked in one wake-up.
    */
   private pace(): number {
     const starting = this.hurried || this.starting();
