@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AccessEvent, ProxyConfig, UpstreamConfig } from '../../shared/proxy.ts';
 import { engineTarget, parseAccessLine, renderNginxConf, type NginxTarget } from '../../main/core/proxy/nginx/nginx-conf.ts';
+import { address } from '../../main/core/proxy/nginx/nginx-syntax.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { onCleanup, refusedPort } from '../proxy/helpers.ts';
 
@@ -46,13 +47,13 @@ export interface RunningNginx {
   reload(config: ProxyConfig): void;
 }
 
-/** Every member of the upstreams added so far by `host:port`, for parseAccessLine. */
+/** Every member of the upstreams added so far by address as nginx logs it (`[::1]:port` too), for parseAccessLine. */
 class MemberIndex {
   private readonly byAddress = new Map<string, { worker: string; member: string }>();
 
   add(upstreams: Record<string, UpstreamConfig>): void {
     for (const upstream of Object.values(upstreams)) {
-      for (const member of upstream.members) this.byAddress.set(`${member.host}:${member.port}`, { worker: member.name, member: member.id });
+      for (const member of upstream.members) this.byAddress.set(address(member.host, member.port), { worker: member.name, member: member.id });
     }
   }
 
