@@ -110,12 +110,14 @@ export async function benchConnections(): Promise<BenchResult> {
     }
     const perConnection = (m: Measured) => (m.loaded - m.before) / CLIENTS;
     const returned = (m: Measured) => (m.after - m.before) / m.before;
+    // One decimal: the goal is judged on the exact figure, and a rounded "10%" could read as met; no "-0.0%".
+    const above = (m: Measured) => `${(Math.round(returned(m) * 1000) / 10 || 0).toFixed(1)}%`;
     const row = (label: string, m: Measured) => [
       label,
       bytes(m.before),
       bytes(m.loaded),
       bytes(perConnection(m)),
-      `${bytes(m.after)} (${(returned(m) * 100).toFixed(0)}%)`,
+      `${bytes(m.after)} (${above(m)})`,
       `${count(m.fdsBefore)} / ${count(m.fdsLoaded)} / ${count(m.fdsAfter)}`,
     ];
     printTable(
@@ -133,14 +135,14 @@ export async function benchConnections(): Promise<BenchResult> {
         {
           label: `proxy memory ${AFTER_MS / 1000} s after the clients left`,
           met: returned(ours) <= RETURN_GOAL,
-          detail: `${bytes(ours.after)}, ${(returned(ours) * 100).toFixed(0)}% above its ${bytes(ours.before)} before (goal <= ${RETURN_GOAL * 100}%)`,
+          detail: `${bytes(ours.after)}, ${above(ours)} above its ${bytes(ours.before)} before (goal <= ${RETURN_GOAL * 100}%)`,
         },
       ],
       readme: [
         {
           benchmark: `${count(CLIENTS)} idle keep-alive clients: proxy memory per client / back ${AFTER_MS / 1000} s after`,
-          anchor: theirs ? `nginx: ${bytes(perConnection(theirs))} / ${(returned(theirs) * 100).toFixed(0)}% above before` : 'nginx not installed',
-          switchyard: `${bytes(perConnection(ours))} / ${(returned(ours) * 100).toFixed(0)}% above before`,
+          anchor: theirs ? `nginx: ${bytes(perConnection(theirs))} / ${above(theirs)} above before` : 'nginx not installed',
+          switchyard: `${bytes(perConnection(ours))} / ${above(ours)} above before`,
           ratio: `goal <= ${bytes(PER_CONNECTION_GOAL)} / <= ${RETURN_GOAL * 100}%`,
         },
       ],
