@@ -34,9 +34,10 @@ const PROXY_MALLOC_TUNABLES = 'glibc.malloc.arena_max=1';
 /**
  * The most V8's young generation may grow to in the proxy, per semi-space (it has two; Node 24 lets
  * each grow to 16-32 MiB). A burst of requests grew it that far, and idle client connections kept
- * those pages: 2,000 idle clients cost 22-23 KiB each, 13-14 KiB at this cap. CPU per proxied request
- * under wrk -c32 was the same within this machine's noise (min 76.6 vs 78.3 µs over 10 alternating
- * rounds; at 2 MiB it rose by about 6%).
+ * those pages: 2,000 idle clients cost 22-24 KiB each, 15-15.5 KiB at this cap (bench connections).
+ * CPU per proxied request under wrk -c32, alternating rounds against the default: min 76.6 vs 78.3 µs
+ * (10 rounds), min 69.8 vs 67.0 and median 76.1 vs 75.7 (8 rounds): within this machine's noise, a
+ * few percent at most. At 2 MiB it rose by about 6%.
  */
 export const PROXY_MAX_SEMI_SPACE_MIB = 4;
 /** V8 reads it only at start-up (v8.setFlagsFromString comes too late), so it is on the command line. */
