@@ -2,6 +2,13 @@
 // as browsers and load balancers keep theirs. The proxy's memory per idle connection, its open
 // descriptors, and whether its memory comes back a minute after they close; beside nginx in front
 // of the same worker, measured the same way in the same run. Linux only (/proc).
+//
+// The goals are read off the first round, on a proxy that has served nothing yet, as a user's first
+// burst meets it: its 'before' still holds start-up garbage, which the collection after the load also
+// frees, and its 'with clients' also holds what compiling the request path costs once. A second round
+// on the same, now warm, proxy is printed beside it (not a goal): its 'before' is the first round's
+// 'after', taken after that collection, so it shows what each connection costs and what stays behind
+// once nothing is compiled for the first time and both ends were collected.
 
 import net from 'node:net';
 import { readdirSync } from 'node:fs';
@@ -72,9 +79,9 @@ async function openIdleClients(port: number): Promise<net.Socket[]> {
   return sockets;
 }
 
-async function measure(port: number, pids: () => number[]): Promise<Measured> {
-  const before = rssOf(pids());
-  const fdsBefore = descriptorsOf(pids());
+async function measure(port: number, pids: () => number[], previous?: Measured): Promise<Measured> {
+  const before = previous?.after ?? rssOf(pids());
+  const fdsBefore = previous?.fdsAfter ?? descriptorsOf(pids());
   const sockets = await openIdleClients(port);
   const loaded = rssOf(pids());
   const fdsLoaded = descriptorsOf(pids());
@@ -94,6 +101,7 @@ export async function benchConnections(): Promise<BenchResult> {
     const proxyPid = () => stack.processes().filter((p) => p.name === 'proxy' && p.pid !== null).map((p) => p.pid as number);
     const workerPort = stack.processes().find((p) => p.name === 'hello-1')?.port ?? null;
     const ours = await measure(spec.proxy?.listen.port as number, proxyPid);
+    const oursWarm = await measure(spec.proxy?.listen.port as number, proxyPid, ours);
     let theirs: Measured | null = null;
     if (nginxBinary !== null && workerPort !== null) {
       nginx = await startNginx(nginxBinary, proxySite(workerPort), { workerConnections: CLIENTS * 2 });
@@ -102,18 +110,22 @@ export async function benchConnections(): Promise<BenchResult> {
     }
     const perConnection = (m: Measured) => (m.loaded - m.before) / CLIENTS;
     const returned = (m: Measured) => (m.after - m.before) / m.before;
+    // One decimal: the goal is judged on the exact figure, and a rounded "10%" could read as met; no "-0.0%".
+    const above = (m: Measured) => `${(Math.round(returned(m) * 1000) / 10 || 0).toFixed(1)}%`;
     const row = (label: string, m: Measured) => [
       label,
       bytes(m.before),
       bytes(m.loaded),
       bytes(perConnection(m)),
-      `${bytes(m.after)} (${(returned(m) * 100).toFixed(0)}%)`,
+      `${bytes(m.after)} (${above(m)})`,
       `${count(m.fdsBefore)} / ${count(m.fdsLoaded)} / ${count(m.fdsAfter)}`,
     ];
     printTable(
       `${count(CLIENTS)} idle keep-alive clients (one answered request each): proxy RSS and descriptors before, with them, ${AFTER_MS / 1000} s after they closed`,
       [{ title: '' }, { title: 'before' }, { title: 'with clients' }, { title: 'per client' }, { title: `after ${AFTER_MS / 1000} s` }, { title: 'fds' }],
-      [row('Switchyard proxy', ours), theirs ? row('nginx (1 worker)', theirs) : ['nginx', 'not installed', '', '', '', '']],
+      [row('Switchyard proxy', ours), theirs ? row('nginx (1 worker)', theirs) : ['nginx', 'not installed', '', '', '', ''], row('proxy, second round', oursWarm)],
+      'RSS read the moment the last client had its answer, and 60 s after they closed; the goals are on the first round.\n' +
+        "Second round (not a goal): the same proxy, warm; its 'before' is the first round's 'after', taken after the proxy's own collection.",
     );
     const anchor = theirs ? `; nginx ${bytes(perConnection(theirs))}` : '';
     return {
@@ -123,14 +135,14 @@ export async function benchConnections(): Promise<BenchResult> {
         {
           label: `proxy memory ${AFTER_MS / 1000} s after the clients left`,
           met: returned(ours) <= RETURN_GOAL,
-          detail: `${bytes(ours.after)}, ${(returned(ours) * 100).toFixed(0)}% above its ${bytes(ours.before)} before (goal <= ${RETURN_GOAL * 100}%)`,
+          detail: `${bytes(ours.after)}, ${above(ours)} above its ${bytes(ours.before)} before (goal <= ${RETURN_GOAL * 100}%)`,
         },
       ],
       readme: [
         {
           benchmark: `${count(CLIENTS)} idle keep-alive clients: proxy memory per client / back ${AFTER_MS / 1000} s after`,
-          anchor: theirs ? `nginx: ${bytes(perConnection(theirs))} / ${(returned(theirs) * 100).toFixed(0)}% above before` : 'nginx not installed',
-          switchyard: `${bytes(perConnection(ours))} / ${(returned(ours) * 100).toFixed(0)}% above before`,
+          anchor: theirs ? `nginx: ${bytes(perConnection(theirs))} / ${above(theirs)} above before` : 'nginx not installed',
+          switchyard: `${bytes(perConnection(ours))} / ${above(ours)} above before`,
           ratio: `goal <= ${bytes(PER_CONNECTION_GOAL)} / <= ${RETURN_GOAL * 100}%`,
         },
       ],

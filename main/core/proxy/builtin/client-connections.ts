@@ -54,10 +54,19 @@ export class ClientConnections {
   /** The most connections open at once since the last peak subsided. */
   private peak = 0;
   private subsiding: NodeJS.Timeout | null = null;
+  /**
+   * The one 'close' listener of every socket (the socket is `this`), so an idle connection holds no
+   * closure of its own; `on`, not `once`, which would wrap it in one per socket.
+   */
+  private readonly forget: (this: Socket) => void;
 
   /** `onClose` runs whenever a connection closes (a drain waits on it). */
   constructor(onClose: () => void) {
     this.onClose = onClose;
+    const closed = (socket: Socket) => this.closed(socket);
+    this.forget = function (this: Socket) {
+      closed(this);
+    };
   }
 
   get size(): number {
@@ -70,11 +79,14 @@ export class ClientConnections {
     (socket as TrackedSocket)[kConnection] = connection;
     this.open.add(connection);
     if (this.open.size > this.peak) this.peak = this.open.size;
-    socket.once('close', () => {
-      this.open.delete(connection);
-      this.watchSubsiding();
-      this.onClose();
-    });
+    socket.on('close', this.forget);
+  }
+
+  private closed(socket: Socket): void {
+    const connection = this.of(socket);
+    if (connection === undefined || !this.open.delete(connection)) return;
+    this.watchSubsiding();
+    this.onClose();
   }
 
   /** Stops watching for a peak to pass. */
