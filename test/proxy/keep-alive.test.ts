@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS, MAX_IDLE_PER_ORIGIN } from '../../main/core/proxy/builtin/connection-pools.ts';
+import { DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS, MAX_IDLE_PER_ORIGIN } from '../../main/core/proxy/builtin/upstream-limits.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { cleanUpAfterEach, onCleanup, pause, proxyTo, send, startUpstream } from './helpers.ts';
 

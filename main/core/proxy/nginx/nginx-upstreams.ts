@@ -3,7 +3,7 @@
 // keep-alive connections that idle out as the builtin's do.
 
 import type { UpstreamConfig } from '../../../../shared/proxy.ts';
-import { CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS } from '../builtin/connection-pools.ts';
+import { CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS } from '../builtin/upstream-limits.ts';
 import { PASSIVE_OUT_MS } from '../builtin/member-registry.ts';
 import { MAX_ATTEMPTS } from '../builtin/upstream-pool.ts';
 import { address, duration, quoted, quotedRegex, regexLiteral, type ConfWriter } from './nginx-syntax.ts';
