@@ -69,8 +69,9 @@ describe('switchyard app', () => {
     const fake = fakeElectron(`
 const fs = require('node:fs');
 fs.writeFileSync(${JSON.stringify('__DIR__/seen.json')}, JSON.stringify({ argv: process.argv.slice(2), runAsNode: process.env.ELECTRON_RUN_AS_NODE ?? null }));
-console.log(${JSON.stringify(DESKTOP_READY_MARKER)} + ' (fake)');
+// The handler first: the launcher relays Ctrl-C as soon as it reads the marker.
 process.on('SIGINT', () => { console.log('fake electron: quitting'); process.exit(0); });
+console.log(${JSON.stringify(DESKTOP_READY_MARKER)} + ' (fake)');
 setInterval(() => {}, 1000);
 `);
     writeFileSync(fake.binary, readFileSync(fake.binary, 'utf8').replace('__DIR__', fake.dir));
