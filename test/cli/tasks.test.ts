@@ -18,7 +18,7 @@ afterEach(async () => {
 /** Each CLI call starts a Node process, a second or more on a busy machine. */
 const MANY_CLI_CALLS_MS = 90_000;
 
-function upIn(yaml: string): string {
+function upIn(yaml: string): { dir: string; up: ReturnType<typeof startUp> } {
   const { dir, cleanup } = stackDir(yaml);
   const up = startUp(dir);
   cleanups.push(cleanup, async () => {
@@ -26,7 +26,7 @@ function upIn(yaml: string): string {
     up.child.kill('SIGKILL');
     await up.child;
   });
-  return dir;
+  return { dir, up };
 }
 
 async function waitForProcess(dir: string, name: string, state: string): Promise<ProcessInfo> {
@@ -39,7 +39,7 @@ describe('tasks on the command line', () => {
     async () => {
       const control = path.join(mkdtempSync(path.join(os.tmpdir(), 'sy-task-cli-')), 'control');
       writeFileSync(control, 'wait');
-      const dir = upIn(
+      const { dir, up } = upIn(
         [
           'tasks:',
           '  migrate:',
@@ -74,6 +74,9 @@ describe('tasks on the command line', () => {
       const migrate = (await psJson(dir)).find((p) => p.name === 'migrate');
       expect(migrate).toMatchObject({ state: 'exited', manualRestarts: 1 });
       expect(api.startedAt).toBeGreaterThanOrEqual(migrate?.lastExit?.at ?? Infinity);
+      // `up` says so once the task has run to completion and the app is ready.
+      await up.waitForOutput('all 1 ready');
+      expect(up.output()).toMatch(/all 1 ready in \d+ ms, 1 task done \(api-1:\d+\)/);
     },
     MANY_CLI_CALLS_MS,
   );
@@ -88,7 +91,7 @@ describe('tasks on the command line', () => {
     async () => {
       const python = path.join(FIXTURES, 'python');
       const db = path.join(mkdtempSync(path.join(os.tmpdir(), 'sy-task-db-')), 'db.sqlite');
-      const dir = upIn(
+      const { dir } = upIn(
         [
           'tasks:',
           '  migrate:',

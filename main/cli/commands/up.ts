@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProxyEngineName, StackSpec } from '../../../shared/stack.ts';
+import type { ProcessInfo } from '../../../shared/process.ts';
 import type { NginxBinary } from '../../core/proxy/nginx/nginx-binary.ts';
 import { setUnexpectedErrorHandler } from '../../core/events.ts';
 import { StackHost } from '../../core/host/stack-host.ts';
@@ -145,9 +146,17 @@ function printBanner(printer: LogPrinter, spec: StackSpec, file: string, control
 function announceReadiness(stack: Stack, printer: LogPrinter, startedAt: number): void {
   const subscription = stack.onProcessChange(() => {
     const processes = stack.processes();
-    if (processes.length === 0 || !processes.every((p) => p.state === 'ready')) return;
+    // A task is done once it ran to completion (a migration before the apps): it is never `ready`.
+    const tasks = processes.filter((p) => p.kind === 'task');
+    const serving = processes.filter((p) => p.kind !== 'task');
+    if (serving.length === 0 || !serving.every((p) => p.state === 'ready') || !tasks.every(completed)) return;
     subscription.dispose();
-    const ports = processes.filter((p) => p.port !== null).map((p) => `${p.name}:${p.port}`);
-    printer.note(`all ${processes.length} ready in ${Date.now() - startedAt} ms${ports.length ? ` (${ports.join(' ')})` : ''}`);
+    const ports = serving.filter((p) => p.port !== null).map((p) => `${p.name}:${p.port}`);
+    const done = tasks.length === 0 ? '' : `, ${tasks.length} task${tasks.length === 1 ? '' : 's'} done`;
+    printer.note(`all ${serving.length} ready in ${Date.now() - startedAt} ms${done}${ports.length ? ` (${ports.join(' ')})` : ''}`);
   });
+}
+
+function completed(task: ProcessInfo): boolean {
+  return task.state === 'exited' && task.lastExit?.code === 0;
 }
