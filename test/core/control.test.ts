@@ -9,7 +9,7 @@ import type { ControlReply, LogStreamItem, RunFile } from '../../shared/api.ts';
 import type { LogLine } from '../../shared/process.ts';
 import { ControlHub } from '../../main/core/control/control-api.ts';
 import { ControlClient } from '../../main/core/control/control-client.ts';
-import { ControlServer } from '../../main/core/control/control-server.ts';
+import { ControlServer, listenAvoiding } from '../../main/core/control/control-server.ts';
 import { readRunFile, removeRunFile, runFilePath, writeRunFile } from '../../main/core/host/run-file.ts';
 import { SwitchyardError } from '../../main/core/errors.ts';
 import { LogStore } from '../../main/core/logs/log-store.ts';
@@ -339,6 +339,28 @@ describe('ControlServer guards', () => {
 
     expect((await raw({ method: 'GET', path: '/v1/call' })).status).toBe(404);
     expect((await raw({ method: 'POST', path: '/v2/call', body: statusCall })).status).toBe(404);
+  });
+
+  it('listens on a free port other than those the stack binds after it, never handing one back while it looks', async () => {
+    const refused: number[] = [];
+    const server = await listenAvoiding(0, (port) => refused.length < 2 && refused.push(port) > 0);
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      expect(refused).toHaveLength(2);
+      expect(new Set([...refused, port]).size).toBe(3);
+      // The refused ones are let go once a good one is found.
+      for (const closed of refused) {
+        await waitFor(async () => {
+          const connected = await new Promise<boolean>((resolve) => {
+            const socket = net.connect(closed, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+            socket.on('error', () => resolve(false));
+          });
+          return !connected;
+        }, `port ${closed} to be let go`);
+      }
+    } finally {
+      server.close();
+    }
   });
 
   it('listens on 127.0.0.1 only', async () => {

@@ -30,6 +30,11 @@ export interface ControlServerOptions {
   token: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
+  /**
+   * Ports a free one must not be: those the stack binds after the control API (its proxy's), which
+   * the kernel may hand out as a free port while they are still unbound.
+   */
+  avoidPorts?: readonly number[];
   /** Serves sessions on /v1/ws when given. */
   hub?: ControlHub;
   /** The built dashboard (renderer/dist), served on GET / when given. */
@@ -52,15 +57,12 @@ export class ControlServer {
   }
 
   static async listen(options: ControlServerOptions): Promise<ControlServer> {
-    const server = http.createServer();
+    const avoid = new Set(options.avoidPorts ?? []);
+    const server = await listenAvoiding(options.port ?? 0, (port) => avoid.has(port));
     const control = new ControlServer(server, options);
     server.on('request', (request, response) => void control.handle(request, response));
     // A broken client connection is its own problem, never the orchestrator's.
     server.on('clientError', (_error, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
     return control;
   }
 
@@ -237,4 +239,23 @@ function readBody(request: http.IncomingMessage): Promise<string | null> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/** An HTTP server listening on loopback `port`, or on a free port `avoid` does not refuse when `port` is 0. */
+export async function listenAvoiding(port: number, avoid: (port: number) => boolean): Promise<http.Server> {
+  // Each unwanted port stays held until a good one is found, so the kernel cannot hand it out again.
+  const unwanted: http.Server[] = [];
+  try {
+    for (;;) {
+      const server = http.createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+      if (port !== 0 || !avoid((server.address() as AddressInfo).port)) return server;
+      unwanted.push(server);
+    }
+  } finally {
+    for (const server of unwanted) server.close();
+  }
 }

@@ -116,6 +116,7 @@ export class StackHost {
         logs: stack.logs,
         logSources: (name) => stack.logSources(name),
         token,
+        avoidPorts: spec.proxy ? [spec.proxy.listen.port] : [],
         ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
       });
     } catch (error) {
