@@ -17,7 +17,9 @@ export interface FileFacts {
   readonly contentType: string;
   readonly compressible: boolean;
   readonly cacheControl: string;
-  /** The headers of a 200 carrying the whole identity body (not as the SPA fallback), Content-Length included. */
+  /** The headers of a 200 carrying the whole identity body (not as the SPA fallback), but its Content-Length. */
+  readonly wholeFileHeadersWithoutLength: readonly string[];
+  /** The same with the Content-Length of this version. */
   readonly wholeFileHeaders: readonly string[];
 }
 
@@ -53,11 +55,13 @@ export class FileFactsMemo {
     const contentType = contentTypeFor(publicName);
     const tag = entityTag(stat);
     const described = { lastModified: stat.mtime.toUTCString(), compressible: isCompressible(contentType), cacheControl: cacheControlFor(publicName) };
+    const withoutLength = [...fileHeaders(described, tag, false), 'Content-Type', contentType, 'Accept-Ranges', 'bytes'];
     const facts: FileFacts = {
       ...described,
       tag,
       contentType,
-      wholeFileHeaders: [...fileHeaders(described, tag, false), 'Content-Type', contentType, 'Accept-Ranges', 'bytes', 'Content-Length', String(stat.size)],
+      wholeFileHeadersWithoutLength: withoutLength,
+      wholeFileHeaders: [...withoutLength, 'Content-Length', String(stat.size)],
     };
     if (!entry && this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(file, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, publicName, facts });

@@ -203,8 +203,8 @@ class StaticSite {
       res.end(cached);
       return;
     }
-    const withoutLength = facts.wholeFileHeaders.slice(0, -2);
-    return this.sendFile(res, 200, withoutLength, file.path, file.stat, facts.tag, head);
+    // A copy: sendFile adds the Content-Length of what it reads.
+    return this.sendFile(res, 200, [...facts.wholeFileHeadersWithoutLength], file.path, file.stat, facts.tag, head);
   }
 
   /** A precompressed sibling when one is current, else on-the-fly compression, else identity. */
