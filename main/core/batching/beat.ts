@@ -9,6 +9,11 @@
  * long as it is under half a period), and never runs twice within half a period.
  */
 export function untilBeat(period: number, now = Date.now()): number {
-  const delay = period - (now % period);
+  const delay = untilNextBeat(period, now);
   return delay < period / 2 ? delay + period : delay;
+}
+
+/** Milliseconds until the next beat of `period` from `now`, however near. */
+export function untilNextBeat(period: number, now = Date.now()): number {
+  return period - (now % period);
 }

@@ -3,7 +3,7 @@
 // checks (5 s, the default health interval) it mostly arrives while the core is awake for them anyway.
 
 import type { HealthSpec } from '../../../../shared/stack.ts';
-import { untilBeat } from '../../batching/beat.ts';
+import { untilBeat, untilNextBeat } from '../../batching/beat.ts';
 
 /** Between two heartbeats, on the clock's beat (every multiple of it). */
 export const HEARTBEAT_INTERVAL_MS = 5000;
@@ -34,5 +34,5 @@ export function startHeartbeat(beat: () => void): void {
   };
   // The first on the next beat however near: untilBeat's first delay may be 1.5 intervals, a silence
   // longer than the core's checks allow (interval + timeout) when one of them falls just before it.
-  schedule(HEARTBEAT_INTERVAL_MS - (Date.now() % HEARTBEAT_INTERVAL_MS));
+  schedule(untilNextBeat(HEARTBEAT_INTERVAL_MS));
 }
