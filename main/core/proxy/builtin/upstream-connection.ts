@@ -1,0 +1,527 @@
+// One keep-alive HTTP/1.1 connection to a worker, carrying one request at a time: the request head
+// (and body) written straight onto a net.Socket, the response read with a strict head parser and
+// its body framed by Content-Length, chunked coding or the connection's close. Written for the
+// proxy's forwarding path only, where undici's general client cost more CPU than the rest of a
+// proxied request put together. Errors carry the codes upstream-failure.ts classifies.
+
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Readable } from 'node:stream';
+import { MAX_HEAD_BYTES, parseResponseHead, ResponseParseError } from './response-head.ts';
+import type { Framing } from './response-head.ts';
+import { ChunkedBody } from './chunked-body.ts';
+
+/**
+ * Idle keep-alive sockets are closed before the upstream closes them, or a request written onto a
+ * socket the upstream is closing fails (nodejs/node #47130). With a `Keep-Alive: timeout=N` hint we
+ * keep N minus this margin; without one, less than gunicorn's 2 s default.
+ */
+export const KEEP_ALIVE_MARGIN_MS = 1000;
+/** Idle time of an upstream socket when the upstream sent no `Keep-Alive: timeout` hint. */
+export const DEFAULT_IDLE_MS = 1500;
+/**
+ * The longest an upstream socket stays idle whatever the upstream's hint (nginx's upstream
+ * `keepalive_timeout`): a worker hinting 120 s would otherwise keep a burst's sockets for two minutes.
+ */
+export const IDLE_MAX_MS = 4000;
+/** Connecting to a loopback worker either works at once or not at all. */
+export const CONNECT_TIMEOUT_MS = 3000;
+/** Deadlines (idle, connect, read) are checked this often: a timer per request costs more than it is worth. */
+const TICK_MS = 250;
+
+/** Where a connection goes, worked out once per origin. */
+export interface UpstreamOrigin {
+  /** Host name or IP address (without brackets) to connect to. */
+  readonly host: string;
+  readonly port: number;
+  /** TLS (an https:// URL route), verified against `host`. */
+  readonly secure: boolean;
+  /** The Host header for requests that came without one: `127.0.0.1:41234`. */
+  readonly authority: string;
+}
+
+/** `http://127.0.0.1:41234` (or https://, or [::1]) as an UpstreamOrigin. */
+export function upstreamOrigin(origin: string): UpstreamOrigin {
+  const url = new URL(origin);
+  const secure = url.protocol === 'https:';
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { host, port: Number(url.port || (secure ? 443 : 80)), secure, authority: url.host };
+}
+
+/** One request for a worker. */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Origin-form target. */
+  readonly path: string;
+  /** Flat `[name, value, …]`, end-to-end headers only. */
+  readonly headers: readonly string[];
+  readonly body: Readable | null;
+  /** How long the worker may stay silent (before its head, between body reads), or 0 for no limit; checked every TICK_MS. */
+  readonly timeout: number;
+}
+
+/** What a request's sender is told, in order: connect, request sent, head, data…, then complete or error (once). */
+export interface UpstreamHandler {
+  /** The request has a connection; `abort` ends the attempt with `error` reported to onError. */
+  onConnect(abort: (error?: Error) => void): void;
+  onRequestSent(): void;
+  /** A final (non-1xx) head; after onData returns false, nothing more comes until `resume` is called. */
+  onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
+  /** A slice of the body; false asks for a pause. */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  onError(error: Error): void;
+}
+
+function coded(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+const SOCKET_CLOSED = coded('other side closed', 'UND_ERR_SOCKET');
+const CONNECT_TIMEOUT = coded('connect timeout', 'UND_ERR_CONNECT_TIMEOUT');
+const HEADERS_TIMEOUT = coded('headers timeout', 'UND_ERR_HEADERS_TIMEOUT');
+const BODY_TIMEOUT = coded('body timeout', 'UND_ERR_BODY_TIMEOUT');
+const CLOSED = coded('connection closed', 'UND_ERR_CLOSED');
+const ABORTED = coded('request aborted', 'UND_ERR_ABORTED');
+const BODY_TOO_LONG = coded('request body longer than its Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
+const BODY_TOO_SHORT = coded('request body shorter than its Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
+const HEAD_TOO_LARGE = new ResponseParseError('HPE_HEADER_OVERFLOW', 'Header overflow');
+const UNEXPECTED_DATA = new ResponseParseError('HPE_INVALID_CONSTANT', 'Data after the response');
+
+const CONNECTING = 0;
+/** Waiting for (the rest of) a response head. */
+const HEAD = 1;
+const BODY = 2;
+const IDLE = 3;
+const DEAD = 4;
+type State = typeof CONNECTING | typeof HEAD | typeof BODY | typeof IDLE | typeof DEAD;
+
+/** Methods whose requests carry a body by definition: without one they get `content-length: 0`, as undici sent. */
+const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
+
+const timed = new Set<UpstreamConnection>();
+let ticker: NodeJS.Timeout | null = null;
+function tick(): void {
+  const now = Date.now();
+  for (const connection of timed) if (connection.deadline <= now) connection.expired();
+  if (timed.size === 0 && ticker !== null) {
+    clearInterval(ticker);
+    ticker = null;
+  }
+}
+
+/** One socket's life: requests one after another, then closed by either side or by the idle deadline. */
+export class UpstreamConnection {
+  /** When the current wait (connect, read, idle) runs out, as a Date.now() time. */
+  deadline = 0;
+  private readonly origin: UpstreamOrigin;
+  private readonly onIdleClose: (connection: UpstreamConnection) => void;
+  private socket: Socket | null = null;
+  private state: State = CONNECTING;
+  private handler: UpstreamHandler | null = null;
+  private request: UpstreamRequest | null = null;
+  /** A head split over reads. */
+  private partialHead: Buffer | null = null;
+  private framing: Framing = 'none';
+  private remaining = 0;
+  private chunked: ChunkedBody | null = null;
+  private keepAlive = false;
+  private keepAliveHintMs = -1;
+  private paused = false;
+  /** Bytes read before a pause, not yet handed on. */
+  private pending: Buffer | null = null;
+  private uploading = false;
+  private uploadChunked = false;
+  private uploadLeft = 0;
+  private closeWhenDone = false;
+
+  /** `onIdleClose` hears of a socket that closed while idle (so a pool can forget it). */
+  constructor(origin: UpstreamOrigin, onIdleClose: (connection: UpstreamConnection) => void) {
+    this.origin = origin;
+    this.onIdleClose = onIdleClose;
+  }
+
+  /** True while the socket is open and waits for a request. */
+  get reusable(): boolean {
+    return this.state === IDLE;
+  }
+
+  /** Sends `request` (opening the socket first if need be); `handler` hears how it goes. */
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.handler !== null || this.state === DEAD) {
+      handler.onError(CLOSED);
+      return;
+    }
+    this.handler = handler;
+    this.request = request;
+    if (this.socket === null) {
+      this.open();
+      return;
+    }
+    this.untrack();
+    this.start();
+  }
+
+  /** Aborts the request under way, if any, reporting `error` to its handler. */
+  readonly abort = (error?: Error): void => {
+    if (this.handler !== null) this.fail(error ?? ABORTED);
+  };
+
+  /** The handler can take body data again. */
+  readonly resume = (): void => {
+    if (!this.paused || this.state === DEAD) return;
+    this.paused = false;
+    if (this.request !== null && this.request.timeout > 0) this.track(this.request.timeout);
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) this.consume(pending, 0);
+    if (!this.paused && this.socket !== null) this.socket.resume();
+  };
+
+  /** Closes the socket now when idle, else once the request under way is over. */
+  close(): void {
+    if (this.handler === null) this.kill();
+    else this.closeWhenDone = true;
+  }
+
+  /** Closes the socket now, failing any request under way. */
+  destroy(): void {
+    if (this.handler !== null) this.fail(CLOSED);
+    else this.kill();
+  }
+
+  /** The current deadline passed (called by the ticker). */
+  expired(): void {
+    timed.delete(this);
+    if (this.state === IDLE) this.kill();
+    else if (this.state === CONNECTING) this.fail(CONNECT_TIMEOUT);
+    else if (this.state === HEAD) this.fail(HEADERS_TIMEOUT);
+    else if (this.state === BODY && !this.paused) this.fail(BODY_TIMEOUT);
+  }
+
+  private open(): void {
+    const { host, port, secure } = this.origin;
+    const socket = secure
+      ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ALPNProtocols: ['http/1.1'] })
+      : net.connect(port, host);
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on(secure ? 'secureConnect' : 'connect', this.connected);
+    socket.on('data', this.received);
+    socket.on('end', this.ended);
+    socket.on('error', this.failed);
+    socket.on('close', this.closed);
+    this.track(CONNECT_TIMEOUT_MS);
+  }
+
+  private readonly connected = (): void => {
+    this.untrack();
+    if (this.handler !== null) this.start();
+  };
+
+  private start(): void {
+    this.state = HEAD;
+    (this.handler as UpstreamHandler).onConnect(this.abort);
+    if (this.handler === null) return;
+    this.writeRequest(this.request as UpstreamRequest);
+  }
+
+  private writeRequest(request: UpstreamRequest): void {
+    const socket = this.socket as Socket;
+    const headers = request.headers;
+    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+    let hasHost = false;
+    let length = -1;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i] as string;
+      const value = headers[i + 1] as string;
+      if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
+      else if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(value);
+      head += `${name}: ${value}\r\n`;
+    }
+    if (!hasHost) head += `host: ${this.origin.authority}\r\n`;
+    const body = request.body;
+    if (body === null) {
+      if (length === -1 && EXPECTS_PAYLOAD.has(request.method)) head += 'content-length: 0\r\n';
+      socket.write(`${head}connection: keep-alive\r\n\r\n`, 'latin1');
+      this.requestSent();
+      return;
+    }
+    this.uploading = true;
+    this.uploadChunked = length === -1;
+    this.uploadLeft = length;
+    socket.write(`${head}connection: keep-alive\r\n${this.uploadChunked ? 'transfer-encoding: chunked\r\n' : ''}\r\n`, 'latin1');
+    body.on('data', this.uploadData);
+    body.on('end', this.uploadEnd);
+    body.on('error', this.uploadFailed);
+  }
+
+  private requestSent(): void {
+    const request = this.request as UpstreamRequest;
+    if (request.timeout > 0 && this.state === HEAD) this.track(request.timeout);
+    (this.handler as UpstreamHandler).onRequestSent();
+  }
+
+  private readonly uploadData = (chunk: Buffer): void => {
+    if (chunk.length === 0) return;
+    const socket = this.socket as Socket;
+    let flowing: boolean;
+    if (this.uploadChunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      flowing = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else {
+      this.uploadLeft -= chunk.length;
+      if (this.uploadLeft < 0) {
+        this.fail(BODY_TOO_LONG);
+        return;
+      }
+      flowing = socket.write(chunk);
+    }
+    // The worker reads slower than the client sends: hold the client back until it catches up.
+    if (!flowing) {
+      (this.request as UpstreamRequest).body?.pause();
+      socket.once('drain', this.uploadDrained);
+    }
+  };
+
+  private readonly uploadDrained = (): void => {
+    if (this.uploading) this.request?.body?.resume();
+  };
+
+  private readonly uploadEnd = (): void => {
+    if (!this.uploadChunked && this.uploadLeft !== 0) {
+      this.fail(BODY_TOO_SHORT);
+      return;
+    }
+    if (this.uploadChunked) (this.socket as Socket).write('0\r\n\r\n', 'latin1');
+    this.stopUploading();
+    if (this.handler !== null) this.requestSent();
+  };
+
+  private readonly uploadFailed = (error: Error): void => {
+    this.fail(error);
+  };
+
+  private stopUploading(): void {
+    if (!this.uploading) return;
+    this.uploading = false;
+    const body = (this.request as UpstreamRequest).body as Readable;
+    body.off('data', this.uploadData);
+    body.off('end', this.uploadEnd);
+    body.off('error', this.uploadFailed);
+    this.socket?.off('drain', this.uploadDrained);
+  }
+
+  private readonly received = (data: Buffer): void => {
+    if (this.paused) {
+      this.pending = this.pending === null ? data : Buffer.concat([this.pending, data]);
+      return;
+    }
+    this.consume(data, 0);
+  };
+
+  private consume(data: Buffer, from: number): void {
+    let offset = from;
+    while (offset < data.length) {
+      if (this.state === HEAD) offset = this.readHead(data, offset);
+      else if (this.state === BODY) offset = this.readBody(data, offset);
+      else {
+        // Nothing was asked: a worker that answers ahead (or twice) is not to be trusted with the next request.
+        if (this.handler !== null) this.fail(UNEXPECTED_DATA);
+        else this.kill();
+        return;
+      }
+      if (offset < 0) return;
+      if (this.paused) {
+        if (offset < data.length) this.pending = data.subarray(offset);
+        return;
+      }
+    }
+  }
+
+  /** Reads a head from `data` at `offset`; returns where reading stopped, or -1 when the attempt ended. */
+  private readHead(data: Buffer, offset: number): number {
+    let buffer = data;
+    let start = offset;
+    let searchFrom = offset;
+    // How far `buffer` is ahead of `data`: the part of a split head that came in earlier reads.
+    let carried = 0;
+    if (this.partialHead !== null) {
+      carried = this.partialHead.length;
+      searchFrom = Math.max(0, carried - 3);
+      buffer = Buffer.concat([this.partialHead, data.subarray(offset)]);
+      start = 0;
+      this.partialHead = null;
+    }
+    const end = buffer.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    if (end === -1) {
+      if (buffer.length - start > MAX_HEAD_BYTES) this.fail(HEAD_TOO_LARGE);
+      else this.partialHead = buffer.subarray(start);
+      return -1;
+    }
+    const next = carried === 0 ? end + 4 : offset + end + 4 - carried;
+    const request = this.request as UpstreamRequest;
+    let head;
+    try {
+      head = parseResponseHead(buffer.toString('latin1', start, end), request.method === 'HEAD');
+    } catch (error) {
+      this.fail(error as Error);
+      return -1;
+    }
+    // 1xx informational answers (100 Continue, 103 Early Hints) are the proxy's own business; 101 was never asked for.
+    if (head.status < 200) {
+      if (head.status === 101) {
+        this.fail(new ResponseParseError('HPE_INVALID_STATUS', 'Unexpected 101 Switching Protocols'));
+        return -1;
+      }
+      return next;
+    }
+    this.framing = head.framing;
+    this.remaining = head.length;
+    this.keepAlive = head.keepAlive;
+    this.keepAliveHintMs = head.keepAliveHintMs;
+    this.state = BODY;
+    if (request.timeout > 0) this.track(request.timeout);
+    (this.handler as UpstreamHandler).onHeaders(head.status, head.headers, this.resume, head.statusText);
+    if (this.handler === null) return -1;
+    if (head.framing === 'none') {
+      this.complete();
+      return next;
+    }
+    if (head.framing === 'chunked') this.chunked = new ChunkedBody();
+    return next;
+  }
+
+  /** Hands on body bytes from `data` at `offset`; returns where reading stopped, or -1 when the attempt ended. */
+  private readBody(data: Buffer, offset: number): number {
+    if (this.framing === 'until-close') {
+      return this.deliver(offset === 0 ? data : data.subarray(offset)) ? data.length : -1;
+    }
+    if (this.framing === 'length') {
+      const take = Math.min(this.remaining, data.length - offset);
+      this.remaining -= take;
+      if (!this.deliver(take === data.length ? data : data.subarray(offset, offset + take))) return -1;
+      if (this.remaining === 0) this.complete();
+      return offset + take;
+    }
+    const chunked = this.chunked as ChunkedBody;
+    let position = offset;
+    while (position < data.length && !this.paused) {
+      let next;
+      try {
+        next = chunked.read(data, position);
+      } catch (error) {
+        this.fail(error as Error);
+        return -1;
+      }
+      if (chunked.data !== null && !this.deliver(chunked.data)) return -1;
+      position = next;
+      if (chunked.done) {
+        this.complete();
+        return position;
+      }
+    }
+    return position;
+  }
+
+  /** Hands a body slice to the handler; false when the attempt ended meanwhile. */
+  private deliver(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    const request = this.request as UpstreamRequest;
+    if (request.timeout > 0) this.deadline = Date.now() + request.timeout;
+    if (!(this.handler as UpstreamHandler).onData(chunk)) {
+      if (this.handler === null) return false;
+      this.paused = true;
+      this.socket?.pause();
+      // Time spent waiting on the client is not the worker's.
+      this.untrack();
+    }
+    return this.handler !== null;
+  }
+
+  /** The response is whole: the connection waits for the next request, or closes. */
+  private complete(): void {
+    const handler = this.handler as UpstreamHandler;
+    this.stopUploading();
+    this.handler = null;
+    this.request = null;
+    this.chunked = null;
+    this.untrack();
+    const idle = this.idleTime();
+    // A body still on its way up, or a worker that said close, leaves the socket in no state for another request.
+    if (this.keepAlive && idle > 0 && !this.closeWhenDone && !this.uploading && this.socket !== null) {
+      this.state = IDLE;
+      if (this.paused) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      this.track(idle);
+    } else {
+      this.kill();
+    }
+    handler.onComplete();
+  }
+
+  private idleTime(): number {
+    if (this.keepAliveHintMs < 0) return DEFAULT_IDLE_MS;
+    return Math.min(this.keepAliveHintMs - KEEP_ALIVE_MARGIN_MS, IDLE_MAX_MS);
+  }
+
+  private readonly ended = (): void => {
+    // A body without length framing ends with the connection; any other read cut short is an error.
+    if (this.state === BODY && this.framing === 'until-close' && this.handler !== null) {
+      // The socket was not paused (a paused one reports no end), so nothing read is still pending.
+      this.keepAlive = false;
+      this.complete();
+      return;
+    }
+    if (this.handler !== null) this.fail(SOCKET_CLOSED);
+    else this.kill();
+  };
+
+  private readonly failed = (error: Error): void => {
+    if (this.handler !== null) this.fail(error);
+    else this.kill();
+  };
+
+  private readonly closed = (): void => {
+    if (this.handler !== null) this.fail(SOCKET_CLOSED);
+    else this.kill();
+  };
+
+  private fail(error: Error): void {
+    const handler = this.handler;
+    this.stopUploading();
+    this.handler = null;
+    this.request = null;
+    this.kill();
+    handler?.onError(error);
+  }
+
+  private kill(): void {
+    if (this.state === DEAD) return;
+    const wasIdle = this.state === IDLE;
+    this.state = DEAD;
+    this.untrack();
+    this.pending = null;
+    this.partialHead = null;
+    this.socket?.destroy();
+    if (wasIdle) this.onIdleClose(this);
+  }
+
+  private track(ms: number): void {
+    this.deadline = Date.now() + ms;
+    timed.add(this);
+    if (ticker === null) {
+      ticker = setInterval(tick, TICK_MS);
+      ticker.unref();
+    }
+  }
+
+  private untrack(): void {
+    timed.delete(this);
+  }
+}
