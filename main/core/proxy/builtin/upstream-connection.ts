@@ -27,7 +27,10 @@ export const DEFAULT_IDLE_MS = 1500;
 export const IDLE_MAX_MS = 4000;
 /** Connecting to a loopback worker either works at once or not at all. */
 export const CONNECT_TIMEOUT_MS = 3000;
-/** Deadlines (idle, connect, read) are checked this often: a timer per request costs more than it is worth. */
+/**
+ * Deadlines (idle, connect, read) are checked this often: a timer per request costs more than it is
+ * worth. Every open connection is in `open` for its whole life, so a request only sets a number.
+ */
 const TICK_MS = 250;
 
 /** Where a connection goes, worked out once per origin. */
@@ -99,12 +102,12 @@ type State = typeof CONNECTING | typeof HEAD | typeof BODY | typeof IDLE | typeo
 /** Methods whose requests carry a body by definition: without one they get `content-length: 0`, as undici sent. */
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
 
-const timed = new Set<UpstreamConnection>();
+const open = new Set<UpstreamConnection>();
 let ticker: NodeJS.Timeout | null = null;
 function tick(): void {
   const now = Date.now();
-  for (const connection of timed) if (connection.deadline <= now) connection.expired();
-  if (timed.size === 0 && ticker !== null) {
+  for (const connection of open) if (connection.deadline !== 0 && connection.deadline <= now) connection.expired();
+  if (open.size === 0 && ticker !== null) {
     clearInterval(ticker);
     ticker = null;
   }
@@ -112,7 +115,7 @@ function tick(): void {
 
 /** One socket's life: requests one after another, then closed by either side or by the idle deadline. */
 export class UpstreamConnection {
-  /** When the current wait (connect, read, idle) runs out, as a Date.now() time. */
+  /** When the current wait (connect, read, idle) runs out, as a Date.now() time; 0 for none. */
   deadline = 0;
   private readonly origin: UpstreamOrigin;
   private readonly onIdleClose: (connection: UpstreamConnection) => void;
@@ -192,7 +195,7 @@ export class UpstreamConnection {
 
   /** The current deadline passed (called by the ticker). */
   expired(): void {
-    timed.delete(this);
+    this.deadline = 0;
     if (this.state === IDLE) this.kill();
     else if (this.state === CONNECTING) this.fail(CONNECT_TIMEOUT);
     else if (this.state === HEAD) this.fail(HEADERS_TIMEOUT);
@@ -211,6 +214,11 @@ export class UpstreamConnection {
     socket.on('end', this.ended);
     socket.on('error', this.failed);
     socket.on('close', this.closed);
+    open.add(this);
+    if (ticker === null) {
+      ticker = setInterval(tick, TICK_MS);
+      ticker.unref();
+    }
     this.track(CONNECT_TIMEOUT_MS);
   }
 
@@ -506,6 +514,7 @@ export class UpstreamConnection {
     const wasIdle = this.state === IDLE;
     this.state = DEAD;
     this.untrack();
+    open.delete(this);
     this.pending = null;
     this.partialHead = null;
     this.socket?.destroy();
@@ -514,14 +523,9 @@ export class UpstreamConnection {
 
   private track(ms: number): void {
     this.deadline = Date.now() + ms;
-    timed.add(this);
-    if (ticker === null) {
-      ticker = setInterval(tick, TICK_MS);
-      ticker.unref();
-    }
   }
 
   private untrack(): void {
-    timed.delete(this);
+    this.deadline = 0;
   }
 }
