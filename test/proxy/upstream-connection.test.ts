@@ -291,10 +291,21 @@ describe('upstream connection', () => {
       expect(recorder).toMatchObject({ completed: true, sent: true });
     }
     expect(uploads).toEqual([
-      { headers: ['x-a', '1', 'host', `127.0.0.1:${upstream.port}`, 'connection', 'keep-alive', 'transfer-encoding', 'chunked'], body: 'hello' },
+      { headers: ['x-a', '1', 'host', `127.0.0.1:${upstream.port}`, 'transfer-encoding', 'chunked', 'connection', 'keep-alive'], body: 'hello' },
       { headers: ['content-length', '5', 'host', `127.0.0.1:${upstream.port}`, 'connection', 'keep-alive'], body: 'hello' },
     ]);
     expect(connection.reusable).toBe(true);
+  });
+  it('does not reuse a socket whose upload was cut short by an early answer', async () => {
+    const worker = await rawWorker((socket) => socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n'));
+    const connection = connectionTo(worker.port);
+    const body = new PassThrough();
+    body.write('the first part of a long upload');
+    const recorder = new Recorder();
+    connection.dispatch({ method: 'POST', path: '/up', headers: [], body, timeout: 0 }, recorder);
+    await waitFor(() => recorder.done, 'the early answer');
+    expect(recorder).toMatchObject({ status: 413, completed: true, sent: false });
+    expect(connection.reusable).toBe(false);
   });
 });
 

@@ -1,16 +1,22 @@
-// One keep-alive HTTP/1.1 connection to a worker, carrying one request at a time: the request head
-// (and body) written straight onto a net.Socket, the response read with a strict head parser and
-// its body framed by Content-Length, chunked coding or the connection's close. Written for the
-// proxy's forwarding path only, where undici's general client cost more CPU than the rest of a
-// proxied request put together. Errors carry the codes upstream-failure.ts classifies.
+// One keep-alive HTTP/1.1 connection to a worker, carrying one request at a time: the request
+// written straight onto a net.Socket (upstream-request.ts), the response read with a strict head
+// parser and its body framed by Content-Length, chunked coding or the connection's close. Written
+// for the proxy's forwarding path only, where undici's general-purpose client cost about a quarter
+// of the proxy's CPU per request. Errors carry the codes upstream-failure.ts classifies.
 
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import type { Readable } from 'node:stream';
 import { MAX_HEAD_BYTES, parseResponseHead, ResponseParseError } from './response-head.ts';
 import type { Framing } from './response-head.ts';
 import { ChunkedBody } from './chunked-body.ts';
+import { unwatchDeadline, watchDeadline } from './deadline-ticker.ts';
+import type { Expiring } from './deadline-ticker.ts';
+import { coded, RequestUpload, writeRequestHead } from './upstream-request.ts';
+import type { UpstreamHandler, UpstreamOrigin, UpstreamRequest } from './upstream-request.ts';
+
+export { upstreamOrigin } from './upstream-request.ts';
+export type { UpstreamHandler, UpstreamOrigin, UpstreamRequest } from './upstream-request.ts';
 
 /**
  * Idle keep-alive sockets are closed before the upstream closes them, or a request written onto a
@@ -27,67 +33,13 @@ export const DEFAULT_IDLE_MS = 1500;
 export const IDLE_MAX_MS = 4000;
 /** Connecting to a loopback worker either works at once or not at all. */
 export const CONNECT_TIMEOUT_MS = 3000;
-/**
- * Deadlines (idle, connect, read) are checked this often: a timer per request costs more than it is
- * worth. Every open connection is in `open` for its whole life, so a request only sets a number.
- */
-const TICK_MS = 250;
 
-/** Where a connection goes, worked out once per origin. */
-export interface UpstreamOrigin {
-  /** Host name or IP address (without brackets) to connect to. */
-  readonly host: string;
-  readonly port: number;
-  /** TLS (an https:// URL route), verified against `host`. */
-  readonly secure: boolean;
-  /** The Host header for requests that came without one: `127.0.0.1:41234`. */
-  readonly authority: string;
-}
-
-/** `http://127.0.0.1:41234` (or https://, or [::1]) as an UpstreamOrigin. */
-export function upstreamOrigin(origin: string): UpstreamOrigin {
-  const url = new URL(origin);
-  const secure = url.protocol === 'https:';
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { host, port: Number(url.port || (secure ? 443 : 80)), secure, authority: url.host };
-}
-
-/** One request for a worker. */
-export interface UpstreamRequest {
-  readonly method: string;
-  /** Origin-form target. */
-  readonly path: string;
-  /** Flat `[name, value, …]`, end-to-end headers only. */
-  readonly headers: readonly string[];
-  readonly body: Readable | null;
-  /** How long the worker may stay silent (before its head, between body reads), or 0 for no limit; checked every TICK_MS. */
-  readonly timeout: number;
-}
-
-/** What a request's sender is told, in order: connect, request sent, head, data…, then complete or error (once). */
-export interface UpstreamHandler {
-  /** The request has a connection; `abort` ends the attempt with `error` reported to onError. */
-  onConnect(abort: (error?: Error) => void): void;
-  onRequestSent(): void;
-  /** A final (non-1xx) head; after onData returns false, nothing more comes until `resume` is called. */
-  onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
-  /** A slice of the body; false asks for a pause. */
-  onData(chunk: Buffer): boolean;
-  onComplete(): void;
-  onError(error: Error): void;
-}
-
-function coded(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
 const SOCKET_CLOSED = coded('other side closed', 'UND_ERR_SOCKET');
 const CONNECT_TIMEOUT = coded('connect timeout', 'UND_ERR_CONNECT_TIMEOUT');
 const HEADERS_TIMEOUT = coded('headers timeout', 'UND_ERR_HEADERS_TIMEOUT');
 const BODY_TIMEOUT = coded('body timeout', 'UND_ERR_BODY_TIMEOUT');
 const CLOSED = coded('connection closed', 'UND_ERR_CLOSED');
 const ABORTED = coded('request aborted', 'UND_ERR_ABORTED');
-const BODY_TOO_LONG = coded('request body longer than its Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
-const BODY_TOO_SHORT = coded('request body shorter than its Content-Length', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
 const HEAD_TOO_LARGE = new ResponseParseError('HPE_HEADER_OVERFLOW', 'Header overflow');
 const UNEXPECTED_DATA = new ResponseParseError('HPE_INVALID_CONSTANT', 'Data after the response');
 
@@ -99,23 +51,9 @@ const IDLE = 3;
 const DEAD = 4;
 type State = typeof CONNECTING | typeof HEAD | typeof BODY | typeof IDLE | typeof DEAD;
 
-/** Methods whose requests carry a body by definition: without one they get `content-length: 0`, as undici sent. */
-const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
-
-const open = new Set<UpstreamConnection>();
-let ticker: NodeJS.Timeout | null = null;
-function tick(): void {
-  const now = Date.now();
-  for (const connection of open) if (connection.deadline !== 0 && connection.deadline <= now) connection.expired();
-  if (open.size === 0 && ticker !== null) {
-    clearInterval(ticker);
-    ticker = null;
-  }
-}
-
 /** One socket's life: requests one after another, then closed by either side or by the idle deadline. */
-export class UpstreamConnection {
-  /** When the current wait (connect, read, idle) runs out, as a Date.now() time; 0 for none. */
+export class UpstreamConnection implements Expiring {
+  /** When the current wait (connect, read, idle) runs out, as a Date.now() time; 0 for none (checked by deadline-ticker.ts). */
   deadline = 0;
   private readonly origin: UpstreamOrigin;
   private readonly onIdleClose: (connection: UpstreamConnection) => void;
@@ -133,9 +71,7 @@ export class UpstreamConnection {
   private paused = false;
   /** Bytes read before a pause, not yet handed on. */
   private pending: Buffer | null = null;
-  private uploading = false;
-  private uploadChunked = false;
-  private uploadLeft = 0;
+  private upload: RequestUpload | null = null;
   private closeWhenDone = false;
 
   /** `onIdleClose` hears of a socket that closed while idle (so a pool can forget it). */
@@ -193,7 +129,7 @@ export class UpstreamConnection {
     else this.kill();
   }
 
-  /** The current deadline passed (called by the ticker). */
+  /** The current deadline passed. */
   expired(): void {
     this.deadline = 0;
     if (this.state === IDLE) this.kill();
@@ -214,11 +150,7 @@ export class UpstreamConnection {
     socket.on('end', this.ended);
     socket.on('error', this.failed);
     socket.on('close', this.closed);
-    open.add(this);
-    if (ticker === null) {
-      ticker = setInterval(tick, TICK_MS);
-      ticker.unref();
-    }
+    watchDeadline(this);
     this.track(CONNECT_TIMEOUT_MS);
   }
 
@@ -236,32 +168,9 @@ export class UpstreamConnection {
 
   private writeRequest(request: UpstreamRequest): void {
     const socket = this.socket as Socket;
-    const headers = request.headers;
-    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-    let hasHost = false;
-    let length = -1;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i] as string;
-      const value = headers[i + 1] as string;
-      if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
-      else if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(value);
-      head += `${name}: ${value}\r\n`;
-    }
-    if (!hasHost) head += `host: ${this.origin.authority}\r\n`;
-    const body = request.body;
-    if (body === null) {
-      if (length === -1 && EXPECTS_PAYLOAD.has(request.method)) head += 'content-length: 0\r\n';
-      socket.write(`${head}connection: keep-alive\r\n\r\n`, 'latin1');
-      this.requestSent();
-      return;
-    }
-    this.uploading = true;
-    this.uploadChunked = length === -1;
-    this.uploadLeft = length;
-    socket.write(`${head}connection: keep-alive\r\n${this.uploadChunked ? 'transfer-encoding: chunked\r\n' : ''}\r\n`, 'latin1');
-    body.on('data', this.uploadData);
-    body.on('end', this.uploadEnd);
-    body.on('error', this.uploadFailed);
+    const length = writeRequestHead(socket, request, this.origin);
+    if (request.body === null) this.requestSent();
+    else this.upload = new RequestUpload(socket, request.body, length, this.uploaded, this.uploadFailed);
   }
 
   private requestSent(): void {
@@ -270,42 +179,8 @@ export class UpstreamConnection {
     (this.handler as UpstreamHandler).onRequestSent();
   }
 
-  private readonly uploadData = (chunk: Buffer): void => {
-    if (chunk.length === 0) return;
-    const socket = this.socket as Socket;
-    let flowing: boolean;
-    if (this.uploadChunked) {
-      socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      flowing = socket.write('\r\n', 'latin1');
-      socket.uncork();
-    } else {
-      this.uploadLeft -= chunk.length;
-      if (this.uploadLeft < 0) {
-        this.fail(BODY_TOO_LONG);
-        return;
-      }
-      flowing = socket.write(chunk);
-    }
-    // The worker reads slower than the client sends: hold the client back until it catches up.
-    if (!flowing) {
-      (this.request as UpstreamRequest).body?.pause();
-      socket.once('drain', this.uploadDrained);
-    }
-  };
-
-  private readonly uploadDrained = (): void => {
-    if (this.uploading) this.request?.body?.resume();
-  };
-
-  private readonly uploadEnd = (): void => {
-    if (!this.uploadChunked && this.uploadLeft !== 0) {
-      this.fail(BODY_TOO_SHORT);
-      return;
-    }
-    if (this.uploadChunked) (this.socket as Socket).write('0\r\n\r\n', 'latin1');
-    this.stopUploading();
+  private readonly uploaded = (): void => {
+    this.upload = null;
     if (this.handler !== null) this.requestSent();
   };
 
@@ -314,13 +189,8 @@ export class UpstreamConnection {
   };
 
   private stopUploading(): void {
-    if (!this.uploading) return;
-    this.uploading = false;
-    const body = (this.request as UpstreamRequest).body as Readable;
-    body.off('data', this.uploadData);
-    body.off('end', this.uploadEnd);
-    body.off('error', this.uploadFailed);
-    this.socket?.off('drain', this.uploadDrained);
+    this.upload?.stop();
+    this.upload = null;
   }
 
   private readonly received = (data: Buffer): void => {
@@ -453,14 +323,16 @@ export class UpstreamConnection {
   /** The response is whole: the connection waits for the next request, or closes. */
   private complete(): void {
     const handler = this.handler as UpstreamHandler;
+    // A body still on its way up (the worker answered early), or a worker that said close, leaves
+    // the socket in no state for another request.
+    const uploadUnfinished = this.upload !== null;
     this.stopUploading();
     this.handler = null;
     this.request = null;
     this.chunked = null;
     this.untrack();
     const idle = this.idleTime();
-    // A body still on its way up, or a worker that said close, leaves the socket in no state for another request.
-    if (this.keepAlive && idle > 0 && !this.closeWhenDone && !this.uploading && this.socket !== null) {
+    if (this.keepAlive && idle > 0 && !this.closeWhenDone && !uploadUnfinished && this.socket !== null) {
       this.state = IDLE;
       if (this.paused) {
         this.paused = false;
@@ -514,7 +386,7 @@ export class UpstreamConnection {
     const wasIdle = this.state === IDLE;
     this.state = DEAD;
     this.untrack();
-    open.delete(this);
+    unwatchDeadline(this);
     this.pending = null;
     this.partialHead = null;
     this.socket?.destroy();
