@@ -172,6 +172,7 @@ describe('upstream connection', () => {
     ['Content-Length beside Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n', 'invalid header from the worker'],
     ['a Content-Length that is no number', 'HTTP/1.1 200 OK\r\nContent-Length: 2x\r\n\r\nok', 'invalid header from the worker'],
     ['no status line', 'NOT HTTP AT ALL\r\n\r\n', 'invalid response'],
+    ['a head over 16 KiB', `HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(17 * 1024)}\r\n\r\n`, 'invalid header from the worker: Header overflow'],
   ])('refuses %s as a 502 naming what is wrong', async (_what, response, reason) => {
     const worker = await rawWorker((socket) => socket.write(response));
     const connection = connectionTo(worker.port);

@@ -235,9 +235,12 @@ export class UpstreamConnection implements Expiring {
       this.partialHead = null;
     }
     const end = buffer.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    if (end === -1 ? buffer.length - start > MAX_HEAD_BYTES : end - start > MAX_HEAD_BYTES) {
+      this.fail(HEAD_TOO_LARGE);
+      return -1;
+    }
     if (end === -1) {
-      if (buffer.length - start > MAX_HEAD_BYTES) this.fail(HEAD_TOO_LARGE);
-      else this.partialHead = buffer.subarray(start);
+      this.partialHead = buffer.subarray(start);
       return -1;
     }
     const next = carried === 0 ? end + 4 : offset + end + 4 - carried;
