@@ -113,7 +113,7 @@ export class UpstreamConnection implements Expiring {
     if (this.request !== null && this.request.timeout > 0) this.track(this.request.timeout);
     const pending = this.pending;
     this.pending = null;
-    if (pending !== null) this.consume(pending, 0);
+    if (pending !== null) this.consume(pending);
     if (!this.paused && this.socket !== null) this.socket.resume();
   };
 
@@ -170,7 +170,7 @@ export class UpstreamConnection implements Expiring {
     const socket = this.socket as Socket;
     const length = writeRequestHead(socket, request, this.origin);
     if (request.body === null) this.requestSent();
-    else this.upload = new RequestUpload(socket, request.body, length, this.uploaded, this.uploadFailed);
+    else this.upload = new RequestUpload(socket, request.body, length, this.uploaded, this.abort);
   }
 
   private requestSent(): void {
@@ -184,10 +184,6 @@ export class UpstreamConnection implements Expiring {
     if (this.handler !== null) this.requestSent();
   };
 
-  private readonly uploadFailed = (error: Error): void => {
-    this.fail(error);
-  };
-
   private stopUploading(): void {
     this.upload?.stop();
     this.upload = null;
@@ -198,11 +194,11 @@ export class UpstreamConnection implements Expiring {
       this.pending = this.pending === null ? data : Buffer.concat([this.pending, data]);
       return;
     }
-    this.consume(data, 0);
+    this.consume(data);
   };
 
-  private consume(data: Buffer, from: number): void {
-    let offset = from;
+  private consume(data: Buffer): void {
+    let offset = 0;
     while (offset < data.length) {
       if (this.state === HEAD) offset = this.readHead(data, offset);
       else if (this.state === BODY) offset = this.readBody(data, offset);
@@ -370,10 +366,7 @@ export class UpstreamConnection implements Expiring {
     else this.kill();
   };
 
-  private readonly closed = (): void => {
-    if (this.handler !== null) this.fail(SOCKET_CLOSED);
-    else this.kill();
-  };
+  private readonly closed = (): void => this.failed(SOCKET_CLOSED);
 
   private fail(error: Error): void {
     const handler = this.handler;
