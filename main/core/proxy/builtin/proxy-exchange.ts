@@ -1,6 +1,7 @@
-// One client request on its way through the proxy: the handler of each upstream attempt, the retry decision (nginx proxy_next_upstream error timeout, never a POST twice), the
-// streaming of the response with backpressure, the client's body and its idle timeout, and the access
-// event when the client side closes.
+// One client request on its way through the proxy: the handler of each upstream attempt, the retry
+// decision (nginx proxy_next_upstream error timeout, never a POST twice), the streaming of the
+// response with backpressure, the client's body and its idle timeout, and the access event when the
+// client side closes.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessEvent } from '../../../../shared/proxy.ts';
