@@ -3,8 +3,7 @@
 // back-pressure and aborts.
 
 import { describe, expect, it } from 'vitest';
-import net from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { ChunkedBody } from '../../main/core/proxy/builtin/chunked-body.ts';
 import { parseResponseHead } from '../../main/core/proxy/builtin/response-head.ts';
@@ -12,7 +11,7 @@ import { UpstreamConnection, upstreamOrigin } from '../../main/core/proxy/builti
 import type { UpstreamHandler, UpstreamRequest } from '../../main/core/proxy/builtin/upstream-connection.ts';
 import { classifyFailure } from '../../main/core/proxy/builtin/upstream-failure.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { cleanUpAfterEach, onCleanup, startUpstream } from './helpers.ts';
+import { cleanUpAfterEach, onCleanup, rawWorker, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -57,31 +56,6 @@ class Recorder implements UpstreamHandler {
   onError(error: Error): void {
     this.error = error;
   }
-}
-
-/** A raw worker: `answer` runs for each request head it reads, with the socket and the head's text. */
-async function rawWorker(answer: (socket: Socket, head: string) => void) {
-  const sockets: Socket[] = [];
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => {});
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('latin1');
-      let end;
-      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
-        const head = buffered.slice(0, end);
-        buffered = buffered.slice(end + 4);
-        answer(socket, head);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(() => {
-    for (const socket of sockets) socket.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as AddressInfo).port, sockets };
 }
 
 function connectionTo(port: number): UpstreamConnection {
@@ -208,17 +182,54 @@ describe('upstream connection', () => {
     expect(connection.reusable).toBe(true);
   });
 
-  it('reports a reused socket closed under a request as retryable', async () => {
-    let requests = 0;
-    const worker = await rawWorker((socket) => {
-      if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  it.each([
+    ['closes it (FIN)', (socket: Socket) => socket.end()],
+    ['resets it (RST)', (socket: Socket) => socket.resetAndDestroy()],
+  ])('sends a bodiless GET again on a new socket when the worker %s as the request reuses it', async (_what, close) => {
+    // hypercorn 0.13 and uWSGI's --http-socket close every connection a few milliseconds after
+    // answering, without Connection: close; a request sent in those milliseconds meets the close.
+    const worker = await rawWorker((socket, _head, index) => {
+      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      else close(socket);
+    });
+    const connection = connectionTo(worker.port);
+    await exchange(connection);
+    expect(connection.reusable).toBe(true);
+    expect(await exchange(connection)).toMatchObject({ status: 200, completed: true, error: null, body: 'ok' });
+    expect(worker.sockets).toHaveLength(2);
+  });
+
+  it.each([
+    ['a POST', get('/', 'POST')],
+    ['a GET with a body', { ...get(), body: new PassThrough() }],
+  ])('never sends %s again: a reused socket closed under it is reported, as retryable', async (_what, request) => {
+    const worker = await rawWorker((socket, _head, index) => {
+      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      else socket.destroy();
+    });
+    const connection = connectionTo(worker.port);
+    await exchange(connection);
+    if (request.body !== null) (request.body as PassThrough).end('x');
+    const second = await exchange(connection, request);
+    expect(second.completed).toBe(false);
+    expect(classifyFailure(second.error, 1000)).toMatchObject({ status: 502, retryable: true });
+    expect(worker.sockets).toHaveLength(1);
+  });
+
+  it('sends a request again only once, and never after a fresh socket failed it', async () => {
+    const worker = await rawWorker((socket, _head, index) => {
+      if (index === 0 && worker.sockets.length === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
       else socket.destroy();
     });
     const connection = connectionTo(worker.port);
     await exchange(connection);
     const second = await exchange(connection);
-    expect(second.completed).toBe(false);
     expect(classifyFailure(second.error, 1000)).toMatchObject({ status: 502, retryable: true });
+    // The reused socket and one new one.
+    expect(worker.sockets).toHaveLength(2);
+    const fresh = await exchange(connectionTo(worker.port));
+    expect(fresh.completed).toBe(false);
+    expect(worker.sockets).toHaveLength(3);
   });
 
   it('times out a worker that stays silent, before and after its head', async () => {

@@ -18,6 +18,7 @@ import type { StaticHandler } from '../../static/static-handler.ts';
 import { classifyFailure, formatMillis } from './upstream-failure.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
 import type { UpstreamConnection, UpstreamHandler, UpstreamRequest } from './upstream-connection.ts';
+import { isReplayable } from './upstream-request.ts';
 
 /** What an exchange needs from the server that started it. */
 export interface ExchangeHost {
@@ -33,8 +34,6 @@ export interface ExchangeHost {
   finished(event: AccessEvent): void;
 }
 
-/** Methods a repeat cannot harm (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** A URL route has one target; a second attempt only covers a keep-alive socket closed under the request. */
 const URL_ATTEMPTS = 2;
 
@@ -149,7 +148,7 @@ export class ProxyExchange implements UpstreamHandler {
     const method = this.req.method ?? 'GET';
     this.upstream = upstream;
     this.maxAttempts = upstream === null ? URL_ATTEMPTS : upstream.maxAttempts;
-    this.replayable = !head.hasBody && IDEMPOTENT.has(method);
+    this.replayable = isReplayable(method, head.hasBody);
     const timeout = route.spec.timeout;
     this.preciseTimeout = timeout < PRECISE_TIMEOUT_BELOW_MS ? timeout : 0;
     const hostHeader = route.url === null ? head.host : route.url.hostHeader;

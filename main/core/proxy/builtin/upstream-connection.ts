@@ -12,9 +12,9 @@ import type { Framing } from './response-head.ts';
 import { ChunkedBody } from './chunked-body.ts';
 import { unwatchDeadline, watchDeadline } from './deadline-ticker.ts';
 import type { Expiring } from './deadline-ticker.ts';
-import { coded, RequestUpload, writeRequestHead } from './upstream-request.ts';
+import { coded, isReplayable, RequestUpload, writeRequestHead } from './upstream-request.ts';
 import type { UpstreamHandler, UpstreamOrigin, UpstreamRequest } from './upstream-request.ts';
-import { CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS } from './upstream-limits.ts';
+import { CONNECT_TIMEOUT_MS, keptIdleFor } from './upstream-limits.ts';
 
 export { upstreamOrigin } from './upstream-request.ts';
 export type { UpstreamHandler, UpstreamOrigin, UpstreamRequest } from './upstream-request.ts';
@@ -58,6 +58,10 @@ export class UpstreamConnection implements Expiring {
   private pending: Buffer | null = null;
   private upload: RequestUpload | null = null;
   private closeWhenDone = false;
+  /** The socket carried a whole response before the current request. */
+  private reused = false;
+  /** Some byte of the current request's response came. */
+  private heard = false;
 
   /** `onIdleClose` hears of a socket that closed while idle (so a pool can forget it). */
   constructor(origin: UpstreamOrigin, onIdleClose: (connection: UpstreamConnection) => void) {
@@ -124,6 +128,7 @@ export class UpstreamConnection implements Expiring {
   }
 
   private open(): void {
+    this.reused = false;
     const { host, port, secure } = this.origin;
     const socket = secure
       ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ALPNProtocols: ['http/1.1'] })
@@ -146,6 +151,7 @@ export class UpstreamConnection implements Expiring {
 
   private start(): void {
     this.state = HEAD;
+    this.heard = false;
     (this.handler as UpstreamHandler).onConnect(this.abort);
     if (this.handler === null) return;
     this.writeRequest(this.request as UpstreamRequest);
@@ -175,6 +181,7 @@ export class UpstreamConnection implements Expiring {
   }
 
   private readonly received = (data: Buffer): void => {
+    this.heard = true;
     if (this.paused) {
       this.pending = this.pending === null ? data : Buffer.concat([this.pending, data]);
       return;
@@ -315,9 +322,10 @@ export class UpstreamConnection implements Expiring {
     this.request = null;
     this.chunked = null;
     this.untrack();
-    const idle = this.idleTime();
+    const idle = keptIdleFor(this.keepAliveHintMs);
     if (this.keepAlive && idle > 0 && !this.closeWhenDone && !uploadUnfinished && this.socket !== null) {
       this.state = IDLE;
+      this.reused = true;
       if (this.paused) {
         this.paused = false;
         this.socket.resume();
@@ -329,11 +337,6 @@ export class UpstreamConnection implements Expiring {
     handler.onComplete();
   }
 
-  private idleTime(): number {
-    if (this.keepAliveHintMs < 0) return DEFAULT_IDLE_MS;
-    return Math.min(this.keepAliveHintMs - KEEP_ALIVE_MARGIN_MS, IDLE_MAX_MS);
-  }
-
   private readonly ended = (): void => {
     // A body without length framing ends with the connection; any other read cut short is an error.
     if (this.state === BODY && this.framing === 'until-close' && this.handler !== null) {
@@ -342,14 +345,37 @@ export class UpstreamConnection implements Expiring {
       this.complete();
       return;
     }
-    if (this.handler !== null) this.fail(SOCKET_CLOSED);
-    else this.kill();
+    this.failed(SOCKET_CLOSED);
   };
 
   private readonly failed = (error: Error): void => {
-    if (this.handler !== null) this.fail(error);
-    else this.kill();
+    if (this.handler === null) this.kill();
+    else if (this.resendable()) this.resend();
+    else this.fail(error);
   };
+
+  /**
+   * A worker may close a kept socket as a request goes out on it (idle timeout, shutdown; hypercorn
+   * 0.13 and uWSGI's --http-socket close every connection a few ms after answering, unannounced):
+   * nobody can see that coming. A replayable request that met it before any answer goes once more
+   * on a new socket (as Go's http.Transport; nginx retries it without counting a try).
+   */
+  private resendable(): boolean {
+    if (!this.reused || this.heard || this.state !== HEAD) return false;
+    const request = this.request as UpstreamRequest;
+    return isReplayable(request.method, request.body !== null);
+  }
+
+  private resend(): void {
+    const socket = this.socket as Socket;
+    socket.removeAllListeners();
+    // A write still under way may report its failure after the listeners are gone.
+    socket.on('error', () => {});
+    socket.destroy();
+    this.socket = null;
+    this.state = CONNECTING;
+    this.open();
+  }
 
   private readonly closed = (): void => this.failed(SOCKET_CLOSED);
 

@@ -36,7 +36,11 @@ export interface UpstreamRequest {
   readonly timeout: number;
 }
 
-/** What a request's sender is told, in order: connect, request sent, head, data…, then complete or error (once). */
+/**
+ * What a request's sender is told, in order: connect, request sent, head, data…, then complete or
+ * error (once). Connect and request sent come again when a replayable request goes out anew on a
+ * new socket (isReplayable).
+ */
 export interface UpstreamHandler {
   /** The request has a connection; `abort` ends the attempt with `error` reported to onError. */
   onConnect(abort: (error?: Error) => void): void;
@@ -47,6 +51,14 @@ export interface UpstreamHandler {
   onData(chunk: Buffer): boolean;
   onComplete(): void;
   onError(error: Error): void;
+}
+
+/** Methods a repeat cannot harm (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** Whether a request may be sent again after it reached a worker: bodiless and idempotent. */
+export function isReplayable(method: string, hasBody: boolean): boolean {
+  return !hasBody && IDEMPOTENT.has(method);
 }
 
 /** An error with a code, shared (no stack per failure). */
