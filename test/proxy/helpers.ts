@@ -213,3 +213,16 @@ export async function rawWorker(answer: (socket: net.Socket, head: string, index
   });
   return { port: (server.address() as AddressInfo).port, sockets };
 }
+
+/**
+ * A raw worker that answers the first request on each socket and meets the next with `close`: what
+ * hypercorn 0.13 and uWSGI's --http-socket look like from the proxy (they close every connection a
+ * few milliseconds after answering, without Connection: close, often after the next request went
+ * out), with the close always after that request.
+ */
+export function closesAfterOneAnswer(close: (socket: net.Socket) => void): Promise<{ port: number; sockets: net.Socket[] }> {
+  return rawWorker((socket, _head, index) => {
+    if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    else close(socket);
+  });
+}

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS, MAX_IDLE_PER_ORIGIN } from '../../main/core/proxy/builtin/upstream-limits.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { accessFor, cleanUpAfterEach, onCleanup, pause, proxyTo, rawWorker, send, startUpstream } from './helpers.ts';
+import { accessFor, cleanUpAfterEach, closesAfterOneAnswer, onCleanup, pause, proxyTo, send, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -70,17 +70,8 @@ describe('upstream keep-alive', () => {
     ['closing', (socket: Socket) => socket.end()],
     ['resetting', (socket: Socket) => socket.resetAndDestroy()],
   ])('gives no 502 behind workers %s every connection after one response without saying so (hypercorn 0.13, uWSGI --http-socket)', async (_what, close) => {
-    // Those servers close a few milliseconds after answering, so the proxy often sends the next
-    // request on the socket first; here the close always comes just after that request, on every
-    // member, so a retry that took another pooled socket would meet the same close.
-    const workers = await Promise.all(
-      [0, 1].map(() =>
-        rawWorker((socket, _head, index) => {
-          if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-          else close(socket);
-        }),
-      ),
-    );
+    // Every member does it, so a retry that took another pooled socket would meet the same close.
+    const workers = await Promise.all([0, 1].map(() => closesAfterOneAnswer(close)));
     const running = await proxyTo(workers.map((worker) => worker.port));
     const replies = [];
     for (let i = 0; i < 6; i++) replies.push(await send(running.port, `/r${i}`));

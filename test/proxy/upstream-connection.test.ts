@@ -11,7 +11,7 @@ import { UpstreamConnection, upstreamOrigin } from '../../main/core/proxy/builti
 import type { UpstreamHandler, UpstreamRequest } from '../../main/core/proxy/builtin/upstream-connection.ts';
 import { classifyFailure } from '../../main/core/proxy/builtin/upstream-failure.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { cleanUpAfterEach, onCleanup, rawWorker, startUpstream } from './helpers.ts';
+import { cleanUpAfterEach, closesAfterOneAnswer, onCleanup, rawWorker, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -186,12 +186,7 @@ describe('upstream connection', () => {
     ['closes it (FIN)', (socket: Socket) => socket.end()],
     ['resets it (RST)', (socket: Socket) => socket.resetAndDestroy()],
   ])('sends a bodiless GET again on a new socket when the worker %s as the request reuses it', async (_what, close) => {
-    // hypercorn 0.13 and uWSGI's --http-socket close every connection a few milliseconds after
-    // answering, without Connection: close; a request sent in those milliseconds meets the close.
-    const worker = await rawWorker((socket, _head, index) => {
-      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-      else close(socket);
-    });
+    const worker = await closesAfterOneAnswer(close);
     const connection = connectionTo(worker.port);
     await exchange(connection);
     expect(connection.reusable).toBe(true);
@@ -203,10 +198,7 @@ describe('upstream connection', () => {
     ['a POST', get('/', 'POST')],
     ['a GET with a body', { ...get(), body: new PassThrough() }],
   ])('never sends %s again: a reused socket closed under it is reported, as retryable', async (_what, request) => {
-    const worker = await rawWorker((socket, _head, index) => {
-      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-      else socket.destroy();
-    });
+    const worker = await closesAfterOneAnswer((socket) => socket.destroy());
     const connection = connectionTo(worker.port);
     await exchange(connection);
     if (request.body !== null) (request.body as PassThrough).end('x');
