@@ -155,9 +155,12 @@ describe('the import closure of the child scripts', () => {
 
   it('starts from the three entry scripts and reaches packages', () => {
     for (const entry of ENTRY_SCRIPTS) expect(closure.files).toContain(relative(entry));
-    // The proxy forwards with undici and the static server types files with mrmime: the walk must find both.
-    expect(closure.packages).toContain('node_modules/undici');
+    // The static server types files with mrmime and the watchdog kills trees with tree-kill: the walk must find both.
     expect(closure.packages).toContain('node_modules/mrmime');
+    expect(closure.packages).toContain('node_modules/tree-kill');
+    // The proxy forwards over its own HTTP/1.1 client (upstream-connection.ts): undici is the core's
+    // alone (the load generator), packed in the archive, not unpacked beside the child scripts.
+    expect(closure.packages).not.toContain('node_modules/undici');
   });
 });
 

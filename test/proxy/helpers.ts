@@ -187,3 +187,42 @@ export function rawConnection(port: number): Promise<RawConnection> {
     onCleanup(() => void socket.destroy());
   });
 }
+
+/** A raw worker: `answer` runs for each request head it reads, with the socket, the head's text and how many heads that socket brought before. */
+export async function rawWorker(answer: (socket: net.Socket, head: string, index: number) => void): Promise<{ port: number; sockets: net.Socket[] }> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    let buffered = '';
+    let heads = 0;
+    socket.on('data', (data) => {
+      buffered += data.toString('latin1');
+      let end;
+      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
+        const head = buffered.slice(0, end);
+        buffered = buffered.slice(end + 4);
+        answer(socket, head, heads++);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port: (server.address() as AddressInfo).port, sockets };
+}
+
+/**
+ * A raw worker that answers the first request on each socket and meets the next with `close`: what
+ * hypercorn 0.13 and uWSGI's --http-socket look like from the proxy (they close every connection a
+ * few milliseconds after answering, without Connection: close, often after the next request went
+ * out), with the close always after that request.
+ */
+export function closesAfterOneAnswer(close: (socket: net.Socket) => void): Promise<{ port: number; sockets: net.Socket[] }> {
+  return rawWorker((socket, _head, index) => {
+    if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    else close(socket);
+  });
+}

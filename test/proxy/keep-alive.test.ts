@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { DEFAULT_IDLE_MS, IDLE_MAX_MS, KEEP_ALIVE_MARGIN_MS, MAX_IDLE_PER_ORIGIN } from '../../main/core/proxy/builtin/upstream-limits.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { cleanUpAfterEach, onCleanup, pause, proxyTo, send, startUpstream } from './helpers.ts';
+import { accessFor, cleanUpAfterEach, closesAfterOneAnswer, onCleanup, pause, proxyTo, send, startUpstream } from './helpers.ts';
 
 cleanUpAfterEach();
 
@@ -64,6 +64,21 @@ describe('upstream keep-alive', () => {
     expect(await send(port, '/two')).toMatchObject({ status: 200, body: 'ok' });
     expect(dropped).toBe(1);
     expect(upstream.requests.map((r) => r.url)).toEqual(['/one', '/two', '/two']);
+  });
+
+  it.each([
+    ['closing', (socket: Socket) => socket.end()],
+    ['resetting', (socket: Socket) => socket.resetAndDestroy()],
+  ])('gives no 502 behind workers %s every connection after one response without saying so (hypercorn 0.13, uWSGI --http-socket)', async (_what, close) => {
+    // Every member does it, so a retry that took another pooled socket would meet the same close.
+    const workers = await Promise.all([0, 1].map(() => closesAfterOneAnswer(close)));
+    const running = await proxyTo(workers.map((worker) => worker.port));
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await send(running.port, `/r${i}`));
+    expect(replies.map((reply) => `${reply.status} ${reply.body}`)).toEqual(Array(6).fill('200 ok'));
+    // Each request after the first on a member met its pooled socket's close and went out again on
+    // a new one, to the same member, as one attempt.
+    expect(await accessFor(running, '/r5')).toMatchObject({ attempts: 1, status: 200 });
   });
 
   it('closes idle upstream connections a margin before the Keep-Alive timeout the upstream advertises', async () => {

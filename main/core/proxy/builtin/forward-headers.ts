@@ -158,18 +158,18 @@ export function viaNames(via: string, pseudonym: string): boolean {
  * An upstream response's raw headers as a flat list for `writeHead`, without hop-by-hop ones, with
  * the request id when the upstream did not echo it, and with `Connection: close` when asked.
  */
-export function responseHeaders(raw: readonly Buffer[], requestId: string, close: boolean): string[] {
+export function responseHeaders(raw: readonly (string | Buffer)[], requestId: string, close: boolean): string[] {
   const headers: string[] = [];
   let connection: string | undefined;
   let hasRequestId = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1');
+    const name = text(raw[i] as string | Buffer);
     const kind = SPECIAL_LENGTHS.has(name.length) ? RESPONSE_HEADERS.get(name.toLowerCase()) : undefined;
     if (kind === undefined || kind === REQUEST_ID) {
       if (kind === REQUEST_ID) hasRequestId = true;
-      headers.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+      headers.push(name, text(raw[i + 1] as string | Buffer));
     } else if (kind === CONNECTION) {
-      const value = (raw[i + 1] as Buffer).toString('latin1');
+      const value = text(raw[i + 1] as string | Buffer);
       connection = connection === undefined ? value : `${connection}, ${value}`;
     }
   }
@@ -177,6 +177,10 @@ export function responseHeaders(raw: readonly Buffer[], requestId: string, close
   if (!hasRequestId) filtered.push('x-request-id', requestId);
   if (close) filtered.push('connection', 'close');
   return filtered;
+}
+
+function text(field: string | Buffer): string {
+  return typeof field === 'string' ? field : field.toString('latin1');
 }
 
 /** A client's own request id is kept when it is short printable ASCII; anything else is replaced. */

@@ -1,13 +1,11 @@
-// One client request on its way through the proxy: the undici dispatch handler of each upstream
-// attempt, the retry decision (nginx proxy_next_upstream error timeout, never a POST twice), the
-// streaming of the response with backpressure, the client's body and its idle timeout, and the access
-// event when the client side closes.
+// One client request on its way through the proxy: the handler of each upstream attempt, the retry
+// decision (nginx proxy_next_upstream error timeout, never a POST twice), the streaming of the
+// response with backpressure, the client's body and its idle timeout, and the access event when the
+// client side closes.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Client, Dispatcher } from 'undici';
 import type { AccessEvent } from '../../../../shared/proxy.ts';
 import type { ClientConnection, ClientConnections } from './client-connections.ts';
-import { upstreamResetInProgress } from './connection-pools.ts';
 import { errorPage, errorPageHeaders, failurePage } from './error-page.ts';
 import type { ErrorPage } from './error-page.ts';
 import { finishRequestHeaders, responseHeaders } from './forward-headers.ts';
@@ -19,6 +17,8 @@ import type { CompiledRoute } from './route-table.ts';
 import type { StaticHandler } from '../../static/static-handler.ts';
 import { classifyFailure, formatMillis } from './upstream-failure.ts';
 import type { UpstreamPool } from './upstream-pool.ts';
+import type { UpstreamConnection, UpstreamHandler, UpstreamRequest } from './upstream-connection.ts';
+import { isReplayable } from './upstream-request.ts';
 
 /** What an exchange needs from the server that started it. */
 export interface ExchangeHost {
@@ -34,8 +34,6 @@ export interface ExchangeHost {
   finished(event: AccessEvent): void;
 }
 
-/** Methods a repeat cannot harm (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** A URL route has one target; a second attempt only covers a keep-alive socket closed under the request. */
 const URL_ATTEMPTS = 2;
 
@@ -43,11 +41,10 @@ const CLIENT_ABORTED = Object.assign(new Error('client aborted'), { code: 'SWITC
 const HEADERS_TIMEOUT = Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
 const BODY_TIMEOUT = Object.assign(new Error('body timeout'), { code: 'UND_ERR_BODY_TIMEOUT' });
 const CLIENT_BODY_TIMEOUT = Object.assign(new Error('client body timeout'), { code: 'SWITCHYARD_CLIENT_BODY_TIMEOUT' });
-const UPSTREAM_RESET = Object.assign(new Error('upstream reset'), { code: 'ECONNRESET' });
 
 /**
- * undici's own read timeouts tick on a coarse clock (up to a second late), fine for `60s` but not
- * for `250ms`; shorter route timeouts get a precise timer of the exchange's own.
+ * The connection's own read timeouts tick on a coarse clock (up to a quarter second late), fine for
+ * `60s` but not for `250ms`; shorter route timeouts get a precise timer of the exchange's own.
  */
 export const PRECISE_TIMEOUT_BELOW_MS = 5000;
 
@@ -75,7 +72,7 @@ function flushQueuedHeads(): void {
 }
 
 /** One client request and its upstream attempts. */
-export class ProxyExchange implements Dispatcher.DispatchHandler {
+export class ProxyExchange implements UpstreamHandler {
   private readonly host: ExchangeHost;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -88,8 +85,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly clientIp: string;
   private upstream: UpstreamPool | null = null;
   /** The connection the current attempt went out on. */
-  private client: Client | null = null;
-  private options: Dispatcher.DispatchOptions | null = null;
+  private client: UpstreamConnection | null = null;
+  private request: UpstreamRequest | null = null;
   private body: RequestBody | null = null;
   private member: Target | null = null;
   private tried: MemberRecord[] | null = null;
@@ -151,18 +148,17 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const method = this.req.method ?? 'GET';
     this.upstream = upstream;
     this.maxAttempts = upstream === null ? URL_ATTEMPTS : upstream.maxAttempts;
-    this.replayable = !head.hasBody && IDEMPOTENT.has(method);
+    this.replayable = isReplayable(method, head.hasBody);
     const timeout = route.spec.timeout;
     this.preciseTimeout = timeout < PRECISE_TIMEOUT_BELOW_MS ? timeout : 0;
     const hostHeader = route.url === null ? head.host : route.url.hostHeader;
     if (head.hasBody) this.body = new RequestBody(this.req, this.host.clientBodyTimeout(), () => this.clientBodyTimedOut());
-    this.options = {
+    this.request = {
       path: forwardedTarget(route, this.target),
       method,
       headers: finishRequestHeaders(head, hostHeader, this.clientIp, this.host.via(this.req.httpVersion)),
       body: this.body === null ? null : this.body.stream,
-      headersTimeout: this.preciseTimeout > 0 ? 0 : timeout,
-      bodyTimeout: this.preciseTimeout > 0 ? 0 : timeout,
+      timeout: this.preciseTimeout > 0 ? 0 : timeout,
     };
     this.attempt(first);
   }
@@ -207,9 +203,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.preciseTimeout > 0 && this.attemptActive) this.armReadTimer();
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    // 1xx informational answers (100 Continue, 103 Early Hints) are the proxy's own business.
-    if (status < 200) return true;
+  onHeaders(status: number, rawHeaders: string[], resume: () => void, statusText: string): void {
     this.resumeUpstream = resume;
     const record = (this.member as Target).record;
     if (record !== null) this.host.registry.answered(record);
@@ -218,7 +212,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     else this.res.writeHead(status, headers);
     this.responded = true;
     if (flushQueue.push(this) === 1) queueMicrotask(flushQueuedHeads);
-    return true;
   }
 
   onData(chunk: Buffer): boolean {
@@ -236,10 +229,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (upstreamResetInProgress()) {
-      this.onError(UPSTREAM_RESET);
-      return;
-    }
     this.endAttempt();
     this.res.end();
   }
@@ -345,12 +334,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.attempts++;
     this.attemptActive = true;
     // A body's upload is the client's time: with one, the clock starts once it is sent (onRequestSent).
-    if (this.preciseTimeout > 0 && (this.options as Dispatcher.DispatchOptions).body === null) this.armReadTimer();
+    if (this.preciseTimeout > 0 && (this.request as UpstreamRequest).body === null) this.armReadTimer();
     if (target.record !== null) this.host.registry.begin(target.record);
-    // Held before dispatching: undici reports an invalid request to onError synchronously.
+    // Held before dispatching: a connection may report to onError synchronously.
     const client = target.connections.take();
     this.client = client;
-    client.dispatch(this.options as Dispatcher.DispatchOptions, this);
+    client.dispatch(this.request as UpstreamRequest, this);
   }
 
   private endAttempt(): void {

@@ -1,5 +1,5 @@
 // The builtin proxy's data plane: a node:http server whose requests go, by route, to a member of an
-// app or static site (or to a URL) over undici keep-alive pools (forwarding-table.ts). Configuration
+// app or static site (or to a URL) over keep-alive upstream connections (connection-pools.ts). Configuration
 // is swapped whole and atomically; the listener and the connections stay, and requests already under
 // way finish where they started. Clients get nginx's timeouts and a cap on connections; a request
 // that is not well-formed HTTP/1.1, or that already passed through this proxy, is refused before

@@ -15,7 +15,7 @@ export interface UpstreamFailure {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ECONNABORTED']);
 
-/** Classifies an error from undici or node:http; `timeout` is the route's read timeout, for the words. */
+/** Classifies an error from an upstream connection (upstream-connection.ts) or node:http; `timeout` is the route's read timeout, for the words. */
 export function classifyFailure(error: unknown, timeout: number): UpstreamFailure {
   const code = errorCode(error);
   if (UNREACHABLE.has(code)) {
@@ -37,17 +37,6 @@ export function classifyFailure(error: unknown, timeout: number): UpstreamFailur
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return { status: 502, reason: 'worker left the configuration', unreachable: false, retryable: true };
-    // undici reports any parse error after a Content-Length header as a body length mismatch; before
-    // the response is under way (the only time this is called), the head itself was malformed.
-    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-      return {
-        status: 502,
-        reason: 'invalid header from the worker: its response head is malformed after a Content-Length header (a repeated or invalid Content-Length, or a broken header line)',
-        unreachable: false,
-        retryable: false,
-      };
-    case 'UND_ERR_INVALID_ARG':
-    case 'UND_ERR_NOT_SUPPORTED':
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
       return { status: 400, reason: `cannot forward this request: ${messageOf(error)}`, unreachable: false, retryable: false };
     default:

@@ -19,3 +19,9 @@ export const IDLE_MAX_MS = 4000;
 export const MAX_IDLE_PER_ORIGIN = 32;
 /** Connecting to a loopback worker either works at once or not at all. */
 export const CONNECT_TIMEOUT_MS = 3000;
+
+/** How long a socket is kept idle after a response that hinted `Keep-Alive: timeout` of `hintMs` (-1: no hint); 0 or less: not kept. */
+export function keptIdleFor(hintMs: number): number {
+  if (hintMs < 0) return DEFAULT_IDLE_MS;
+  return Math.min(hintMs - KEEP_ALIVE_MARGIN_MS, IDLE_MAX_MS);
+}
